@@ -1,0 +1,79 @@
+"""Configuration read from the environment, with development, test and production profiles."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("CRM_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+class Config:
+    """Defaults shared by every profile."""
+
+    SECRET_KEY = os.environ.get("CRM_SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "CRM_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'crm.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    BOOTSTRAP_SERVE_LOCAL = True
+    WTF_CSRF_TIME_LIMIT = None  # officers keep forms open for hours while on the phone
+    MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    UPLOAD_DIR = os.environ.get("CRM_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    PER_PAGE = 50
+    # Sign-in throttling: this many failures per username or address within the window.
+    LOGIN_MAX_FAILURES = int(os.environ.get("CRM_LOGIN_MAX_FAILURES", "5"))
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("CRM_LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    # Scheduler: runs inside the app; jobs stored in the database, guarded by a lease.
+    SCHEDULER_ENABLED = os.environ.get("CRM_SCHEDULER", "0") == "1"
+    ELIGIBILITY_CRON = os.environ.get("CRM_ELIGIBILITY_CRON", "30 1 * * *")
+    EXPIRY_REMINDER_CRON = os.environ.get("CRM_EXPIRY_REMINDER_CRON", "0 8 1 * *")
+    SMTP_HOST = os.environ.get("CRM_SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("CRM_SMTP_PORT", "25"))
+    SMTP_USER = os.environ.get("CRM_SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("CRM_SMTP_PASSWORD", "")
+    SMTP_SENDER = os.environ.get("CRM_SMTP_SENDER", "crm@localhost")
+    SMTP_STARTTLS = os.environ.get("CRM_SMTP_STARTTLS", "0") == "1"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    DEMO_LOGINS = False
+
+
+class DevelopmentConfig(Config):
+    """`make run`: local SQLite, demo accounts listed on the login page."""
+
+    SECRET_KEY = Config.SECRET_KEY or "dev-only-not-secret"
+    DEMO_LOGINS = True
+
+
+class TestConfig(Config):
+    """pytest: the database URL is set per test by the fixtures."""
+
+    TESTING = True
+    SECRET_KEY = "test-only"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("CRM_TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = True
+    LOGIN_MAX_FAILURES = 5
+
+
+class ProductionConfig(Config):
+    """Behind gunicorn; CRM_SECRET_KEY is required, cookies only over HTTPS."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+PROFILES = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
+
+
+def profile_from_env() -> type[Config]:
+    """The profile named by CRM_ENV (development by default)."""
+    name = os.environ.get("CRM_ENV", "development")
+    if name not in PROFILES:
+        raise RuntimeError(f"CRM_ENV must be one of {', '.join(PROFILES)}, not {name!r}")
+    return PROFILES[name]

@@ -1,0 +1,113 @@
+"""科技企业梯度培育管理系统: the Flask application factory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import BASE_DIR, profile_from_env
+
+# Blueprints per area, registered in this order; later issues add theirs to this list.
+BLUEPRINTS = (
+    "crm.auth.views:bp",
+    "crm.main.views:bp",
+    "crm.api:bp",
+)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment's profile (CRM_ENV), plus optional overrides for tests."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(Path(os.environ.get("CRM_INSTANCE_DIR", BASE_DIR / "instance"))),
+    )
+    app.config.from_object(profile_from_env())
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("CRM_SECRET_KEY must be set outside development and tests")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from crm import audit  # noqa: F401  (registers the audit listener)
+    from crm.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=_select_locale,
+        default_translation_directories=str(BASE_DIR / "crm" / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    from crm.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def _select_locale() -> str:
+    """Chinese unless the person chose English (browsers' Accept-Language is not trusted here)."""
+    from flask_login import current_user
+
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen is None and current_user and current_user.is_authenticated:
+        chosen = current_user.locale
+    return chosen if chosen in ("zh_CN", "en") else "zh_CN"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for spec in BLUEPRINTS:
+        module_name, attr = spec.split(":")
+        app.register_blueprint(getattr(import_module(module_name), attr))
+
+
+def _register_cli(app: Flask) -> None:
+    from crm.cli import register_commands
+
+    register_commands(app)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from crm import formatting, navigation
+
+    formatting.register(app)
+    navigation.register(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite: enforce foreign keys, WAL for concurrent readers, wait on locks instead of failing."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,134 @@
+"""GET/POST /api/v1/enterprises."""
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from crm.api import bp
+from crm.api.auth import api_error, token_required
+from crm.api.serializers import enterprise_detail, enterprise_summary
+from crm.clock import today
+from crm.enterprises.queries import EnterpriseFilter, FilterError, count_of, filtered_enterprises
+from crm.enterprises.services import DuplicateEnterprise, ValidationFailed, create_enterprise
+from crm.extensions import db
+from crm.ladder import stage_from_rank
+from crm.models import Enterprise, Flag, Role
+from crm.scoping import can_edit, can_see_district, find_enterprise
+
+MAX_PER_PAGE = 200
+
+
+def _int_arg(name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        api_error(400, f"参数 {name} 应为整数：{raw}")
+    if value < minimum or (maximum is not None and value > maximum):
+        api_error(400, f"参数 {name} 超出范围：{raw}")
+    return value
+
+
+def iso_date(value: Any, field: str) -> date | None:
+    """The API's dates are YYYY-MM-DD (CONTRACT.md); anything else is a field error."""
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed({field: f"日期格式应为 YYYY-MM-DD：{value}"}) from None
+
+
+@bp.get("/enterprises")
+@token_required
+def list_enterprises() -> Any:
+    user = g.api_user
+    filters = EnterpriseFilter(
+        district=request.args.get("district") or None,
+        stage=request.args.get("stage") or None,
+        flag=request.args.get("flag") or None,
+        q=request.args.get("q") or None,
+    )
+    page = _int_arg("page", 1)
+    per_page = _int_arg("per_page", 50, maximum=MAX_PER_PAGE)
+    try:
+        stmt = filtered_enterprises(user, filters, today())
+    except FilterError as exc:
+        api_error(400, str(exc))
+    if filters.district and not can_see_district(user, filters.district):
+        api_error(403, "无权查看该区（市）的企业")
+    total = count_of(stmt)
+    rows = db.session.execute(
+        stmt.order_by(Enterprise.name, Enterprise.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return jsonify(
+        {
+            "items": [enterprise_summary(e, stage_from_rank(rank)) for e, rank in rows],
+            "page": page,
+            "pages": max(1, math.ceil(total / per_page)),
+            "total": total,
+        }
+    )
+
+
+@bp.get("/enterprises/<uscc>")
+@token_required
+def get_enterprise(uscc: str) -> Any:
+    enterprise = find_enterprise(g.api_user, uscc)
+    if enterprise is None:
+        api_error(404, f"未找到企业：{uscc}")
+    flags = db.session.scalars(
+        select(Flag)
+        .where(Flag.enterprise_id == enterprise.id, Flag.cleared_on.is_(None))
+        .order_by(Flag.rule)
+    ).all()
+    return jsonify(enterprise_detail(enterprise, today(), list(flags)))
+
+
+@bp.post("/enterprises")
+@token_required
+def post_enterprise() -> Any:
+    user = g.api_user
+    if not can_edit(user):
+        api_error(403, "无权新建企业")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        api_error(400, "请求体应为 JSON 对象")
+    fields = {k: v for k, v in body.items() if k not in ("uscc", "name", "district")}
+    district = body.get("district")
+    if isinstance(district, dict):
+        district = district.get("code")
+    if user.role is Role.officer:
+        # Officers create firms in their own district only.
+        if district and district != user.district_code:
+            api_error(403, "只能在本区（市）新建企业")
+        district = district or user.district_code
+    try:
+        if "founded_on" in fields:
+            fields["founded_on"] = iso_date(fields["founded_on"], "founded_on")
+        enterprise = create_enterprise(body.get("uscc") or "", body.get("name") or "", district, **fields)
+        if user.role is Role.officer and enterprise.district_code != user.district_code:
+            db.session.rollback()
+            api_error(403, "该企业不属于本区（市）")
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return jsonify({"error": str(exc), "fields": exc.errors}), 422
+    except DuplicateEnterprise as exc:
+        db.session.rollback()
+        api_error(409, str(exc))
+    except IntegrityError:
+        db.session.rollback()
+        api_error(409, "企业已存在或数据冲突")
+    enterprise = db.session.scalar(
+        select(Enterprise).options(selectinload(Enterprise.designations)).where(Enterprise.id == enterprise.id)
+    )
+    return jsonify(enterprise_detail(enterprise, today(), [])), 201

@@ -1,0 +1,163 @@
+"""Automatic audit trail: every flush records who created, changed or deleted which record.
+
+People act through requests (the signed-in user); imports and jobs wrap their work
+in `acting_as(...)` so their changes carry the batch or job run.
+"""
+from __future__ import annotations
+
+import contextlib
+import enum
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from crm.clock import utcnow
+from crm.models import (
+    AnnualReport,
+    AuditAction,
+    AuditLog,
+    ContactNote,
+    Designation,
+    Enterprise,
+    Honour,
+    Platform,
+    PlanTarget,
+    RuleParameter,
+    SupportRecord,
+    Talent,
+    User,
+)
+
+AUDITED = (
+    Enterprise, Designation, AnnualReport, Platform, Talent, SupportRecord, Honour,
+    ContactNote, User, PlanTarget, RuleParameter,
+)
+# Bookkeeping columns that change on every write and say nothing to a reader.
+IGNORED_COLUMNS = frozenset(
+    {"created_at", "updated_at", "updated_by_id", "version_id", "password_hash", "name_initials"}
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    user_id: int | None = None
+    batch_id: int | None = None
+    job_run_id: int | None = None
+
+
+_actor: ContextVar[Actor | None] = ContextVar("audit_actor", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(
+    name: str, user: User | None = None, batch_id: int | None = None, job_run_id: int | None = None
+) -> Iterator[Actor]:
+    """Attribute every change made inside the block to `name` (and `user`, batch or job run)."""
+    actor = Actor(name=name, user_id=user.id if user else None, batch_id=batch_id, job_run_id=job_run_id)
+    token = _actor.set(actor)
+    try:
+        yield actor
+    finally:
+        _actor.reset(token)
+
+
+def current_actor() -> Actor:
+    actor = _actor.get()
+    if actor is not None:
+        return actor
+    try:
+        from flask import has_request_context
+        from flask_login import current_user
+
+        if has_request_context() and current_user.is_authenticated:
+            return Actor(name=current_user.username, user_id=current_user.id)
+    except ImportError:  # pragma: no cover - flask is always installed
+        pass
+    return Actor(name="system")
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly form of a column value."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _columns(obj: Any) -> list[str]:
+    return [c.key for c in inspect(obj).mapper.column_attrs if c.key not in IGNORED_COLUMNS]
+
+
+def _enterprise_id(obj: Any) -> int | None:
+    if isinstance(obj, Enterprise):
+        return obj.id
+    return getattr(obj, "enterprise_id", None)
+
+
+def _changes(obj: Any, action: AuditAction) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    changes: dict[str, list[Any]] = {}
+    for key in _columns(obj):
+        if action is AuditAction.update:
+            history = state.attrs[key].history
+            if not history.has_changes():
+                continue
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+            if plain(before) == plain(after):
+                continue
+            changes[key] = [plain(before), plain(after)]
+        else:
+            value = plain(getattr(obj, key))
+            if value is None:
+                continue
+            changes[key] = [None, value] if action is AuditAction.create else [value, None]
+    return changes
+
+
+@event.listens_for(Session, "after_flush")
+def _record_audit(session: Session, _flush_context: Any) -> None:
+    if session.info.get("audit_disabled"):
+        return
+    actor = current_actor()
+    rows: list[dict[str, Any]] = []
+    for objects, action in (
+        (session.new, AuditAction.create),
+        (session.dirty, AuditAction.update),
+        (session.deleted, AuditAction.delete),
+    ):
+        for obj in objects:
+            if not isinstance(obj, AUDITED):
+                continue
+            if action is AuditAction.update and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _changes(obj, action)
+            if action is AuditAction.update and not changes:
+                continue
+            rows.append(
+                {
+                    "at": utcnow(),
+                    "user_id": actor.user_id,
+                    "actor": actor.name,
+                    "action": action,
+                    "entity": obj.__tablename__,
+                    "entity_id": obj.id,
+                    "enterprise_id": _enterprise_id(obj),
+                    "changes": changes,
+                    "batch_id": actor.batch_id,
+                    "job_run_id": actor.job_run_id,
+                }
+            )
+    if rows:
+        # A Core insert on the flush's own connection: one statement, same transaction.
+        session.connection().execute(AuditLog.__table__.insert(), rows)

@@ -1,0 +1,91 @@
+"""Sign-in: credential checks with throttling of repeated failures."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
+
+from crm.clock import utcnow
+from crm.extensions import db
+from crm.models import LoginAttempt, User
+
+
+def too_many_failures(username: str, remote_addr: str, limit: int, window_minutes: int) -> bool:
+    """True when the username or the address failed `limit` times within the window."""
+    since = utcnow() - timedelta(minutes=window_minutes)
+    failures = db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at >= since,
+            or_(LoginAttempt.username == username, LoginAttempt.remote_addr == remote_addr),
+        )
+    )
+    return (failures or 0) >= limit
+
+
+def authenticate(username: str, password: str, remote_addr: str) -> User | None:
+    """The active user with these credentials, or None; every attempt is recorded."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    ok = user is not None and user.active and user.check_password(password)
+    db.session.add(LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], succeeded=ok))
+    if ok:
+        user.last_login_at = utcnow()
+    db.session.commit()
+    return user if ok else None
+
+
+class UserError(ValueError):
+    """A user that cannot be created as asked (message for people)."""
+
+
+def create_user(
+    username: str,
+    role: str,
+    password: str,
+    district_code: str | None = None,
+    enterprise_uscc: str | None = None,
+    display_name: str = "",
+    email: str | None = None,
+) -> User:
+    """Add a user (not committed) after checking role, scope and password."""
+    from crm.districts import DISTRICTS
+    from crm.models import Enterprise, Role
+    from crm.models.user import MIN_PASSWORD_LENGTH
+    from crm.uscc import InvalidUSCC, normalize_uscc
+
+    username = (username or "").strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise UserError("用户名不能为空、不能含空格，且不超过64个字符")
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise UserError(f"未知的角色：{role}（可选 admin、bureau、officer、enterprise）") from None
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise UserError(f"密码至少需要{MIN_PASSWORD_LENGTH}个字符")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UserError(f"用户名已存在：{username}")
+    user = User(username=username, role=role_value, display_name=display_name, email=email)
+    if role_value is Role.officer:
+        if not district_code:
+            raise UserError("区（市）科员必须指定 --district")
+        if district_code not in DISTRICTS:
+            raise UserError(f"未知的区（市）代码：{district_code}")
+        user.district_code = district_code
+    elif district_code:
+        raise UserError("只有区（市）科员可以指定 --district")
+    if role_value is Role.enterprise:
+        if not enterprise_uscc:
+            raise UserError("企业用户必须指定 --enterprise")
+        try:
+            code = normalize_uscc(enterprise_uscc)
+        except InvalidUSCC as exc:
+            raise UserError(str(exc)) from None
+        firm = db.session.scalar(select(Enterprise).where(Enterprise.uscc == code))
+        if firm is None:
+            raise UserError(f"未找到企业：{code}")
+        user.enterprise_id = firm.id
+    elif enterprise_uscc:
+        raise UserError("只有企业用户可以指定 --enterprise")
+    user.set_password(password)
+    db.session.add(user)
+    return user

@@ -1,0 +1,105 @@
+"""Command line (`flask --app crm COMMAND`), as CONTRACT.md fixes it.
+
+Every command exits 0 on success, otherwise non-zero with a one-line reason on stderr.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+
+def fail(message: str) -> None:
+    """Exit 1 with a one-line reason on stderr."""
+    click.echo(message.replace("\n", " "), err=True)
+    sys.exit(1)
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Apply all migrations and load reference data (safe to run again)."""
+        from flask_migrate import upgrade
+
+        from crm.reference import load_reference_data
+
+        upgrade()
+        added = load_reference_data()
+        click.echo(
+            "数据库已就绪：新增区（市）{districts} 个、行业 {industries} 个、规划指标 {plan_targets} 项".format(**added)
+        )
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", required=True, type=click.Choice(["admin", "bureau", "officer", "enterprise"]))
+    @click.option("--district", "district_code", help="District code, for officers.")
+    @click.option("--enterprise", "enterprise_uscc", help="统一社会信用代码, for enterprise users.")
+    @click.option("--name", "display_name", default="", help="Display name.")
+    @click.option("--email", default=None)
+    def create_user_command(
+        username: str, role: str, district_code: str | None, enterprise_uscc: str | None,
+        display_name: str, email: str | None,
+    ) -> None:
+        """Create a user; the password is read from stdin."""
+        from crm.auth.services import UserError, create_user
+        from crm.extensions import db
+
+        if sys.stdin.isatty():
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+        try:
+            user = create_user(username, role, password, district_code, enterprise_uscc, display_name, email)
+            db.session.commit()
+        except UserError as exc:
+            db.session.rollback()
+            fail(str(exc))
+        click.echo(f"已创建用户 {user.username}（{user.role.value}）")
+
+    @app.cli.command("create-token")
+    @click.argument("username")
+    @click.option("--name", default="cli", help="A label for the token.")
+    def create_token(username: str, name: str) -> None:
+        """Print a new API token for USERNAME."""
+        from crm.extensions import db
+        from crm.models import ApiToken, User
+
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            fail(f"用户不存在：{username}")
+        if not user.active:
+            fail(f"用户已停用：{username}")
+        token, secret = ApiToken.issue(user, name)
+        db.session.add(token)
+        db.session.commit()
+        click.echo(secret)
+
+    @app.cli.command("demo-data")
+    @click.option("--enterprises", "count", default=2000, show_default=True, type=click.IntRange(1, 200_000))
+    @click.option("--seed", default=2025, show_default=True, type=int)
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds firms.")
+    def demo_data(count: int, seed: int, if_empty: bool) -> None:
+        """Fill the database with a realistic synthetic Jiangmen data set."""
+        from crm.demo import generate_demo_data
+        from crm.extensions import db
+        from crm.models import Enterprise
+
+        if if_empty and db.session.scalar(select(Enterprise.id).limit(1)) is not None:
+            click.echo("数据库中已有企业数据，跳过演示数据。")
+            return
+        try:
+            summary = generate_demo_data(count, seed)
+        except ValueError as exc:
+            db.session.rollback()
+            fail(str(exc))
+        click.echo(
+            "已生成演示数据：企业 {enterprises} 家、年报 {reports} 份、资质 {designations} 项".format(**summary)
+        )

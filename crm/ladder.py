@@ -1,0 +1,83 @@
+"""The ladder (梯度培育体系): stages, their order, and an enterprise's stage on a date."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.sql.elements import Label
+
+from crm.models.designation import Designation, DesignationKind
+
+NONE_STAGE = "none"
+
+# Stages, lowest to highest (CONTRACT.md); rank 0 is "none".
+STAGES: tuple[DesignationKind, ...] = (
+    DesignationKind.incubated,
+    DesignationKind.tech_sme,
+    DesignationKind.hitech,
+    DesignationKind.gazelle,
+    DesignationKind.little_giant,
+    DesignationKind.listed,
+)
+STAGE_RANK: dict[str, int] = {kind.value: rank for rank, kind in enumerate(STAGES, start=1)}
+STAGE_RANK[NONE_STAGE] = 0
+STAGE_CODES: tuple[str, ...] = (NONE_STAGE, *(kind.value for kind in STAGES))
+
+DESIGNATION_LABELS: dict[DesignationKind, str] = {
+    DesignationKind.incubated: "在孵企业",
+    DesignationKind.tech_sme: "科技型中小企业",
+    DesignationKind.hitech: "高新技术企业",
+    DesignationKind.gazelle: "瞪羚企业",
+    DesignationKind.little_giant: "专精特新“小巨人”",
+    DesignationKind.listed: "上市企业",
+    DesignationKind.tech_micro: "科技型小微企业",
+    DesignationKind.hitech_reserve: "高企培育库",
+    DesignationKind.eaglet: "雏鹰企业",
+    DesignationKind.srdi_sme: "专精特新中小企业",
+    DesignationKind.leader: "科技领军企业",
+    DesignationKind.golden_seed: "金种子企业",
+}
+STAGE_LABELS: dict[str, str] = {NONE_STAGE: "未入梯队", **{k.value: DESIGNATION_LABELS[k] for k in STAGES}}
+
+
+def stage_of(designations: Iterable[Designation], as_of: date) -> str:
+    """The highest stage among designations valid on `as_of`, or "none"."""
+    best = NONE_STAGE
+    for designation in designations:
+        code = designation.kind.value
+        if code in STAGE_RANK and designation.is_valid_on(as_of) and STAGE_RANK[code] > STAGE_RANK[best]:
+            best = code
+    return best
+
+
+def valid_on(as_of: date) -> ColumnElement[bool]:
+    """SQL condition: a designation is valid on `as_of`."""
+    return and_(
+        Designation.valid_from <= as_of,
+        or_(Designation.valid_to.is_(None), Designation.valid_to >= as_of),
+    )
+
+
+def stage_rank_column(enterprise_id: ColumnElement[int], as_of: date) -> Label[int]:
+    """A correlated scalar subquery: the stage rank (0 = none) of an enterprise on `as_of`."""
+    rank = case(
+        {kind: rank for rank, kind in enumerate(STAGES, start=1)},
+        value=Designation.kind,
+        else_=0,
+    )
+    return (
+        select(func.coalesce(func.max(rank), 0))
+        .where(
+            Designation.enterprise_id == enterprise_id,
+            Designation.kind.in_(STAGES),
+            valid_on(as_of),
+        )
+        .correlate_except(Designation)
+        .scalar_subquery()
+        .label("stage_rank")
+    )
+
+
+def stage_from_rank(rank: int | None) -> str:
+    return STAGE_CODES[rank or 0]

@@ -1,0 +1,28 @@
+"""Home page per role."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from crm.clock import today
+from crm.ladder import STAGE_CODES, stage_of
+from crm.main.services import district_stage_table, stage_counts
+from crm.models import Role
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def home() -> str:
+    as_of = today()
+    if current_user.role is Role.enterprise:
+        firm = current_user.enterprise
+        return render_template(
+            "main/home_enterprise.html", firm=firm, stage=stage_of(firm.designations, as_of), as_of=as_of
+        )
+    counts = stage_counts(current_user, as_of)
+    districts = district_stage_table(current_user, as_of) if current_user.role is not Role.officer else []
+    return render_template(
+        "main/home.html", counts=counts, stages=STAGE_CODES, districts=districts, as_of=as_of
+    )

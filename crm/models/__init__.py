@@ -1,0 +1,40 @@
+"""All models, importable from one place (and so known to Alembic)."""
+from crm.models.annual_report import (
+    COUNT_FIELDS,
+    FIGURE_FIELDS,
+    MONEY_FIELDS,
+    AnnualReport,
+    ReportStatus,
+)
+from crm.models.audit import AuditAction, AuditLog
+from crm.models.contact import ContactKind, ContactNote
+from crm.models.designation import Designation, DesignationKind, DesignationSource
+from crm.models.district import District, Town
+from crm.models.enterprise import Enterprise, HitechField, Industry
+from crm.models.flag import (
+    Flag,
+    HandledStatus,
+    JobLease,
+    JobRun,
+    JobStatus,
+    Notification,
+    RuleParameter,
+)
+from crm.models.import_batch import BatchStatus, HeaderMapping, ImportBatch
+from crm.models.indicator import PlanTarget
+from crm.models.platform import Platform, PlatformKind, PlatformLevel
+from crm.models.portal import Attachment, ChangeRequest, ChangeRequestStatus, Invitation
+from crm.models.support import Honour, HonourKind, SupportKind, SupportRecord
+from crm.models.talent import Talent, TalentCategory, TalentProgramme
+from crm.models.user import ApiToken, LoginAttempt, Role, User
+
+__all__ = [
+    "AnnualReport", "ApiToken", "Attachment", "AuditAction", "AuditLog", "BatchStatus",
+    "COUNT_FIELDS", "ChangeRequest", "ChangeRequestStatus", "ContactKind", "ContactNote",
+    "Designation", "DesignationKind", "DesignationSource", "District", "Enterprise",
+    "FIGURE_FIELDS", "Flag", "HandledStatus", "HeaderMapping", "HitechField", "Honour",
+    "HonourKind", "ImportBatch", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
+    "LoginAttempt", "MONEY_FIELDS", "Notification", "PlanTarget", "Platform", "PlatformKind",
+    "PlatformLevel", "ReportStatus", "Role", "RuleParameter", "SupportKind", "SupportRecord",
+    "Talent", "TalentCategory", "TalentProgramme", "Town", "User",
+]

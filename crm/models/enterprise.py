@@ -1,0 +1,129 @@
+"""The enterprise (firm) aggregate root and its reference data."""
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from crm.extensions import db
+from crm.models.base import TimestampMixin, VersionedMixin, enum_type
+from crm.uscc import normalize_uscc
+
+if TYPE_CHECKING:
+    from crm.models.annual_report import AnnualReport
+    from crm.models.designation import Designation
+    from crm.models.district import District
+    from crm.models.platform import Platform
+    from crm.models.support import Honour, SupportRecord
+    from crm.models.talent import Talent
+    from crm.models.user import User
+
+
+class HitechField(enum.Enum):
+    """国家重点支持的高新技术领域 (the eight fields of 国科发火〔2016〕32号)."""
+
+    electronics = "electronics"
+    biomedicine = "biomedicine"
+    aerospace = "aerospace"
+    new_materials = "new_materials"
+    hitech_services = "hitech_services"
+    new_energy = "new_energy"
+    environment = "environment"
+    advanced_manufacturing = "advanced_manufacturing"
+
+
+HITECH_FIELD_LABELS: dict[HitechField, str] = {
+    HitechField.electronics: "电子信息",
+    HitechField.biomedicine: "生物与新医药",
+    HitechField.aerospace: "航空航天",
+    HitechField.new_materials: "新材料",
+    HitechField.hitech_services: "高技术服务",
+    HitechField.new_energy: "新能源与节能",
+    HitechField.environment: "资源与环境",
+    HitechField.advanced_manufacturing: "先进制造与自动化",
+}
+
+
+class Industry(db.Model):
+    """National economic industry classification (GB/T 4754-2017), sections and divisions."""
+
+    __tablename__ = "industry"
+
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+    def __repr__(self) -> str:
+        return f"<Industry {self.code} {self.name}>"
+
+
+class Enterprise(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "enterprise"
+    __table_args__ = (
+        Index("ix_enterprise_district_name", "district_code", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    # Pinyin initials of the name, so officers can type "jmkj" for 江门…科技.
+    name_initials: Mapped[str] = mapped_column(String(200), default="", index=True)
+    district_code: Mapped[str] = mapped_column(ForeignKey("district.code"), index=True)
+    # True when an officer set the district against what the code's region says.
+    district_overridden: Mapped[bool] = mapped_column(default=False)
+    town: Mapped[str | None] = mapped_column(String(50))
+    founded_on: Mapped[date | None] = mapped_column(Date)
+    industry_code: Mapped[str | None] = mapped_column(ForeignKey("industry.code"), index=True)
+    hitech_field: Mapped[HitechField | None] = mapped_column(enum_type(HitechField))
+    above_size: Mapped[bool] = mapped_column(default=False, index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    contact_person: Mapped[str | None] = mapped_column(String(50))
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    assigned_officer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+
+    district: Mapped["District"] = relationship(lazy="joined")
+    industry: Mapped[Industry | None] = relationship()
+    designations: Mapped[list["Designation"]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan", order_by="Designation.valid_from"
+    )
+    annual_reports: Mapped[list["AnnualReport"]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan", order_by="AnnualReport.year"
+    )
+    platforms: Mapped[list["Platform"]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan"
+    )
+    talents: Mapped[list["Talent"]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan"
+    )
+    support_records: Mapped[list["SupportRecord"]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan"
+    )
+    honours: Mapped[list["Honour"]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan"
+    )
+    assigned_officer: Mapped["User | None"] = relationship(foreign_keys=[assigned_officer_id])
+
+    @validates("uscc")
+    def _normalise_uscc(self, _key: str, value: str) -> str:
+        return normalize_uscc(value)
+
+    def __repr__(self) -> str:
+        return f"<Enterprise {self.uscc} {self.name}>"
+
+
+def name_initials(name: str) -> str:
+    """Lower-case pinyin initials of a Chinese name ('江门科技' -> 'jmkj')."""
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(p[0] for p in lazy_pinyin(name or "", style=Style.FIRST_LETTER) if p).lower()
+
+
+@event.listens_for(Enterprise.name, "set")
+def _set_initials(target: Enterprise, value: str, _old: object, _initiator: object) -> None:
+    target.name_initials = name_initials(value)[:200]

@@ -1,0 +1,126 @@
+"""People who sign in, their API tokens and sign-in attempts."""
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from crm.clock import utcnow
+from crm.extensions import db
+from crm.models.base import TimestampMixin, enum_type
+
+if TYPE_CHECKING:
+    from crm.models.district import District
+    from crm.models.enterprise import Enterprise
+
+
+class Role(enum.Enum):
+    admin = "admin"
+    bureau = "bureau"
+    officer = "officer"
+    enterprise = "enterprise"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.admin: "系统管理员",
+    Role.bureau: "市科技局",
+    Role.officer: "区（市）科技局科员",
+    Role.enterprise: "企业填报人",
+}
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint("role <> 'officer' OR district_code IS NOT NULL", name="officer_has_district"),
+        CheckConstraint(
+            "role <> 'enterprise' OR enterprise_id IS NOT NULL", name="enterprise_user_has_firm"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256), default="")
+    role: Mapped[Role] = mapped_column(enum_type(Role))
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("district.code"), index=True)
+    # use_alter breaks the enterprise <-> user cycle: this key is added after both tables exist.
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="CASCADE", use_alter=True), index=True
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    district: Mapped["District | None"] = relationship()
+    enterprise: Mapped["Enterprise | None"] = relationship(foreign_keys=[enterprise_id])
+    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored as SHA-256 digests; they are long random strings, so no salt is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters, so a person can tell tokens apart without the secret.
+    prefix: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @classmethod
+    def issue(cls, user: User, name: str = "") -> tuple["ApiToken", str]:
+        """A new token for `user`; returns the row and the secret, shown once."""
+        secret = secrets.token_urlsafe(32)
+        return cls(user=user, token_hash=hash_token(secret), prefix=secret[:8], name=name), secret
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.prefix}… user={self.user_id}>"
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt; failures within a window throttle the username and the address."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

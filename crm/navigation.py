@@ -1,0 +1,69 @@
+"""The main menu and error pages: one list of areas, shown to the roles that use them."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from crm.models.user import ROLE_LABELS, Role
+
+ALL = ("admin", "bureau", "officer", "enterprise")
+STAFF = ("admin", "bureau", "officer")
+
+# (endpoint, label, roles). Items whose blueprint is not registered are not shown.
+NAV: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("main.home", _l("首页"), ALL),
+    ("enterprises.index", _l("企业"), STAFF),
+    ("enterprises.verification_queue", _l("审核"), STAFF),
+    ("eligibility.index", _l("培育对象"), STAFF),
+    ("dashboard.index", _l("规划指标"), ("admin", "bureau", "officer")),
+    ("imports.index", _l("数据导入"), ("admin", "bureau")),
+    ("portal.reports", _l("年度报表"), ("enterprise",)),
+    ("portal.standing", _l("我的梯队"), ("enterprise",)),
+    ("portal.change_requests", _l("信息变更"), ("enterprise",)),
+    ("notifications.inbox", _l("消息"), ALL),
+    ("admin.index", _l("系统管理"), ("admin",)),
+]
+
+ERROR_TEXT = {
+    400: (_l("请求有误"), _l("请求无法处理，请检查后重试。")),
+    401: (_l("未登录"), _l("请先登录。")),
+    403: (_l("无权访问"), _l("您没有权限执行此操作。")),
+    404: (_l("未找到"), _l("页面或记录不存在，或不在您的管辖范围内。")),
+    405: (_l("方法不允许"), _l("不支持该请求方式。")),
+    409: (_l("冲突"), _l("记录已被他人修改，请刷新后重试。")),
+    413: (_l("文件过大"), _l("上传的文件超过大小限制。")),
+    422: (_l("数据无效"), _l("提交的数据未通过校验。")),
+    429: (_l("请求过于频繁"), _l("请稍后再试。")),
+    500: (_l("系统错误"), _l("系统出现错误，已记录，请稍后再试。")),
+}
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def navigation() -> dict[str, Any]:
+        def nav_items() -> list[tuple[str, Any, tuple[str, ...]]]:
+            return [item for item in NAV if item[0] in current_app.view_functions]
+
+        return {"nav_items": nav_items, "role_label": lambda role: ROLE_LABELS[Role(role)]}
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        title, message = ERROR_TEXT.get(code, (error.name, error.description))
+        if request.path.startswith("/api/"):
+            detail = error.description if getattr(error, "_crm_message", False) else str(message)
+            return jsonify({"error": detail}), code
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> Any:
+        from crm.extensions import db
+
+        db.session.rollback()
+        title, message = ERROR_TEXT[500]
+        if request.path.startswith("/api/"):
+            return jsonify({"error": str(message)}), 500
+        return render_template("errors/error.html", code=500, title=title, message=message), 500
