@@ -15,6 +15,13 @@ from config import BASE_DIR, profile_from_env
 BLUEPRINTS = (
     "crm.auth.views:bp",
     "crm.main.views:bp",
+    "crm.enterprises.views:bp",
+    "crm.eligibility.views:bp",
+    "crm.imports.views:bp",
+    "crm.portal.views:bp",
+    "crm.dashboard.views:bp",
+    "crm.notifications.views:bp",
+    "crm.admin.views:bp",
     "crm.api:bp",
 )
 

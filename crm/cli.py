@@ -23,7 +23,22 @@ def emit_json(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, default=str))
 
 
+# Areas that add their own commands (each module has register(app)).
+AREA_COMMANDS = ("crm.imports.cli", "crm.eligibility.cli")
+
+
 def register_commands(app: Flask) -> None:
+    from importlib import import_module
+
+    for module_name in AREA_COMMANDS:
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(app)
+
     @app.cli.command("init-db")
     def init_db() -> None:
         """Apply all migrations and load reference data (safe to run again)."""

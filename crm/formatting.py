@@ -54,4 +54,6 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def labels() -> dict[str, Any]:
-        return {"STAGE_LABELS": STAGE_LABELS, "DISTRICTS": DISTRICTS}
+        from flask_babel import get_locale
+
+        return {"STAGE_LABELS": STAGE_LABELS, "DISTRICTS": DISTRICTS, "get_locale": get_locale}

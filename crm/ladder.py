@@ -62,8 +62,7 @@ def valid_on(as_of: date) -> ColumnElement[bool]:
 def stage_rank_column(enterprise_id: ColumnElement[int], as_of: date) -> Label[int]:
     """A correlated scalar subquery: the stage rank (0 = none) of an enterprise on `as_of`."""
     rank = case(
-        {kind: rank for rank, kind in enumerate(STAGES, start=1)},
-        value=Designation.kind,
+        *((Designation.kind == kind, rank) for rank, kind in enumerate(STAGES, start=1)),
         else_=0,
     )
     return (

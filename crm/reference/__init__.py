@@ -34,7 +34,18 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def load_reference_data() -> dict[str, int]:
-    """Insert missing districts, industries and plan targets; never overwrite an admin's edits."""
+    """Insert missing districts, industries and plan targets; never overwrite an admin's edits.
+
+    Seeding is not a change anyone made, so it is not written to the audit trail.
+    """
+    db.session.info["audit_disabled"] = True
+    try:
+        return _load()
+    finally:
+        db.session.info.pop("audit_disabled", None)
+
+
+def _load() -> dict[str, int]:
     added = {"districts": 0, "industries": 0, "plan_targets": 0}
     for code, name in DISTRICTS.items():
         if db.session.get(District, code) is None:
