@@ -1,0 +1,237 @@
+"""Readers: every sheet of a workbook as rows numbered the way a person sees them.
+
+``.xlsx``/``.xlsm``/``.xls``/``.ods`` are read with python-calamine (fast, and it
+returns the cached value of a formula cell — what Excel or WPS last showed — so
+formulas import as their values without being evaluated). ``.csv`` is decoded
+as UTF-8 (with or without BOM), else GB18030 (a superset of GBK, what Excel and
+WPS in China save by default).
+
+Everything that makes a file unreadable raises :class:`WorkbookError` with a
+message for people (Chinese) before any row is produced, so callers can refuse
+an upload without writing anything.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import python_calamine
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# Zip-bomb guards for .xlsx/.ods (zip containers): total uncompressed size, and a
+# compression ratio that real spreadsheets never reach at a size that matters.
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECK_FROM_BYTES = 10 * 1024 * 1024
+
+SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+_CSV_DELIMITERS = ",\t;"
+
+MergedRange = tuple[tuple[int, int], tuple[int, int]]
+Cell = object
+
+
+class WorkbookError(Exception):
+    """A file that cannot be imported at all; ``str(error)`` is a Chinese message."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One row as read: sheet name, the 1-based row number shown in Excel, the cells.
+
+    ``cells[i]`` is column i (A = 0) as in the sheet, so indexes match column letters.
+    """
+
+    sheet: str
+    number: int
+    cells: tuple[Cell, ...]
+
+
+@dataclass
+class SheetRows:
+    """One sheet: its name, its merged ranges (None when the format has none) and rows."""
+
+    name: str
+    rows: Iterator[SourceRow]
+    merged: list[MergedRange] | None = None
+    hidden: bool = False
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _read_source(source: str | os.PathLike[str] | bytes, max_bytes: int) -> bytes:
+    """The file's bytes, after the size checks (the size limit bounds memory)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        try:
+            size = os.path.getsize(source)
+        except OSError:
+            raise WorkbookError("找不到文件或无法读取") from None
+        if size > max_bytes:
+            raise WorkbookError(f"文件过大（{_mb(size)}），上限为 {_mb(max_bytes)}")
+        with open(source, "rb") as handle:
+            data = handle.read()
+    if not data:
+        raise WorkbookError("文件为空")
+    if len(data) > max_bytes:
+        raise WorkbookError(f"文件过大（{_mb(len(data))}），上限为 {_mb(max_bytes)}")
+    return data
+
+
+def read_workbook(
+    source: str | os.PathLike[str] | bytes,
+    filename: str | None = None,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> Iterator[SheetRows]:
+    """Open a spreadsheet and return an iterator over its sheets.
+
+    ``source`` is a path or the file's bytes; ``filename`` (the uploaded name)
+    gives the extension when ``source`` is bytes. The container is checked here,
+    eagerly — type, size, encryption, zip bomb, corruption, emptiness — and any
+    problem raises :class:`WorkbookError`. Rows are then produced lazily.
+    """
+    name = filename or (os.fspath(source) if not isinstance(source, (bytes, bytearray, memoryview)) else "")
+    ext = Path(str(name)).suffix.lower()
+    if ext not in SPREADSHEET_EXTENSIONS:
+        shown = ext or "（无扩展名）"
+        raise WorkbookError(f"不支持的文件类型：{shown}，请上传 .xlsx、.xls 或 .csv 文件")
+    data = _read_source(source, max_bytes)
+
+    # The content decides the format: a renamed file is read for what it is.
+    if data.startswith(_OLE_MAGIC):
+        if ext in (".xlsx", ".xlsm"):
+            # Excel saves a password-protected .xlsx inside an OLE container.
+            raise WorkbookError("文件已加密（设置了打开密码），请取消密码后另存为 .xlsx 再导入")
+        return _read_calamine(data)
+    if data.startswith(_ZIP_MAGIC):
+        _check_zip(data)
+        return _read_calamine(data)
+    if ext != ".csv":
+        head = data[:512].lstrip().lower()
+        if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+            raise WorkbookError("该文件实际是网页/XML格式而非Excel表格，请用Excel或WPS打开后另存为 .xlsx 再导入")
+        raise WorkbookError("文件不是有效的Excel表格（内容无法识别，可能已损坏或扩展名不对）")
+    return _read_csv(data, Path(str(name)).stem or "CSV")
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse corrupt zips, zips that are not spreadsheets, and zip bombs."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise WorkbookError("文件已损坏，无法打开（压缩结构不完整）") from None
+    names = {info.filename for info in infos}
+    if "xl/workbook.xml" not in names and "content.xml" not in names:
+        if any(n.startswith("word/") for n in names) or any(n.startswith("ppt/") for n in names):
+            raise WorkbookError("文件是Word或PowerPoint文档，不是Excel表格")
+        raise WorkbookError("文件不是有效的Excel表格（压缩包中没有工作簿）")
+    uncompressed = sum(info.file_size for info in infos)
+    compressed = sum(info.compress_size for info in infos) or 1
+    if uncompressed > MAX_UNCOMPRESSED_BYTES:
+        raise WorkbookError(f"文件解压后过大（{_mb(uncompressed)}），上限为 {_mb(MAX_UNCOMPRESSED_BYTES)}")
+    if uncompressed > RATIO_CHECK_FROM_BYTES and uncompressed / compressed > MAX_COMPRESSION_RATIO:
+        raise WorkbookError("文件压缩比异常（疑似压缩炸弹），已拒绝导入")
+
+
+def _calamine_error(error: Exception) -> WorkbookError:
+    if isinstance(error, python_calamine.PasswordError):
+        return WorkbookError("文件已加密（设置了打开密码），请取消密码后再导入")
+    return WorkbookError(f"文件已损坏或格式不正确，无法读取（{type(error).__name__}）")
+
+
+def _read_calamine(data: bytes) -> Iterator[SheetRows]:
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for meta in workbook.sheets_metadata:
+            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue  # chart and macro sheets hold no rows
+            sheet = workbook.get_sheet_by_name(meta.name)
+            sheets.append((sheet, meta.visible != python_calamine.SheetVisibleEnum.Visible))
+    except Exception as error:  # calamine raises several unrelated types for bad files
+        raise _calamine_error(error) from None
+    if not any(sheet.start is not None for sheet, _hidden in sheets):
+        raise WorkbookError("文件中没有任何数据")
+    return iter([
+        SheetRows(sheet.name, _calamine_rows(sheet), sheet.merged_cell_ranges, hidden)
+        for sheet, hidden in sheets
+    ])
+
+
+def _calamine_rows(sheet: python_calamine.CalamineSheet) -> Iterator[SourceRow]:
+    """Rows of a calamine sheet with their Excel row numbers.
+
+    python-calamine trims empty leading columns (the first cell is the sheet's
+    ``start`` column) and, in 0.9, yields rows from row 1 even when the data
+    starts lower, while older versions started at ``start``. Both are handled
+    by looking at the first row: leading empty rows exist only in the first case.
+    """
+    if sheet.start is None:
+        return
+    (start_row, start_col), (_end_row, _end_col) = sheet.start, sheet.end
+    name = sheet.name
+    try:
+        rows = sheet.iter_rows()
+        first = next(rows, None)
+        if first is None:
+            return
+        number = 1 if start_row > 0 and not any(c != "" for c in first) else start_row + 1
+        pad: tuple[Cell, ...] = ("",) * start_col
+        yield SourceRow(name, number, pad + tuple(first))
+        if pad:
+            for number, cells in enumerate(rows, number + 1):
+                yield SourceRow(name, number, pad + tuple(cells))
+        else:
+            for number, cells in enumerate(rows, number + 1):
+                yield SourceRow(name, number, tuple(cells))
+    except Exception as error:
+        raise _calamine_error(error) from None
+
+
+def decode_csv(data: bytes) -> str:
+    """Decode CSV bytes: UTF-8 (BOM or not) first, else GB18030 (covers GBK and GB2312)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")  # "Unicode text" saved by Excel
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise WorkbookError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV 文件") from None
+
+
+def _read_csv(data: bytes, sheet_name: str) -> Iterator[SheetRows]:
+    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise WorkbookError("文件不是有效的CSV文本文件")
+    text = decode_csv(data)
+    if not text.strip(" \t\r\n,;"):
+        raise WorkbookError("文件中没有任何数据")
+    # The separator used most in the first lines; csv.Sniffer is easily fooled by titles.
+    sample = text[:8192]
+    delimiter = max(_CSV_DELIMITERS, key=sample.count)
+    return iter([SheetRows(sheet_name, _csv_rows(text, delimiter, sheet_name), None)])
+
+
+def _csv_rows(text: str, delimiter: str, sheet_name: str) -> Iterator[SourceRow]:
+    """One row per CSV record; a quoted line break stays inside its cell, as in Excel."""
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+    try:
+        for number, cells in enumerate(reader, 1):
+            yield SourceRow(sheet_name, number, tuple(cells))
+    except csv.Error as error:
+        raise WorkbookError(f"CSV文件格式错误：{error}") from None

@@ -1,0 +1,63 @@
+"""Building small workbooks in memory for the importer tests."""
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+
+import openpyxl
+
+
+def xlsx_bytes(
+    rows: Sequence[Sequence[object]],
+    *,
+    title: str = "Sheet1",
+    start_row: int = 1,
+    start_col: int = 1,
+    merges: Sequence[str] = (),
+    extra_sheets: dict[str, Sequence[Sequence[object]]] | None = None,
+) -> bytes:
+    """An .xlsx with ``rows`` written from (start_row, start_col); "" and None stay empty."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    _fill(sheet, rows, start_row, start_col)
+    for rng in merges:
+        sheet.merge_cells(rng)
+    for name, more in (extra_sheets or {}).items():
+        _fill(book.create_sheet(name), more, 1, 1)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill(sheet, rows: Sequence[Sequence[object]], start_row: int, start_col: int) -> None:  # type: ignore[no-untyped-def]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None and value != "":
+                sheet.cell(start_row + r, start_col + c, value)
+
+
+def with_cached_formula_values(data: bytes, cached: str) -> bytes:
+    """Give openpyxl's formula cells a cached value, as Excel would have saved it."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                content = content.replace(b"<v />", f"<v>{cached}</v>".encode())
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def csv_bytes(rows: Sequence[Sequence[object]], encoding: str) -> bytes:
+    """A CSV as Excel/WPS would save it in ``encoding`` (dates as ISO text)."""
+    import csv
+    import datetime as dt
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([v.isoformat() if isinstance(v, dt.date) else v for v in row])
+    return buffer.getvalue().encode(encoding)
