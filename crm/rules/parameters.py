@@ -1,0 +1,214 @@
+"""Every threshold of every rule, with its default and the year it took effect.
+
+The database layer stores an administrator's overrides per effective year and
+passes each rule the resolved mapping for the as-of date; missing names fall
+back to the defaults here. Ratios are fractions (unit "%": 0.05 means 5%),
+money is in 万元, counts are ints.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+Parameters = Mapping[str, Decimal | int]
+
+HITECH = "hitech_candidate"
+EXPIRING = "hitech_expiring"
+TECH_SME = "tech_sme_candidate"
+GAZELLE = "gazelle_candidate"
+GOLDEN_SEED = "golden_seed_candidate"
+REPORT_OVERDUE = "report_overdue"
+
+# Years the defaults took effect: the 2016 high-tech measures (国科发火〔2016〕32号),
+# the 2022 revision of the tech SME evaluation, and the 14th Five-Year plans (2021)
+# for the local lists and the reporting calendar.
+HITECH_SINCE = 2016
+TECH_SME_SINCE = 2022
+LOCAL_SINCE = 2021
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One adjustable threshold: what it is, its default, and since when."""
+
+    rule: str
+    name: str
+    default: Decimal | int
+    label: str
+    unit: str            # "%" (a fraction), "万元", "人", "项", "分", "年", "月", "日"
+    description: str
+    effective_year: int
+
+
+def _hitech() -> tuple[ParameterSpec, ...]:
+    def spec(name: str, default: Decimal | int, label: str, unit: str, description: str) -> ParameterSpec:
+        return ParameterSpec(HITECH, name, default, label, unit, description, HITECH_SINCE)
+
+    growth = [
+        ("growth_for_9", "0.35", "成长性得分9–10分的增长率下限"),
+        ("growth_for_7", "0.25", "成长性得分7–8分的增长率下限"),
+        ("growth_for_5", "0.15", "成长性得分5–6分的增长率下限"),
+        ("growth_for_3", "0.05", "成长性得分3–4分的增长率下限"),
+        ("growth_for_1", "0", "成长性得分1–2分的增长率下限"),
+    ]
+    return (
+        spec("min_registered_years", 1, "注册成立年限", "年",
+             "企业申请认定时须注册成立满该年数（含当日）。"),
+        spec("min_ip_items", 1, "I类或II类知识产权数量", "项",
+             "最近一个会计年度拥有的I类与II类知识产权合计不少于该数。"),
+        spec("min_tech_staff_ratio", Decimal("0.10"), "科技人员占职工总数比例", "%",
+             "最近一个会计年度科技人员占当年职工总数的比例不低于该值（含）。"),
+        spec("rd_years", 3, "研发费用统计年数", "年",
+             "研发费用占比按评估年份之前的该数个会计年度合计计算；成立不足的按实际经营年度计算。"),
+        spec("rd_band1_max_revenue", Decimal(5000), "研发占比第一档销售收入上限", "万元",
+             "最近一年销售收入不超过该值（含）的企业适用第一档研发费用比例。"),
+        spec("rd_band1_min_ratio", Decimal("0.05"), "第一档研发费用占销售收入比例", "%",
+             "最近一年销售收入不超过第一档上限的企业，近三年研发费用占同期销售收入比例不低于该值。"),
+        spec("rd_band2_max_revenue", Decimal(20000), "研发占比第二档销售收入上限", "万元",
+             "最近一年销售收入高于第一档上限、不超过该值（含）的企业适用第二档比例。"),
+        spec("rd_band2_min_ratio", Decimal("0.04"), "第二档研发费用占销售收入比例", "%",
+             "第二档企业近三年研发费用占同期销售收入比例不低于该值。"),
+        spec("rd_band3_min_ratio", Decimal("0.03"), "第三档研发费用占销售收入比例", "%",
+             "最近一年销售收入高于第二档上限的企业，近三年研发费用占同期销售收入比例不低于该值。"),
+        spec("min_domestic_rd_ratio", Decimal("0.60"), "境内研发费用占比", "%",
+             "近三年在中国境内发生的研发费用占全部研发费用的比例不低于该值。"),
+        spec("min_hitech_revenue_ratio", Decimal("0.60"), "高新技术产品（服务）收入占比", "%",
+             "最近一年高新技术产品（服务）收入占同期总收入的比例不低于该值；未填报总收入时以销售收入计。"),
+        spec("rerecognition_lead_years", 0, "重新认定提前年数", "年",
+             "已持有有效证书的企业，仅当证书到期年份不晚于评估年份加该值时列为候选；"
+             "0 表示在证书到期当年重新认定。"),
+        *(spec(name, Decimal(value), label, "%",
+               "仅用于创新能力评价估算（不作为通过条件）：净资产或销售收入增长率"
+               "（((第二年/第一年)+(第三年/第二年))/2 − 1）不低于该值时落入此档。")
+          for name, value, label in growth),
+        spec("ip_class1_for_7", 1, "知识产权数量得分7–8分的I类知识产权数", "项",
+             "仅用于创新能力评价估算：拥有不少于该数的I类知识产权时，知识产权数量得7–8分。"),
+        spec("ip_class2_for_5", 5, "知识产权数量得分5–6分的II类知识产权数", "项",
+             "仅用于创新能力评价估算：无I类时，II类知识产权不少于该数得5–6分。"),
+        spec("ip_class2_for_3", 3, "知识产权数量得分3–4分的II类知识产权数", "项",
+             "仅用于创新能力评价估算：无I类时，II类知识产权不少于该数得3–4分。"),
+        spec("ip_class2_for_1", 1, "知识产权数量得分1–2分的II类知识产权数", "项",
+             "仅用于创新能力评价估算：无I类时，II类知识产权不少于该数得1–2分。"),
+    )
+
+
+def _expiring() -> tuple[ParameterSpec, ...]:
+    return (
+        ParameterSpec(EXPIRING, "window_months", 6, "到期提醒期", "月",
+                      "有效高企证书在评估日起该数月内（含当日）到期时提醒企业准备重新认定。", LOCAL_SINCE),
+    )
+
+
+def _tech_sme() -> tuple[ParameterSpec, ...]:
+    def spec(name: str, default: Decimal | int, label: str, unit: str, description: str) -> ParameterSpec:
+        return ParameterSpec(TECH_SME, name, default, label, unit, description, TECH_SME_SINCE)
+
+    def tiers(prefix: str, what: str, rows: list[tuple[int, str]]) -> list[ParameterSpec]:
+        return [spec(f"{prefix}_for_{points}", Decimal(value), f"{what}得{points}分的下限", "%",
+                     f"最近一年{what}不低于该值时得{points}分（评价指标分档）。")
+                for points, value in rows]
+
+    return (
+        spec("max_employees", 500, "职工总数上限", "人", "最近一年职工总数不超过该值（含）。"),
+        spec("max_revenue", Decimal(20000), "年销售收入上限", "万元", "最近一年销售收入不超过该值（含），即2亿元。"),
+        spec("max_total_assets", Decimal(20000), "资产总额上限", "万元", "最近一年资产总额不超过该值（含），即2亿元。"),
+        spec("min_score", 60, "评价得分下限", "分",
+             "科技人员、研发投入、科技成果三项得分合计不低于该值，且科技人员得分不为0。"),
+        *tiers("staff_share", "科技人员占职工总数比例",
+               [(20, "0.30"), (16, "0.25"), (12, "0.20"), (8, "0.15"), (4, "0.10")]),
+        *tiers("rd_sales", "研发费用占销售收入比例",
+               [(50, "0.06"), (40, "0.05"), (30, "0.04"), (20, "0.03"), (10, "0.02")]),
+        *tiers("rd_costs", "研发费用占成本费用总额比例",
+               [(50, "0.30"), (40, "0.25"), (30, "0.20"), (20, "0.15"), (10, "0.10")]),
+        spec("ip_class1_for_30", 1, "科技成果得30分的I类知识产权数", "项",
+             "拥有不少于该数的I类知识产权时科技成果得30分。"),
+        *(spec(f"ip_class2_for_{points}", items, f"科技成果得{points}分的II类知识产权数", "项",
+               f"无I类知识产权时，II类知识产权不少于该数得{points}分。")
+          for points, items in ((24, 4), (18, 3), (12, 2), (6, 1))),
+        spec("direct_award_years", 5, "国家科技奖励年限", "年",
+             "评估年份前该数年内（含评估年份）获国家级科技奖励的，可直接确认符合条件。"),
+        spec("direct_standard_years", 5, "主导制定标准年限", "年",
+             "评估年份前该数年内（含评估年份）主导制定国家标准或行业标准的，可直接确认符合条件。"),
+    )
+
+
+def _gazelle() -> tuple[ParameterSpec, ...]:
+    def spec(name: str, default: Decimal | int, label: str, unit: str, description: str) -> ParameterSpec:
+        return ParameterSpec(GAZELLE, name, default, label, unit, description, LOCAL_SINCE)
+
+    return (
+        spec("max_age_years", 10, "成立年限上限", "年",
+             "须为有效期内的高新技术企业，且评估日距成立日期不超过该年数（含）。"),
+        spec("min_revenue", Decimal(1000), "最近一年营业收入下限", "万元",
+             "最近一个会计年度销售收入不低于该值（含）。"),
+        spec("growth_years", 3, "增长率统计年数", "年",
+             "复合增长率按评估年份之前的该数个会计年度计算（首年至末年，共该数减1个增长期）。"),
+        spec("min_revenue_cagr", Decimal("0.20"), "营业收入年均复合增长率下限", "%",
+             "统计期内销售收入年均复合增长率不低于该值（含）。已是有效瞪羚企业的不再列为候选。"),
+    )
+
+
+def _golden_seed() -> tuple[ParameterSpec, ...]:
+    def spec(name: str, default: Decimal | int, label: str, unit: str, description: str) -> ParameterSpec:
+        return ParameterSpec(GOLDEN_SEED, name, default, label, unit, description, LOCAL_SINCE)
+
+    return (
+        spec("min_revenue", Decimal(5000), "最近一年营业收入下限", "万元",
+             "须为有效期内的高新技术企业，最近一个会计年度销售收入不低于该值（含）；"
+             "已入金种子库或已上市的企业不列为候选。"),
+        spec("min_net_profit", Decimal(500), "最近一年净利润下限", "万元",
+             "最近一个会计年度净利润不低于该值（含）。"),
+        spec("min_revenue_growth", Decimal("0.15"), "营业收入增长率下限", "%",
+             "最近一年销售收入较上一年的增长率不低于该值（含）。"),
+    )
+
+
+def _report_overdue() -> tuple[ParameterSpec, ...]:
+    def spec(name: str, default: int, label: str, unit: str, description: str) -> ParameterSpec:
+        return ParameterSpec(REPORT_OVERDUE, name, default, label, unit, description, LOCAL_SINCE)
+
+    return (
+        spec("deadline_month", 5, "年报截止月份", "月",
+             "上一会计年度报表须在当年该月该日（含）前提交；此后仍未提交或审核的视为逾期。"),
+        spec("deadline_day", 31, "年报截止日", "日",
+             "与截止月份共同确定截止日期；超出该月天数时取月末。"),
+    )
+
+
+DEFAULT_PARAMETERS: tuple[ParameterSpec, ...] = (
+    _hitech() + _expiring() + _tech_sme() + _gazelle() + _golden_seed() + _report_overdue()
+)
+
+
+def specs_for(rule: str) -> tuple[ParameterSpec, ...]:
+    """The parameter specs of one rule, in display order."""
+    return tuple(s for s in DEFAULT_PARAMETERS if s.rule == rule)
+
+
+def defaults_for(rule: str) -> dict[str, Decimal | int]:
+    """A fresh dict of a rule's default parameter values."""
+    specs = specs_for(rule)
+    if not specs:
+        raise KeyError(f"unknown rule: {rule}")
+    return {s.name: s.default for s in specs}
+
+
+def resolve(rule: str, overrides: Mapping[str, Any] | None) -> dict[str, Decimal | int]:
+    """The rule's defaults with the given overrides, coerced to each default's type.
+
+    Values may come from the database as str, int, float or Decimal; a ratio
+    stored as the float 0.1 becomes Decimal("0.1"), not its binary expansion.
+    Unknown names raise ValueError: a misspelt override must not silently
+    leave the default in force.
+    """
+    resolved = defaults_for(rule)
+    unknown = sorted(set(overrides or {}) - set(resolved))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) for {rule}: {', '.join(unknown)}")
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue  # a cleared override means "use the default"
+        resolved[name] = Decimal(str(value)) if isinstance(resolved[name], Decimal) else int(value)
+    return resolved
