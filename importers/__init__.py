@@ -2,7 +2,7 @@
 
 readers (file → numbered rows) → headers (find and map the header) →
 values (one parser per kind of cell) → rows (skip, parse, validate) →
-workbook (all of it, streamed).
+workbook (all of it, streamed). The DB writer consumes :func:`parse_workbook`.
 """
 from importers.fields import ALL_FIELDS, FIELD_LABELS, FieldKind
 from importers.headers import (
@@ -14,6 +14,8 @@ from importers.headers import (
     normalize_header,
 )
 from importers.readers import SheetRows, SourceRow, WorkbookError, read_workbook
+from importers.rows import ParsedRow, RowError, RowParser, SkippedRow, parse_row, record_key
+from importers.workbook import SheetResult, parse_workbook
 
 __all__ = [
     "ALL_FIELDS",
@@ -22,11 +24,19 @@ __all__ = [
     "FieldKind",
     "HeaderLayout",
     "HeaderNotFound",
+    "ParsedRow",
+    "RowError",
+    "RowParser",
+    "SheetResult",
     "SheetRows",
+    "SkippedRow",
     "SourceRow",
     "WorkbookError",
     "apply_mapping_override",
     "detect_header",
     "normalize_header",
+    "parse_row",
+    "parse_workbook",
     "read_workbook",
+    "record_key",
 ]

@@ -262,8 +262,8 @@ def _combine(
             if key and (not labels or labels[-1] != key):
                 labels.append(key)
                 shown.append(" ".join(text.split()))
-            elif not key and found_unit:
-                shown.append(f"（{found_unit}）")
+            elif not key and found_unit and shown:
+                shown[-1] += f"（{found_unit}）"  # a units row: "销售收入（万元）"
         columns.append(_Column(labels, shown, unit))
     return columns
 
@@ -271,6 +271,8 @@ def _combine(
 def _field_of(labels: Sequence[str]) -> str | None:
     """Map a column's stacked labels: the full stack first, then shorter tails."""
     candidates = ["".join(labels[s:]) for s in range(len(labels))]
+    if len(labels) >= 2:
+        candidates.append(labels[-1] + labels[-2])  # "研发投入" over "其中：境内" → 境内研发投入
     if labels and labels[-1] in GENERIC_SUBLABELS:
         candidates += ["".join(labels[s:-1]) for s in range(len(labels) - 1)]
     for candidate in candidates:

@@ -1,0 +1,370 @@
+"""From a sheet row to a validated record: skip detection, cell parsing, row checks.
+
+A data row becomes a :class:`ParsedRow` whose ``record`` holds canonical
+fields (money in 万元 as ``Decimal`` with 4 places, counts as ``int``, dates as
+``datetime.date``) and whose ``errors`` list *every* problem found, so a county
+office can fix a rejected row in one go. Only cells with a value appear in
+``record``: an empty cell means "not reported", never zero, so the writer can
+leave an existing value alone. Blank, totals, notes and repeated header rows
+become :class:`SkippedRow` with a reason.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from crm.districts import DISTRICTS, district_from_name, district_from_uscc
+from crm.uscc import normalize_uscc
+
+from importers.fields import FIELD_KINDS, FIELD_LABELS, FieldKind
+from importers.headers import HeaderLayout, field_for_header
+from importers.readers import SourceRow
+from importers.values import (
+    EMPTY_MARKERS,
+    parse_bool,
+    parse_code,
+    parse_date,
+    parse_int,
+    parse_money,
+    parse_text,
+    parse_year,
+)
+
+MIN_YEAR = 2000
+
+# A row whose first non-empty cells start like this is a totals or notes row.
+TOTALS_PREFIXES: tuple[str, ...] = ("合计", "小计", "总计", "共计", "总合计", "其中:", "其中")
+NOTES_PREFIXES: tuple[str, ...] = (
+    "填表说明", "说明:", "注:", "注1", "注2", "注①", "注、", "备注:", "附注", "数据来源",
+    "填表人", "填报人", "制表人", "审核人", "复核人", "负责人", "单位负责人", "统计负责人",
+    "填表日期", "填报日期", "制表日期", "报出日期",
+)
+NOTES_EXACT: frozenset[str] = frozenset({"说明", "注", "备注"})
+# Cells of a column-number row under the header ("甲 乙 1 2 3 …").
+_COLUMN_NUMBER_WORDS = frozenset({"甲", "乙", "丙", "丁", "戊", "己", "庚", "栏次", "列号"})
+
+RecordKey = tuple[str | None, int | None]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one cell (or with one field) of a row; ``message`` is Chinese."""
+
+    sheet: str
+    row: int  # row number as shown in the spreadsheet program
+    column: str  # header text as the user sees it, or the field's label
+    message: str
+    column_index: int | None = None  # 0-based, for highlighting the cell in the error report
+
+    def as_dict(self) -> dict[str, Any]:
+        """The shape CONTRACT.md gives for ``import-workbook --json`` errors."""
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ParsedRow:
+    """A data row: the canonical record read from it and every error found."""
+
+    sheet: str
+    row: int
+    record: dict[str, Any]
+    errors: list[RowError] = field(default_factory=list)
+    cells: tuple[object, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the row can be imported."""
+        return not self.errors
+
+    @property
+    def key(self) -> RecordKey:
+        """The firm-year this row is about (see :func:`record_key`)."""
+        return record_key(self.record)
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row that is not data (blank, totals, notes, repeated header), with why."""
+
+    sheet: str
+    row: int
+    reason: str
+
+
+def record_key(record: dict[str, Any]) -> RecordKey:
+    """The natural key of an imported record: (统一社会信用代码, 年度)."""
+    return record.get("uscc"), record.get("year")
+
+
+def _squeeze(value: object) -> str:
+    return "".join(unicodedata.normalize("NFKC", value).split()) if isinstance(value, str) else ""
+
+
+def _is_column_number_row(values: list[object]) -> bool:
+    numbers = []
+    for value in values:
+        text = _squeeze(value) if isinstance(value, str) else value
+        if isinstance(text, str) and (text in _COLUMN_NUMBER_WORDS or (len(text) == 1 and text.isalpha() and text.isascii())):
+            continue
+        try:
+            number = float(text)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+        if not number.is_integer():
+            return False
+        numbers.append(int(number))
+    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def skip_reason(cells: tuple[object, ...], seq_index: int | None = None) -> str | None:
+    """Why a row is not data (blank, totals, notes, column numbers), or None for a data row."""
+    values: list[object] = []
+    first: list[object] = []
+    only_seq = True
+    for index, value in enumerate(cells):
+        if value is None or value == "" or (type(value) is str and not value.strip()):
+            continue
+        values.append(value)
+        if len(first) < 2:
+            first.append(value)
+        if index != seq_index or (isinstance(value, str) and not value.strip().isdigit()):
+            only_seq = False
+    if not values:
+        return "空行"
+    if only_seq:
+        return "空行（仅有序号）"  # a template numbered in advance
+    for value in first:
+        text = _squeeze(value)
+        if not text:
+            continue
+        if text.startswith(TOTALS_PREFIXES):
+            return f"合计行（{text[:10]}）"
+        if text in NOTES_EXACT or text.startswith(NOTES_PREFIXES):
+            return f"说明行（{text[:10]}）"
+    if len(values) >= 3 and _is_column_number_row(values):
+        return "栏次行"
+    return None
+
+
+Converter = Callable[[object], Any]
+
+
+def _uscc(value: object) -> str:
+    if isinstance(value, float):
+        # 18 digits do not fit a float: Excel already rounded it (shown as 9.14407E+17).
+        raise ValueError("统一社会信用代码被存成了数字，后几位已丢失，请将该列设为文本后重新填写")
+    return normalize_uscc(value if isinstance(value, str) else str(value))
+
+
+def _text(value: object) -> str | None:
+    text = parse_text(value)
+    if text is None or text.lower() in EMPTY_MARKERS:
+        return None
+    return text
+
+
+def _non_negative(parse: Converter) -> Converter:
+    def parse_non_negative(value: object) -> Any:
+        number = parse(value)
+        if number is not None and number < 0:
+            raise ValueError(f"「{str(value).strip()}」不能为负数")
+        return number
+
+    return parse_non_negative
+
+
+def _money(factor: Decimal, signed: bool) -> Converter:
+    def parse(value: object) -> Decimal | None:
+        return parse_money(value, factor)
+
+    return parse if signed else _non_negative(parse)
+
+
+_CONVERTERS: dict[FieldKind, Converter] = {
+    FieldKind.USCC: _uscc,
+    FieldKind.TEXT: _text,
+    FieldKind.DISTRICT: _text,
+    FieldKind.CODE: parse_code,
+    FieldKind.DATE: parse_date,
+    FieldKind.BOOL: parse_bool,
+    FieldKind.YEAR: parse_year,
+    FieldKind.COUNT: _non_negative(parse_int),
+}
+
+
+def _fmt(number: object) -> str:
+    if isinstance(number, Decimal):
+        return format(number.normalize(), "f")
+    return str(number)
+
+
+class RowParser:
+    """Parses the data rows of one sheet with a given header layout.
+
+    The per-column work is decided once here (which converter, which unit
+    factor), so parsing a row is a loop over the mapped cells.
+    """
+
+    def __init__(
+        self,
+        layout: HeaderLayout,
+        default_year: int | None = None,
+        default_district: str | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        self.layout = layout
+        self.default_year = default_year
+        self.default_district = default_district
+        self.today = today or dt.date.today()
+        self.plan: list[tuple[int, str, Converter, str]] = []
+        self.seq_index: int | None = None
+        self.uscc_index: int | None = None
+        for column in layout.columns:
+            if column.field is None:
+                continue
+            kind = FIELD_KINDS[column.field]
+            if column.field == "seq":
+                self.seq_index = column.index
+            if column.field == "uscc":
+                self.uscc_index = column.index
+            if kind is FieldKind.IGNORED:
+                continue
+            if kind in (FieldKind.MONEY, FieldKind.SIGNED_MONEY):
+                convert = _money(column.unit_factor, signed=kind is FieldKind.SIGNED_MONEY)
+            else:
+                convert = _CONVERTERS[kind]
+            self.plan.append((column.index, column.field, convert, column.header_text))
+        self._columns = {c.field: c for c in layout.columns if c.field}
+
+    def _where(self, field_name: str) -> tuple[str, int | None]:
+        column = self._columns.get(field_name)
+        if column is not None:
+            return column.header_text, column.index
+        return FIELD_LABELS[field_name], None
+
+    def parse(self, source: SourceRow) -> ParsedRow | SkippedRow:
+        """Parse one row into a :class:`ParsedRow`, or a :class:`SkippedRow` if it is not data."""
+        cells = source.cells
+        reason = skip_reason(cells, self.seq_index)
+        if reason is not None:
+            return SkippedRow(source.sheet, source.number, reason)
+        if self.uscc_index is not None and self.uscc_index < len(cells):
+            code_cell = cells[self.uscc_index]
+            # Codes are ASCII (or full-width); a Chinese header text is not.
+            if isinstance(code_cell, str) and not code_cell.isascii() and field_for_header(code_cell) == "uscc":
+                return SkippedRow(source.sheet, source.number, "重复的表头行")
+
+        sheet, number = source.sheet, source.number
+        record: dict[str, Any] = {}
+        errors: list[RowError] = []
+        failed: set[str] = set()
+        width = len(cells)
+        for index, field_name, convert, header_text in self.plan:
+            if index >= width:
+                continue
+            value = cells[index]
+            if value == "" or value is None:
+                continue
+            try:
+                parsed = convert(value)
+            except ValueError as error:
+                errors.append(RowError(sheet, number, header_text, str(error), index))
+                failed.add(field_name)
+                continue
+            if parsed is not None:
+                record[field_name] = parsed
+
+        def error(field_name: str, message: str) -> None:
+            column, index = self._where(field_name)
+            errors.append(RowError(sheet, number, column, message, index))
+
+        for field_name, message in (("uscc", "统一社会信用代码不能为空"), ("name", "企业名称不能为空")):
+            if field_name not in record and field_name not in failed:
+                error(field_name, message)
+        self._check_year(record, failed, error)
+        self._check_district(record, error)
+        self._check_consistency(record, error)
+        return ParsedRow(sheet, number, record, errors, cells)
+
+    def _check_year(self, record: dict[str, Any], failed: set[str], error: Callable[[str, str], None]) -> None:
+        if "year" in failed:
+            return
+        year = record.get("year") or self.layout.year_hint or self.default_year
+        if year is None:
+            error("year", "缺少年度：请在表中填写“年度”列，或在标题中写明“2023年度”，或导入时指定年度")
+            return
+        record["year"] = year
+        if not MIN_YEAR <= year <= self.today.year:
+            error("year", f"年度{year}不合理，应在{MIN_YEAR}至{self.today.year}之间")
+        tech_sme_year = record.get("tech_sme_year")
+        if tech_sme_year is not None and not MIN_YEAR <= tech_sme_year <= self.today.year + 1:
+            error("tech_sme_year", f"入库年度{tech_sme_year}不合理")
+
+    def _check_district(self, record: dict[str, Any], error: Callable[[str, str], None]) -> None:
+        """The code's region decides the district; a district column may only agree with it."""
+        named = record.pop("district", None)
+        uscc = record.get("uscc")
+        from_code = district_from_uscc(uscc) if uscc else None
+        from_name = district_from_name(named) if named else None
+        if named and from_name is None:
+            error("district", f"所属区县「{named}」不是江门市的区（市）")
+            return
+        if from_code and from_name and from_code != from_name:
+            error(
+                "district",
+                f"所属区县「{named}」与统一社会信用代码登记地{DISTRICTS[from_code]}（{from_code}）不一致",
+            )
+            return
+        resolved = from_code or from_name or self.default_district
+        if resolved is None:
+            if uscc:
+                error("district", f"无法确定所属区县：代码登记地{uscc[2:8]}不是江门市的区（市），请填写“所属区县”")
+            return
+        record["district_code"] = resolved
+
+    def _check_consistency(self, record: dict[str, Any], error: Callable[[str, str], None]) -> None:
+        get = record.get
+        employees = get("employees")
+        for part in ("tech_staff", "rd_staff"):
+            value = get(part)
+            if value is not None and employees is not None and value > employees:
+                error(part, f"{FIELD_LABELS[part]}（{value}）超过职工总数（{employees}）")
+        rd, domestic = get("rd_expense"), get("rd_expense_domestic")
+        if rd is not None and domestic is not None and domestic > rd:
+            error("rd_expense_domestic", f"境内研发费用（{_fmt(domestic)}）超过研发费用（{_fmt(rd)}）")
+        hitech = get("hitech_revenue")
+        base_field = "total_revenue" if get("total_revenue") is not None else "revenue"
+        base = get(base_field)
+        if hitech is not None and base is not None and hitech > base:
+            error(
+                "hitech_revenue",
+                f"高新技术产品（服务）收入（{_fmt(hitech)}）超过{FIELD_LABELS[base_field]}（{_fmt(base)}）",
+            )
+        founded = get("founded_on")
+        if founded is not None and founded > self.today:
+            error("founded_on", f"成立日期{founded.isoformat()}晚于今天")
+        cert_no, issued, valid_to = get("hitech_cert_no"), get("hitech_issued_on"), get("hitech_valid_to")
+        if cert_no and issued is None:
+            error("hitech_issued_on", "填写了高新技术企业证书编号，但缺少发证日期")
+        if issued is not None and not cert_no:
+            error("hitech_cert_no", "填写了高企发证日期，但缺少证书编号")
+        if issued is not None and issued > self.today:
+            error("hitech_issued_on", f"发证日期{issued.isoformat()}晚于今天")
+        if issued is not None and valid_to is not None and valid_to <= issued:
+            error("hitech_valid_to", f"有效期至{valid_to.isoformat()}早于发证日期{issued.isoformat()}")
+
+
+def parse_row(
+    source: SourceRow,
+    layout: HeaderLayout,
+    default_year: int | None = None,
+    *,
+    default_district: str | None = None,
+    today: dt.date | None = None,
+) -> ParsedRow | SkippedRow:
+    """Parse one row with ``layout`` (convenience; build a :class:`RowParser` for many rows)."""
+    return RowParser(layout, default_year, default_district, today).parse(source)
