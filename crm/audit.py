@@ -86,7 +86,8 @@ def current_actor() -> Actor:
 def plain(value: Any) -> Any:
     """A JSON-friendly form of a column value."""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+        # Stored scale varies by database (120.5 vs 120.5000); the trail shows the number.
+        return format(value.normalize(), "f")
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, enum.Enum):

@@ -86,7 +86,7 @@ class AnnualReportFactory(BaseFactory):
     revenue = Decimal("3000")
     total_revenue = Decimal("3100")
     rd_expense = Decimal("180")
-    rd_expense_domestic = Decimal("180")
+    rd_expense_domestic = factory.LazyAttribute(lambda o: o.rd_expense)
     hitech_revenue = Decimal("2200")
     total_assets = Decimal("5000")
     net_assets = Decimal("2500")

@@ -14,6 +14,8 @@ from crm.api import bp
 from crm.api.auth import api_error, token_required
 from crm.api.serializers import enterprise_detail, enterprise_summary
 from crm.clock import today
+from crm.districts import district_from_uscc
+from crm.uscc import InvalidUSCC, normalize_uscc
 from crm.enterprises.queries import EnterpriseFilter, FilterError, count_of, filtered_enterprises
 from crm.enterprises.services import DuplicateEnterprise, ValidationFailed, create_enterprise
 from crm.extensions import db
@@ -107,17 +109,21 @@ def post_enterprise() -> Any:
     if isinstance(district, dict):
         district = district.get("code")
     if user.role is Role.officer:
-        # Officers create firms in their own district only.
+        # Officers create firms in their own district only, and never one whose
+        # code places it in another Jiangmen district.
         if district and district != user.district_code:
             api_error(403, "只能在本区（市）新建企业")
+        try:
+            region = district_from_uscc(normalize_uscc(body.get("uscc")))
+        except InvalidUSCC:
+            region = None  # create_enterprise reports the bad code as a field error
+        if region is not None and region != user.district_code:
+            api_error(403, "该企业的统一社会信用代码属于其他区（市），不能在本区（市）新建")
         district = district or user.district_code
     try:
         if "founded_on" in fields:
             fields["founded_on"] = iso_date(fields["founded_on"], "founded_on")
         enterprise = create_enterprise(body.get("uscc") or "", body.get("name") or "", district, **fields)
-        if user.role is Role.officer and enterprise.district_code != user.district_code:
-            db.session.rollback()
-            api_error(403, "该企业不属于本区（市）")
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()

@@ -55,7 +55,7 @@ def _load() -> dict[str, int]:
         if db.session.get(Industry, row["code"]) is None:
             db.session.add(Industry(code=row["code"], name=row["name"]))
             added["industries"] += 1
-    existing = set(db.session.execute(select(PlanTarget.plan, PlanTarget.code)).tuples())
+    existing = {tuple(row) for row in db.session.execute(select(PlanTarget.plan, PlanTarget.code))}
     for row in _read_csv("plan_targets.csv"):
         if (row["plan"], row["code"]) in existing:
             continue

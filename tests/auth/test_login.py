@@ -1,0 +1,125 @@
+"""Sign-in through the real form: CSRF, throttling, messages, safe redirects."""
+import pytest
+
+from crm.extensions import db
+from crm.models import LoginAttempt, Role
+from tests.conftest import csrf_token, login
+from tests.factories import DEFAULT_PASSWORD, EnterpriseUserFactory, OfficerFactory, UserFactory
+
+
+def post_login(client, username, password, **extra):
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(client), **extra})
+
+
+def test_login_page_is_chinese(client, app) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    assert "登录" in page and 'lang="zh-CN"' in page
+    assert "bootstrap.min.css" in page and "cdn" not in page.lower()
+
+
+def test_pages_require_sign_in(client, app) -> None:
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_wrong_password_is_refused_with_message(client, app) -> None:
+    OfficerFactory(username="kp")
+    response = post_login(client, "kp", "wrong-password")
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    assert db.session.query(LoginAttempt).filter_by(succeeded=False).count() == 1
+
+
+def test_post_without_csrf_token_is_refused(client, app) -> None:
+    OfficerFactory(username="kp")
+    response = client.post("/login", data={"username": "kp", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302  # still signed out
+
+
+def test_repeated_failures_are_throttled(client, app) -> None:
+    OfficerFactory(username="kp")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        post_login(client, "kp", "nope-nope")
+    # Even the right password is refused while throttled.
+    response = post_login(client, "kp", DEFAULT_PASSWORD)
+    assert response.status_code == 429
+    assert "登录失败次数过多" in response.get_data(as_text=True)
+
+
+def test_inactive_user_cannot_sign_in(client, app) -> None:
+    OfficerFactory(username="gone", active=False)
+    assert post_login(client, "gone", DEFAULT_PASSWORD).status_code == 401
+
+
+def test_officer_home_shows_own_district_counts(client, app) -> None:
+    from tests.factories import EnterpriseFactory
+
+    EnterpriseFactory(district="440783")
+    EnterpriseFactory(district="440784")
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    page = client.get("/").get_data(as_text=True)
+    assert "开平市" in page
+    assert 'data-stage="none">1<' in page
+
+
+def test_bureau_home_shows_districts(client, app) -> None:
+    from tests.factories import EnterpriseFactory
+
+    EnterpriseFactory(district="440783")
+    EnterpriseFactory(district="440784")
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-stage="none">2<' in page
+    assert "鹤山市" in page and "开平市" in page
+
+
+def test_enterprise_home_shows_own_firm(client, app) -> None:
+    user = EnterpriseUserFactory(username="firm")
+    login(client, "firm")
+    page = client.get("/").get_data(as_text=True)
+    assert user.enterprise.name in page or user.enterprise.uscc in page
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"])
+def test_next_parameter_never_leaves_the_site(client, app, target) -> None:
+    OfficerFactory(username="kp")
+    response = client.post(
+        f"/login?next={target}", data={"username": "kp", "password": DEFAULT_PASSWORD, "csrf_token": csrf_token(client)}
+    )
+    assert response.status_code == 302
+    assert response.location in ("/", "http://localhost/")
+
+
+def test_logout_needs_post_with_csrf(client, app) -> None:
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    assert client.post("/logout").status_code == 400
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert client.get("/").status_code == 302
+
+
+def test_english_locale_on_request(client, app) -> None:
+    page = client.get("/login?lang=en").get_data(as_text=True)
+    assert 'lang="en"' in page
+
+
+def test_production_requires_secret_key(monkeypatch) -> None:
+    from crm import create_app
+
+    monkeypatch.setenv("CRM_ENV", "production")
+    monkeypatch.delenv("CRM_SECRET_KEY", raising=False)
+    import config
+
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "")
+    with pytest.raises(RuntimeError, match="CRM_SECRET_KEY"):
+        create_app()
+
+
+def test_production_cookies_are_secure() -> None:
+    import config
+
+    assert config.ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert config.Config.SESSION_COOKIE_HTTPONLY is True

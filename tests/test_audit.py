@@ -1,0 +1,68 @@
+"""Every create/update/delete lands in the audit trail with who and before -> after."""
+from decimal import Decimal
+
+from crm.audit import acting_as
+from crm.extensions import db
+from crm.models import AuditAction, AuditLog
+from tests.factories import AnnualReportFactory, EnterpriseFactory, UserFactory
+
+
+def entries(entity: str) -> list[AuditLog]:
+    return db.session.query(AuditLog).filter_by(entity=entity).order_by(AuditLog.id).all()
+
+
+def test_create_update_delete_are_recorded(app) -> None:
+    report = AnnualReportFactory(revenue=Decimal("100"))
+    (created,) = entries("annual_report")
+    assert created.action is AuditAction.create
+    assert created.changes["revenue"] == [None, "100"]
+    assert created.enterprise_id == report.enterprise_id
+
+    report.revenue = Decimal("120.5")
+    db.session.commit()
+    updated = entries("annual_report")[-1]
+    assert updated.action is AuditAction.update
+    assert updated.changes == {"revenue": ["100", "120.5"]}
+
+    db.session.delete(report)
+    db.session.commit()
+    deleted = entries("annual_report")[-1]
+    assert deleted.action is AuditAction.delete
+    assert deleted.changes["revenue"] == ["120.5", None]
+
+
+def test_actor_and_batch_are_recorded(app) -> None:
+    user = UserFactory(username="importer")
+    with acting_as("import", user=user):
+        firm = EnterpriseFactory()
+    entry = entries("enterprise")[-1]
+    assert (entry.actor, entry.user_id, entry.enterprise_id) == ("import", user.id, firm.id)
+
+
+def test_saving_without_change_writes_nothing(app) -> None:
+    firm = EnterpriseFactory()
+    before = db.session.query(AuditLog).count()
+    firm.name = firm.name
+    db.session.commit()
+    assert db.session.query(AuditLog).count() == before
+
+
+def test_passwords_never_reach_the_trail(app) -> None:
+    user = UserFactory()
+    user.set_password("another-secret-1")
+    db.session.commit()
+    assert all("password_hash" not in e.changes for e in entries("user"))
+
+
+def test_failed_write_leaves_no_audit_rows(app) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    firm = EnterpriseFactory()
+    before = db.session.query(AuditLog).count()
+    firm.name = "新名字"
+    db.session.add(AnnualReportFactory.build(enterprise=firm, employees=1, tech_staff=5))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.query(AuditLog).count() == before

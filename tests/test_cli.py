@@ -1,0 +1,72 @@
+"""The CLI of CONTRACT.md: exit codes, one-line reasons on stderr, idempotent init-db."""
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import ApiToken, District, Role, User
+from crm.models.user import hash_token
+from tests.factories import EnterpriseFactory, UserFactory
+
+
+def invoke(runner, args, input=None):
+    return runner.invoke(args=args, input=input, catch_exceptions=False)
+
+
+def test_init_db_is_idempotent(runner, app) -> None:
+    first = invoke(runner, ["init-db"])
+    second = invoke(runner, ["init-db"])
+    assert first.exit_code == 0 and second.exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(District)) == 7
+    assert "新增区（市）0 个" in second.output
+
+
+def test_create_officer_reads_password_from_stdin(runner, app) -> None:
+    result = invoke(runner, ["create-user", "kp1", "--role", "officer", "--district", "440783"], input="s3cret-pass\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "kp1"))
+    assert user.role is Role.officer and user.district_code == "440783"
+    assert user.check_password("s3cret-pass") and not user.check_password("s3cret-pass\n")
+
+
+def test_create_enterprise_user_binds_firm(runner, app) -> None:
+    firm = EnterpriseFactory()
+    result = invoke(runner, ["create-user", "f1", "--role", "enterprise", "--enterprise", firm.uscc.lower()], input="s3cret-pass\n")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User).where(User.username == "f1")).enterprise_id == firm.id
+
+
+def test_create_user_failures_exit_1_with_one_line_reason(runner, app) -> None:
+    UserFactory(username="taken")
+    cases = [
+        (["create-user", "a", "--role", "officer"], "s3cret-pass\n", "--district"),
+        (["create-user", "a", "--role", "officer", "--district", "999999"], "s3cret-pass\n", "未知的区"),
+        (["create-user", "a", "--role", "enterprise"], "s3cret-pass\n", "--enterprise"),
+        (["create-user", "a", "--role", "enterprise", "--enterprise", "91440783MA4X000010"], "s3cret-pass\n", "统一社会信用代码"),
+        (["create-user", "a", "--role", "bureau"], "short\n", "至少需要8个字符"),
+        (["create-user", "taken", "--role", "bureau"], "s3cret-pass\n", "已存在"),
+        (["create-user", "a", "--role", "bureau", "--district", "440783"], "s3cret-pass\n", "只有区（市）科员"),
+    ]
+    for args, stdin, reason in cases:
+        result = runner.invoke(args=args, input=stdin)
+        assert result.exit_code == 1, (args, result.output)
+        assert reason in result.stderr, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_unknown_role_is_refused(runner, app) -> None:
+    result = runner.invoke(args=["create-user", "a", "--role", "king"], input="s3cret-pass\n")
+    assert result.exit_code != 0
+
+
+def test_create_token_prints_usable_token(runner, app, client) -> None:
+    UserFactory(username="city", role=Role.bureau)
+    result = invoke(runner, ["create-token", "city"])
+    assert result.exit_code == 0
+    secret = result.output.strip()
+    assert db.session.scalar(select(ApiToken.token_hash)) == hash_token(secret)
+    assert client.get("/api/v1/enterprises", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+
+
+def test_create_token_for_unknown_user_fails(runner, app) -> None:
+    result = runner.invoke(args=["create-token", "nobody"])
+    assert result.exit_code == 1 and "用户不存在" in result.stderr

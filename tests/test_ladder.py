@@ -1,0 +1,56 @@
+"""Stage computation on boundary dates, in Python and in SQL alike."""
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.ladder import stage_from_rank, stage_of, stage_rank_column
+from crm.models import DesignationKind, Enterprise
+from crm.models.designation import hitech_valid_to
+from tests.factories import DesignationFactory, EnterpriseFactory
+
+
+def sql_stage(enterprise: Enterprise, as_of: date) -> str:
+    rank = db.session.scalar(select(stage_rank_column(Enterprise.id, as_of)).where(Enterprise.id == enterprise.id))
+    return stage_from_rank(rank)
+
+
+def test_hitech_certificate_runs_three_years_less_a_day() -> None:
+    assert hitech_valid_to(date(2023, 12, 1)) == date(2026, 11, 30)
+    assert hitech_valid_to(date(2024, 2, 29)) == date(2027, 2, 27)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "stage"),
+    [
+        (date(2023, 11, 30), "tech_sme"),  # the day before the certificate is issued
+        (date(2023, 12, 1), "hitech"),  # issue day
+        (date(2026, 11, 30), "hitech"),  # last valid day
+        (date(2026, 12, 1), "tech_sme"),  # lapsed; the yearly tech SME registration remains
+        (date(2027, 1, 1), "none"),
+    ],
+)
+def test_stage_is_highest_valid_designation(app, as_of: date, stage: str) -> None:
+    firm = EnterpriseFactory()
+    DesignationFactory(enterprise=firm, kind=DesignationKind.hitech, valid_from=date(2023, 12, 1))
+    DesignationFactory(
+        enterprise=firm, kind=DesignationKind.tech_sme, valid_from=date(2023, 5, 1), valid_to=date(2026, 12, 31)
+    )
+    # A non-stage designation never decides the stage.
+    DesignationFactory(
+        enterprise=firm, kind=DesignationKind.golden_seed, valid_from=date(2020, 1, 1), valid_to=date(2030, 1, 1)
+    )
+    db.session.refresh(firm)
+    assert stage_of(firm.designations, as_of) == stage
+    assert sql_stage(firm, as_of) == stage
+
+
+def test_listed_is_open_ended_and_highest(app) -> None:
+    firm = EnterpriseFactory()
+    DesignationFactory(enterprise=firm, kind=DesignationKind.hitech, valid_from=date(2024, 1, 1))
+    DesignationFactory(enterprise=firm, kind=DesignationKind.listed, valid_from=date(2025, 6, 1), valid_to=None)
+    db.session.refresh(firm)
+    assert stage_of(firm.designations, date(2040, 1, 1)) == "listed"
+    assert sql_stage(firm, date(2025, 6, 1)) == "listed"
+    assert sql_stage(firm, date(2025, 5, 31)) == "hitech"
