@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "crm.dashboard.views:bp",
     "crm.notifications.views:bp",
     "crm.admin.views:bp",
+    "crm.users.views:bp",
     "crm.api:bp",
 )
 

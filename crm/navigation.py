@@ -25,6 +25,7 @@ NAV: list[tuple[str, Any, tuple[str, ...]]] = [
     ("portal.change_requests", _l("信息变更"), ("enterprise",)),
     ("notifications.inbox", _l("消息"), ALL),
     ("admin.index", _l("系统管理"), ("admin",)),
+    ("users.index", _l("用户"), ("admin",)),
 ]
 
 ERROR_TEXT = {
