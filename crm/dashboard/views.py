@@ -1,6 +1,281 @@
-"""Pages of the dashboard area."""
+"""Pages of the dashboard area: plan indicators, reports, the firms behind a figure, target editing."""
 from __future__ import annotations
 
-from flask import Blueprint
+import importlib.resources
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from crm.clock import today
+from crm.dashboard import services
+from crm.dashboard.services import (
+    CITY,
+    COMPUTATIONS,
+    PLAN_LABELS,
+    JurisdictionError,
+    JurisdictionForbidden,
+)
+from crm.districts import DISTRICTS
+from crm.enterprises.queries import count_of
+from crm.extensions import db
+from crm.ladder import STAGE_LABELS
+from crm.models import Enterprise, PlanTarget, Role
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+FIRMS_PER_PAGE = 50
+TREND_FIRST_YEAR = 2020
+# Computations drawn per district and over the years.
+CHART_KEYS = (
+    "hitech_count",
+    "tech_sme_count",
+    "rd_institution_coverage",
+    "provincial_platforms",
+    "incubation_carriers",
+    "talent_teams",
+)
+
+
+@bp.before_request
+@login_required
+def _staff_only() -> None:
+    if request.endpoint == "dashboard.echarts_js":
+        return
+    if current_user.role is Role.enterprise:
+        abort(403)
+
+
+def _as_of() -> date:
+    raw = (request.args.get("as_of") or "").strip()
+    if not raw:
+        return today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        flash(_("统计日期格式应为 YYYY-MM-DD：%(value)s，已改用今天。", value=raw), "warning")
+        return today()
+
+
+def _jurisdiction() -> str:
+    try:
+        return services.resolve_jurisdiction(current_user, request.args.get("district"))
+    except JurisdictionError:
+        abort(400)
+    except JurisdictionForbidden:
+        abort(403)
+
+
+def firms_link(key: str, jurisdiction: str, as_of: date) -> str:
+    """Where a figure's firms are listed: the officer workspace list when its filter says
+    exactly the same thing (designations and stages, today), else this area's own list."""
+    args: dict[str, Any] = {}
+    if jurisdiction != CITY:
+        args["district"] = jurisdiction
+    workspace = "enterprises.index" in current_app.view_functions and as_of == today()
+    if key.startswith("stage:") and workspace:
+        return url_for("enterprises.index", stage=key.split(":", 1)[1], **args)
+    if key in services.DESIGNATION_COMPUTATIONS and workspace:
+        return url_for("enterprises.index", **COMPUTATIONS[key].filter_args, **args)
+    return url_for("dashboard.firms", indicator=key, as_of=as_of.isoformat(), **args)
+
+
+def _common(jurisdiction: str, as_of: date) -> dict[str, Any]:
+    choices = [(CITY, services.jurisdiction_label(CITY))] + list(DISTRICTS.items())
+    return {
+        "jurisdiction": jurisdiction,
+        "jurisdiction_label": services.jurisdiction_label(jurisdiction),
+        "as_of": as_of,
+        "choices": choices,
+        "can_choose": current_user.role in (Role.admin, Role.bureau),
+        "plan_labels": PLAN_LABELS,
+        "firms_link": lambda key: firms_link(key, jurisdiction, as_of),
+    }
+
+
+@bp.get("/")
+def index() -> str:
+    as_of = _as_of()
+    jurisdiction = _jurisdiction()
+    dashboard = services.build_dashboard(current_user, jurisdiction, as_of)
+    breakdown = dashboard.by_district(CHART_KEYS) if jurisdiction == CITY else {}
+    chart = {
+        "funnel": [{"name": STAGE_LABELS[s], "value": n} for s, n in dashboard.funnel if s != "none"],
+        "districts": [DISTRICTS[d] for d in DISTRICTS] if breakdown else [],
+        "series": [
+            {"key": key, "name": COMPUTATIONS[key].name, "ratio": COMPUTATIONS[key].ratio,
+             "data": [breakdown[key][d] for d in DISTRICTS]}
+            for key in CHART_KEYS
+        ] if breakdown else [],
+        "trend_url": url_for(
+            "dashboard.trend_json",
+            district=None if jurisdiction == CITY else jurisdiction,
+            as_of=as_of.isoformat(),
+        ),
+    }
+    return render_template(
+        "dashboard/index.html", dashboard=dashboard, chart=chart, **_common(jurisdiction, as_of)
+    )
+
+
+@bp.get("/trend.json")
+def trend_json() -> Response:
+    as_of = _as_of()
+    jurisdiction = _jurisdiction()
+    years = list(range(min(TREND_FIRST_YEAR, as_of.year), as_of.year + 1))
+    series = services.trend(current_user, jurisdiction, years, as_of, CHART_KEYS)
+    return jsonify(
+        {
+            "years": years,
+            "series": [
+                {"key": key, "name": COMPUTATIONS[key].name, "ratio": COMPUTATIONS[key].ratio, "data": series[key]}
+                for key in CHART_KEYS
+            ],
+        }
+    )
+
+
+@bp.get("/print")
+def print_view() -> str:
+    as_of = _as_of()
+    jurisdiction = _jurisdiction()
+    dashboard = services.build_dashboard(current_user, jurisdiction, as_of)
+    return render_template("dashboard/print.html", dashboard=dashboard, **_common(jurisdiction, as_of))
+
+
+@bp.get("/report.xlsx")
+def report_xlsx() -> Response:
+    from crm.dashboard.report import progress_workbook, report_jurisdictions
+
+    as_of = _as_of()
+    jurisdiction = _jurisdiction()
+    jurisdictions = report_jurisdictions(current_user, jurisdiction)
+    stream = progress_workbook(current_user, jurisdictions, as_of)
+    return send_file(
+        stream,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"plan-progress-{jurisdiction}-{as_of.isoformat()}.xlsx",
+    )
+
+
+@bp.get("/firms")
+def firms() -> str:
+    as_of = _as_of()
+    jurisdiction = _jurisdiction()
+    key = request.args.get("indicator", "")
+    missing = request.args.get("missing") == "1"
+    try:
+        stmt = services.firms_behind(current_user, key, jurisdiction, as_of, missing=missing)
+    except JurisdictionError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("dashboard.index", as_of=as_of.isoformat()))
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    total = count_of(stmt)
+    rows = db.session.scalars(
+        stmt.order_by(Enterprise.district_code, Enterprise.name).limit(FIRMS_PER_PAGE).offset((page - 1) * FIRMS_PER_PAGE)
+    ).all()
+    if key.startswith("stage:"):
+        title = STAGE_LABELS.get(key.split(":", 1)[1], key)
+    else:
+        title = COMPUTATIONS[key].name + (_("（未覆盖企业）") if missing else "")
+    return render_template(
+        "dashboard/firms.html",
+        firms=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // FIRMS_PER_PAGE)),
+        indicator=key,
+        missing=missing,
+        title=title,
+        **_common(jurisdiction, as_of),
+    )
+
+
+@bp.get("/assets/echarts.min.js")
+def echarts_js() -> Response:
+    """Apache ECharts from the installed excel-chart-echarts wheel: no CDN, nothing vendored."""
+    try:
+        asset = importlib.resources.files("xlsx2echarts") / "static" / "echarts.min.js"
+        body = asset.read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError):
+        abort(404)
+    response = Response(body, mimetype="application/javascript")
+    response.cache_control.public = True
+    response.cache_control.max_age = 7 * 24 * 3600
+    return response
+
+
+# ---------------------------------------------------------------------------
+# Plan targets (administrators)
+# ---------------------------------------------------------------------------
+
+
+def _admin_only() -> None:
+    if current_user.role is not Role.admin:
+        abort(403)
+
+
+@bp.get("/targets")
+def targets() -> str:
+    _admin_only()
+    rows = db.session.scalars(select(PlanTarget).order_by(PlanTarget.plan, PlanTarget.id)).all()
+    return render_template("dashboard/targets.html", targets=rows, plan_labels=PLAN_LABELS)
+
+
+@bp.route("/targets/<int:target_id>", methods=["GET", "POST"])
+def edit_target(target_id: int) -> Any:
+    from crm.dashboard.forms import PlanTargetForm, apply_form
+
+    _admin_only()
+    target = db.session.get(PlanTarget, target_id) or abort(404)
+    form = PlanTargetForm(obj=target)
+    if request.method == "GET":
+        form.targets_text.data = "\n".join(f"{y}: {v}" for y, v in sorted((target.targets or {}).items()))
+    if form.validate_on_submit():
+        apply_form(form, target)
+        db.session.commit()
+        flash(_("已保存指标“%(name)s”。", name=target.name), "success")
+        return redirect(url_for("dashboard.targets"))
+    return render_template("dashboard/target_edit.html", form=form, target=target)
+
+
+@bp.route("/targets/new", methods=["GET", "POST"])
+def new_target() -> Any:
+    from crm.dashboard.forms import PlanTargetForm, apply_form
+
+    _admin_only()
+    form = PlanTargetForm()
+    if form.validate_on_submit():
+        exists = db.session.scalar(
+            select(PlanTarget).where(PlanTarget.plan == form.plan.data, PlanTarget.code == form.code.data)
+        )
+        if exists is not None:
+            form.code.errors.append(_("该规划已有此指标代码，请编辑原指标。"))
+        else:
+            target = PlanTarget()
+            apply_form(form, target)
+            db.session.add(target)
+            db.session.commit()
+            flash(_("已新增指标“%(name)s”。", name=target.name), "success")
+            return redirect(url_for("dashboard.targets"))
+    return render_template("dashboard/target_edit.html", form=form, target=None)
+

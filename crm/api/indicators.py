@@ -1,0 +1,34 @@
+"""GET /api/v1/indicators: the plans' indicators computed from the records (CONTRACT.md)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import g, jsonify, request
+
+from crm.api import bp
+from crm.api.auth import api_error, token_required
+from crm.clock import today
+from crm.dashboard.services import CITY, JurisdictionError, JurisdictionForbidden, api_items, resolve_jurisdiction
+
+
+@bp.get("/indicators")
+@token_required
+def list_indicators() -> Any:
+    """Items per indicator; ratios (unit "%") as fractions in actual, baseline and targets alike."""
+    raw = (request.args.get("as_of") or "").strip()
+    try:
+        as_of = date.fromisoformat(raw) if raw else today()
+    except ValueError:
+        api_error(400, f"参数 as_of 的日期格式应为 YYYY-MM-DD：{raw}")
+    district = (request.args.get("district") or "").strip()
+    if district == CITY:
+        api_error(400, f"未知的区（市）代码：{district}")
+    try:
+        # Without `district` the caller asks for the whole city (an officer may not).
+        jurisdiction = resolve_jurisdiction(g.api_user, district or CITY)
+    except JurisdictionError as exc:
+        api_error(400, str(exc))
+    except JurisdictionForbidden as exc:
+        api_error(403, str(exc))
+    return jsonify({"items": api_items(g.api_user, jurisdiction, as_of)})

@@ -1,0 +1,85 @@
+"""The plan-target form (administrators)."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from crm.dashboard.services import CITY, COMPUTATIONS
+from crm.districts import DISTRICTS
+from crm.models import PlanTarget
+
+TARGET_LINE = re.compile(r"^\s*(\d{4})\s*[:：=]\s*(\S+)\s*$")
+
+
+def parse_targets(text: str) -> dict[str, str]:
+    """'2023: 2300' per line -> {"2023": "2300"}; raises ValueError naming the bad line."""
+    targets: dict[str, str] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = TARGET_LINE.match(line)
+        if not match:
+            raise ValueError(f"第{number}行应写成“年份: 目标值”，如 2025: 2600")
+        year, value = match.groups()
+        try:
+            Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"第{number}行的目标值不是数字：{value}") from None
+        if not 1980 <= int(year) <= 2100:
+            raise ValueError(f"第{number}行的年份不合理：{year}")
+        targets[year] = value
+    return targets
+
+
+class PlanTargetForm(FlaskForm):
+    plan = StringField(_l("规划编号"), validators=[DataRequired(), Length(max=10)])
+    jurisdiction = SelectField(
+        _l("适用范围"),
+        choices=[(CITY, "江门市（全市）")] + [(code, name) for code, name in DISTRICTS.items()],
+    )
+    code = StringField(
+        _l("指标代码"),
+        validators=[DataRequired(), Length(max=60), Regexp(r"^[a-z0-9_]+$", message=_l("只能用小写字母、数字和下划线"))],
+    )
+    name = StringField(_l("指标名称"), validators=[DataRequired(), Length(max=200)])
+    unit = StringField(_l("单位"), validators=[Optional(), Length(max=20)])
+    category = StringField(_l("类别"), validators=[Optional(), Length(max=100)])
+    baseline_year = IntegerField(_l("基期年份"), validators=[Optional(), NumberRange(1980, 2100)])
+    baseline_value = DecimalField(_l("基期值"), validators=[Optional()], places=None)
+    targets_text = TextAreaField(
+        _l("目标值"),
+        description=_l("每行一个：年份: 目标值（按规划原文写，百分比写 1.65 而不是 0.0165）。新增下一规划期目标时加一行即可。"),
+    )
+    nature = SelectField(_l("属性"), choices=[("", "—"), ("预期性", "预期性"), ("约束性", "约束性")], validate_choice=False)
+    computable = SelectField(
+        _l("实时计算口径"),
+        choices=[("", _l("不能由系统计算"))] + [(c.key, f"{c.key}（{c.name}）") for c in COMPUTATIONS.values()],
+    )
+    notes = TextAreaField(_l("备注"), validators=[Optional()])
+
+    def validate_targets_text(self, field: TextAreaField) -> None:
+        try:
+            parse_targets(field.data or "")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def apply_form(form: PlanTargetForm, target: PlanTarget) -> None:
+    """Copy the form onto `target` (the audit trail records the change on flush)."""
+    target.plan = form.plan.data.strip()
+    target.jurisdiction = form.jurisdiction.data
+    target.code = form.code.data.strip()
+    target.name = form.name.data.strip()
+    target.unit = (form.unit.data or "").strip()
+    target.category = (form.category.data or "").strip()
+    target.baseline_year = form.baseline_year.data
+    target.baseline_value = form.baseline_value.data
+    target.targets = parse_targets(form.targets_text.data or "")
+    target.nature = form.nature.data or ""
+    target.computable = form.computable.data or ""
+    target.notes = form.notes.data or ""

@@ -1,0 +1,117 @@
+"""The plan progress report as an .xlsx workbook: one sheet per jurisdiction, gaps as formulas."""
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from crm.dashboard import services
+from crm.dashboard.services import CITY, PLAN_LABELS
+from crm.districts import DISTRICTS
+from crm.models import User
+
+HEADERS = (
+    ("指标代码", 26),
+    ("指标", 44),
+    ("单位", 7),
+    ("规划", 22),
+    ("基期年份", 9),
+    ("基期值", 12),
+    ("2023年目标", 12),
+    ("2025年目标", 12),
+    ("实际值", 12),
+    ("与2023年目标差距", 16),
+    ("与2025年目标差距", 16),
+    ("2025年目标完成进度", 18),
+    ("2023年是否达序时进度", 18),
+    ("2025年是否达序时进度", 18),
+)
+FIRST_ROW = 5  # data start; rows 1-3 title and notes, row 4 headers
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+THIN = Side(style="thin", color="999999")
+STATUS = {True: "是", False: "否", None: "—"}
+
+
+def report_jurisdictions(user: User, jurisdiction: str) -> list[str]:
+    """The city report holds the city and every district; a district report just that district."""
+    return [CITY, *DISTRICTS] if jurisdiction == CITY else [jurisdiction]
+
+
+def _sheet_title(jurisdiction: str) -> str:
+    return "全市" if jurisdiction == CITY else DISTRICTS[jurisdiction]
+
+
+def progress_workbook(user: User, jurisdictions: list[str], as_of: date) -> BytesIO:
+    """Build the workbook for `jurisdictions` (already allowed for `user`)."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for jurisdiction in jurisdictions:
+        dashboard = services.build_dashboard(user, jurisdiction, as_of)
+        _write_sheet(workbook.create_sheet(_sheet_title(jurisdiction)), dashboard)
+    stream = BytesIO()
+    workbook.save(stream)
+    stream.seek(0)
+    return stream
+
+
+def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 - openpyxl Worksheet
+    last_col = get_column_letter(len(HEADERS))
+    sheet["A1"] = f"{services.jurisdiction_label(dashboard.jurisdiction)}科技创新规划指标完成情况"
+    sheet["A1"].font = Font(size=14, bold=True)
+    sheet.merge_cells(f"A1:{last_col}1")
+    rd_year = dashboard.figures.rd_year
+    sheet["A2"] = (
+        f"统计日期：{dashboard.as_of.isoformat()}；研发经费与营业收入之比按{rd_year or '—'}年度数据；"
+        "百分比指标以百分数显示；序时进度＝基期值到目标值按时间线性插值。"
+    )
+    sheet.merge_cells(f"A2:{last_col}2")
+    if not dashboard.has_plan:
+        sheet["A3"] = "本区（市）无规划指标表，仅列系统计算值，目标不适用。"
+        sheet.merge_cells(f"A3:{last_col}3")
+    header_row = FIRST_ROW - 1
+    for col, (title, width) in enumerate(HEADERS, start=1):
+        cell = sheet.cell(row=header_row, column=col, value=title)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    for offset, row in enumerate(dashboard.rows):
+        r = FIRST_ROW + offset
+        number_format = "0.00%" if row.unit == "%" else ("#,##0" if _integral(row) else "#,##0.00")
+        values = (
+            row.code,
+            row.name,
+            row.unit,
+            PLAN_LABELS.get(row.plan or "", "系统计算"),
+            row.baseline_year,
+            row.baseline,
+            row.targets.get("2023"),
+            row.targets.get("2025"),
+            row.actual,
+        )
+        for col, value in enumerate(values, start=1):
+            cell = sheet.cell(row=r, column=col, value=value)
+            if col >= 6:
+                cell.number_format = number_format
+        # Gaps: actual minus target; blank when either is missing.
+        sheet.cell(row=r, column=10, value=f'=IF(OR(I{r}="",G{r}=""),"",I{r}-G{r})').number_format = number_format
+        sheet.cell(row=r, column=11, value=f'=IF(OR(I{r}="",H{r}=""),"",I{r}-H{r})').number_format = number_format
+        sheet.cell(
+            row=r, column=12, value=f'=IF(OR(I{r}="",H{r}="",F{r}="",H{r}=F{r}),"",(I{r}-F{r})/(H{r}-F{r}))'
+        ).number_format = "0.0%"
+        sheet.cell(row=r, column=13, value=STATUS[row.on_track.get("2023")])
+        sheet.cell(row=r, column=14, value=STATUS[row.on_track.get("2025")])
+    sheet.freeze_panes = f"C{FIRST_ROW}"
+    sheet.auto_filter.ref = f"A{header_row}:{last_col}{FIRST_ROW + max(len(dashboard.rows), 1) - 1}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+
+
+def _integral(row: services.IndicatorRow) -> bool:
+    values = [row.actual, row.baseline, *row.targets.values()]
+    return all(v is None or float(v).is_integer() for v in values)

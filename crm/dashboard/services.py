@@ -1,0 +1,614 @@
+"""Plan indicators computed live from the records, compared with the plans' targets.
+
+Everything is computed set-wise: a handful of aggregate queries grouped by
+district, whatever the number of firms. The city figure is the sum over the
+districts (for ratios: sum of numerators over sum of denominators).
+
+Conventions (also stated on the dashboard page):
+- Counts are ints; ratios are fractions (0.0165 means 1.65%). Plan targets are
+  stored as the plan writes them (1.65 with unit "%"); `plan_value()` converts a
+  "%" target to a fraction so actual, baseline and targets compare directly.
+- A designation or platform is valid on `as_of` when it started on or before it
+  and ends on or after it: a certificate whose valid_to is `as_of` still counts.
+- R&D ratio of above-size firms: the latest fiscal year <= as_of.year - 1 that
+  has submitted or verified reports of above-size firms anywhere in the city
+  (one year for all districts, so they compare), over firms reporting both R&D
+  expense and a positive sales revenue.
+- On track: actual >= the value linearly interpolated from the baseline (at the
+  end of the baseline year) to the target (at the end of the target year), at
+  `as_of`; for a falling target, actual <= it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, literal_column, or_, select
+
+from crm.districts import DISTRICTS
+from crm.extensions import db
+from crm.ladder import STAGE_CODES, STAGES, stage_from_rank, valid_on
+from crm.models import (
+    AnnualReport,
+    Designation,
+    DesignationKind,
+    Enterprise,
+    PlanTarget,
+    Platform,
+    ReportStatus,
+    Role,
+    Talent,
+    User,
+)
+from crm.models.platform import INCUBATION_KINDS, RD_INSTITUTION_KINDS, PlatformKind, PlatformLevel
+from crm.scoping import can_see_district, scoped
+
+CITY = "city"
+TARGET_YEARS = ("2023", "2025")
+# The plan that speaks for each jurisdiction first (city: 000, then 江门创造2025).
+MAIN_PLANS: dict[str, tuple[str, ...]] = {
+    CITY: ("000", "004"),
+    "440783": ("001",),
+    "440784": ("002",),
+    "440704": ("003",),
+}
+PLAN_LABELS = {
+    "000": "江门市科技创新“十四五”规划",
+    "001": "开平市科技创新“十四五”规划",
+    "002": "鹤山市科技创新“十四五”规划",
+    "003": "江门高新区（江海区）“十四五”规划",
+    "004": "江门创造2025",
+}
+COUNTED_REPORT_STATUSES = (ReportStatus.submitted, ReportStatus.verified)
+PROVINCIAL_LEVELS = (PlatformLevel.provincial, PlatformLevel.national)
+# 企业技术（工程）研究中心 at provincial level or above.
+ENGINEERING_KINDS = (PlatformKind.engineering_center, PlatformKind.enterprise_tech_center)
+
+
+class JurisdictionError(ValueError):
+    """An unknown jurisdiction code (message for people)."""
+
+
+class JurisdictionForbidden(PermissionError):
+    """The user may not see that jurisdiction."""
+
+
+@dataclass(frozen=True)
+class Computation:
+    """One live computation: `key` is the plan_targets.csv `computable` code."""
+
+    key: str
+    slug: str  # the indicator code used when no plan row names it
+    name: str
+    unit: str
+    ratio: bool = False
+    # Query args of the officer workspace list (crm/enterprises/queries.EnterpriseFilter).
+    filter_args: dict[str, str] | None = None
+
+
+def _designation(key: str, kind: DesignationKind, slug: str, name: str) -> Computation:
+    return Computation(key, slug, name, "家", filter_args={"designation": kind.value})
+
+
+COMPUTATIONS: dict[str, Computation] = {
+    c.key: c
+    for c in (
+        _designation("hitech_count", DesignationKind.hitech, "hitech_enterprises", "高新技术企业数量"),
+        _designation("tech_sme_count", DesignationKind.tech_sme, "tech_smes", "科技型中小企业数量"),
+        _designation("tech_micro_count", DesignationKind.tech_micro, "tech_micro_enterprises", "科技型小微企业数量"),
+        _designation("gazelle_count", DesignationKind.gazelle, "gazelle_enterprises", "瞪羚企业数量"),
+        _designation("little_giant_count", DesignationKind.little_giant, "little_giant_enterprises", "专精特新“小巨人”企业数量"),
+        _designation("listed_count", DesignationKind.listed, "listed_enterprises", "上市企业数量"),
+        _designation("golden_seed_count", DesignationKind.golden_seed, "golden_seed_enterprises", "金种子企业数量"),
+        Computation("rd_ratio_above_size", "rd_ratio_above_size", "规模以上工业企业研发经费与营业收入之比", "%",
+                    ratio=True, filter_args={"above_size": "1"}),
+        Computation("rd_institution_coverage", "rd_institution_coverage", "规上工业企业研发机构覆盖率", "%",
+                    ratio=True, filter_args={"above_size": "1", "has_rd_institution": "1"}),
+        Computation("provincial_platforms", "provincial_platforms", "省级及以上科技创新平台数量", "家"),
+        Computation("provincial_engineering_centers", "provincial_engineering_centers",
+                    "省级及以上企业技术（工程）研究中心数量", "家"),
+        Computation("incubation_carriers", "incubation_carriers", "科技企业孵化器、众创空间、星创天地等总数量", "家"),
+        Computation("talent_teams", "talent_teams", "高端创新创业人才团队数量", "个"),
+    )
+}
+DESIGNATION_COMPUTATIONS: dict[str, DesignationKind] = {
+    c.key: DesignationKind(c.filter_args["designation"])
+    for c in COMPUTATIONS.values()
+    if c.filter_args and "designation" in c.filter_args
+}
+
+
+# ---------------------------------------------------------------------------
+# Raw figures per district
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """Per district: counts (ints) and ratio parts (numerator, denominator)."""
+
+    as_of: date
+    rd_year: int | None = None
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    parts: dict[str, dict[str, tuple[Decimal, Decimal]]] = field(default_factory=dict)
+    stages: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def _districts(self, jurisdiction: str) -> list[str]:
+        return list(DISTRICTS) if jurisdiction == CITY else [jurisdiction]
+
+    def value(self, key: str, jurisdiction: str) -> int | float | None:
+        """The figure of computation `key` for the city or one district."""
+        districts = self._districts(jurisdiction)
+        if COMPUTATIONS[key].ratio:
+            num = sum((self.parts.get(d, {}).get(key, (Decimal(0), Decimal(0)))[0] for d in districts), Decimal(0))
+            den = sum((self.parts.get(d, {}).get(key, (Decimal(0), Decimal(0)))[1] for d in districts), Decimal(0))
+            return float(num / den) if den else None
+        return sum(self.counts.get(d, {}).get(key, 0) for d in districts)
+
+    def stage_counts(self, jurisdiction: str) -> dict[str, int]:
+        out = dict.fromkeys(STAGE_CODES, 0)
+        for d in self._districts(jurisdiction):
+            for stage, n in self.stages.get(d, {}).items():
+                out[stage] += n
+        return out
+
+
+def _add(target: dict[str, dict[str, int]], district: str, key: str, n: int | None) -> None:
+    target.setdefault(district, {})[key] = target.get(district, {}).get(key, 0) + int(n or 0)
+
+
+def rd_fiscal_year(user: User, as_of: date) -> int | None:
+    """The fiscal year the R&D ratio uses: the latest <= as_of.year - 1 with counted reports."""
+    stmt = scoped(
+        select(func.max(AnnualReport.year))
+        .select_from(AnnualReport)
+        .join(Enterprise, Enterprise.id == AnnualReport.enterprise_id)
+        .where(
+            Enterprise.above_size.is_(True),
+            AnnualReport.year <= as_of.year - 1,
+            AnnualReport.status.in_(COUNTED_REPORT_STATUSES),
+        ),
+        user,
+    )
+    return db.session.scalar(stmt)
+
+
+def platform_valid_on(as_of: date) -> Any:
+    """SQL condition: a platform is recognised on `as_of` (dates unknown count as valid)."""
+    return and_(
+        or_(Platform.recognized_on.is_(None), Platform.recognized_on <= as_of),
+        or_(Platform.valid_to.is_(None), Platform.valid_to >= as_of),
+    )
+
+
+def compute_figures(user: User, as_of: date, district: str | None = None) -> Figures:
+    """Every computed indicator per district in `user`'s scope on `as_of` (6 queries).
+
+    `district` restricts the queries to one district (a district dashboard).
+    """
+    figures = Figures(as_of=as_of)
+
+    def where_scope(stmt):  # noqa: ANN001, ANN202
+        stmt = scoped(stmt, user)
+        return stmt.where(Enterprise.district_code == district) if district else stmt
+
+    # 1. Designation counts: distinct firms holding a valid designation of each kind.
+    kinds = list(DESIGNATION_COMPUTATIONS.values())
+    rows = db.session.execute(
+        where_scope(
+            select(Enterprise.district_code, Designation.kind, func.count(func.distinct(Designation.enterprise_id)))
+            .select_from(Designation)
+            .join(Enterprise, Enterprise.id == Designation.enterprise_id)
+            .where(Designation.kind.in_(kinds), valid_on(as_of))
+            .group_by(Enterprise.district_code, Designation.kind)
+        )
+    ).all()
+    key_of_kind = {kind: key for key, kind in DESIGNATION_COMPUTATIONS.items()}
+    for code, kind, n in rows:
+        _add(figures.counts, code, key_of_kind[kind], n)
+
+    # 2. Ladder: each firm's highest valid stage, then firms per district and stage.
+    rank = case(*((Designation.kind == kind, r) for r, kind in enumerate(STAGES, start=1)), else_=0)
+    per_firm = (
+        select(Designation.enterprise_id.label("eid"), func.max(rank).label("stage_rank"))
+        .where(Designation.kind.in_(STAGES), valid_on(as_of))
+        .group_by(Designation.enterprise_id)
+        .subquery()
+    )
+    # A literal (not a bound parameter), so GROUP BY repeats the SELECT expression exactly.
+    firm_rank = func.coalesce(per_firm.c.stage_rank, literal_column("0"))
+    rows = db.session.execute(
+        where_scope(
+            select(Enterprise.district_code, firm_rank, func.count())
+            .select_from(Enterprise)
+            .outerjoin(per_firm, per_firm.c.eid == Enterprise.id)
+            .group_by(Enterprise.district_code, firm_rank)
+        )
+    ).all()
+    for code, stage_rank, n in rows:
+        figures.stages.setdefault(code, dict.fromkeys(STAGE_CODES, 0))[stage_from_rank(stage_rank)] += n
+
+    # 3. R&D over revenue of above-size firms, for one fiscal year.
+    figures.rd_year = rd_fiscal_year(user, as_of)
+    if figures.rd_year is not None:
+        rows = db.session.execute(
+            where_scope(
+                select(Enterprise.district_code, func.sum(AnnualReport.rd_expense), func.sum(AnnualReport.revenue))
+                .select_from(AnnualReport)
+            .join(Enterprise, Enterprise.id == AnnualReport.enterprise_id)
+                .where(
+                    Enterprise.above_size.is_(True),
+                    AnnualReport.year == figures.rd_year,
+                    AnnualReport.status.in_(COUNTED_REPORT_STATUSES),
+                    AnnualReport.rd_expense.is_not(None),
+                    AnnualReport.revenue > 0,
+                )
+                .group_by(Enterprise.district_code)
+            )
+        ).all()
+        for code, rd, revenue in rows:
+            figures.parts.setdefault(code, {})["rd_ratio_above_size"] = (Decimal(rd or 0), Decimal(revenue or 0))
+
+    # 4. R&D institution coverage of above-size firms.
+    with_institution = (
+        select(Platform.enterprise_id)
+        .where(Platform.kind.in_(RD_INSTITUTION_KINDS), platform_valid_on(as_of))
+        .distinct()
+        .subquery()
+    )
+    rows = db.session.execute(
+        where_scope(
+            select(Enterprise.district_code, func.count(with_institution.c.enterprise_id), func.count())
+            .select_from(Enterprise)
+            .outerjoin(with_institution, with_institution.c.enterprise_id == Enterprise.id)
+            .where(Enterprise.above_size.is_(True))
+            .group_by(Enterprise.district_code)
+        )
+    ).all()
+    for code, covered, total in rows:
+        figures.parts.setdefault(code, {})["rd_institution_coverage"] = (Decimal(covered), Decimal(total))
+
+    # 5. Platforms: provincial-or-higher, engineering centres, incubation carriers.
+    def tally(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    rows = db.session.execute(
+        where_scope(
+            select(
+                Enterprise.district_code,
+                tally(Platform.level.in_(PROVINCIAL_LEVELS)),
+                tally(and_(Platform.level.in_(PROVINCIAL_LEVELS), Platform.kind.in_(ENGINEERING_KINDS))),
+                tally(Platform.kind.in_(INCUBATION_KINDS)),
+            )
+            .select_from(Platform)
+            .join(Enterprise, Enterprise.id == Platform.enterprise_id)
+            .where(platform_valid_on(as_of))
+            .group_by(Enterprise.district_code)
+        )
+    ).all()
+    for code, provincial, engineering, incubation in rows:
+        _add(figures.counts, code, "provincial_platforms", provincial)
+        _add(figures.counts, code, "provincial_engineering_centers", engineering)
+        _add(figures.counts, code, "incubation_carriers", incubation)
+
+    # 6. High-end innovation talent teams brought in by as_of's year (cumulative).
+    rows = db.session.execute(
+        where_scope(
+            select(Enterprise.district_code, func.count())
+            .select_from(Talent)
+            .join(Enterprise, Enterprise.id == Talent.enterprise_id)
+            .where(Talent.high_end.is_(True), Talent.year <= as_of.year)
+            .group_by(Enterprise.district_code)
+        )
+    ).all()
+    for code, n in rows:
+        _add(figures.counts, code, "talent_teams", n)
+    return figures
+
+
+# ---------------------------------------------------------------------------
+# Targets, progress, on-track
+# ---------------------------------------------------------------------------
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+
+
+def plan_value(value: Any, unit: str) -> int | float | None:
+    """A plan figure as the API and comparisons use it: "%" becomes a fraction (1.65 -> 0.0165)."""
+    number = _decimal(value)
+    if number is None:
+        return None
+    if unit == "%":
+        return float(number / 100)
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def expected_on(as_of: date, baseline_year: int | None, baseline: float | None, year: int, target: float) -> float | None:
+    """Target value linearly interpolated from the baseline (end of its year) to the target year's end."""
+    end = date(year, 12, 31)
+    if as_of >= end:
+        return target
+    if baseline_year is None or baseline is None:
+        return None
+    start = date(baseline_year, 12, 31)
+    if as_of <= start:
+        return baseline
+    share = (as_of - start).days / (end - start).days
+    return baseline + (target - baseline) * share
+
+
+@dataclass
+class IndicatorRow:
+    plan: str | None
+    code: str
+    name: str
+    unit: str
+    computable: str
+    actual: int | float | None
+    baseline_year: int | None
+    baseline: int | float | None
+    targets: dict[str, int | float | None]
+    notes: str = ""
+    target_id: int | None = None
+    link_args: dict[str, str] | None = None
+    on_track: dict[str, bool | None] = field(default_factory=dict)
+    expected: dict[str, float | None] = field(default_factory=dict)
+    progress: float | None = None  # 0..1 toward the 2025 target
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.unit == "%"
+
+    def api_item(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "unit": self.unit,
+            "actual": self.actual,
+            "baseline": {"year": self.baseline_year, "value": self.baseline},
+            "targets": {year: self.targets.get(year) for year in TARGET_YEARS},
+        }
+
+
+def _evaluate(row: IndicatorRow, as_of: date) -> IndicatorRow:
+    for year in TARGET_YEARS:
+        target = row.targets.get(year)
+        if target is None:
+            row.on_track[year] = None
+            row.expected[year] = None
+            continue
+        expected = expected_on(as_of, row.baseline_year, row.baseline, int(year), float(target))
+        row.expected[year] = expected
+        if row.actual is None or expected is None:
+            row.on_track[year] = None
+            continue
+        rising = row.baseline is None or float(target) >= float(row.baseline)
+        row.on_track[year] = row.actual >= expected - 1e-12 if rising else row.actual <= expected + 1e-12
+    goal = row.targets.get("2025")
+    if row.actual is not None and goal is not None:
+        start = float(row.baseline) if row.baseline is not None else 0.0
+        span = float(goal) - start
+        row.progress = 1.0 if span == 0 else max(0.0, min(1.0, (float(row.actual) - start) / span))
+    return row
+
+
+def plan_targets_for(jurisdiction: str) -> list[PlanTarget]:
+    """Target rows of the jurisdiction's plans, main plan first, in table order."""
+    plans = MAIN_PLANS.get(jurisdiction, ())
+    if not plans:
+        return []
+    rows = db.session.scalars(
+        select(PlanTarget).where(PlanTarget.jurisdiction == jurisdiction, PlanTarget.plan.in_(plans))
+    ).all()
+    return sorted(rows, key=lambda t: (plans.index(t.plan), t.id))
+
+
+def indicator_rows(figures: Figures, jurisdiction: str, *, computable_only: bool = False) -> list[IndicatorRow]:
+    """One row per indicator: the plans' rows first (a code once), then computed ones no plan names."""
+    rows: list[IndicatorRow] = []
+    seen_codes: set[str] = set()
+    used: set[str] = set()
+    for target in plan_targets_for(jurisdiction):
+        if target.code in seen_codes or (computable_only and not target.computable):
+            continue
+        seen_codes.add(target.code)
+        computation = COMPUTATIONS.get(target.computable)
+        if computation:
+            used.add(computation.key)
+        rows.append(
+            _evaluate(
+                IndicatorRow(
+                    plan=target.plan,
+                    code=target.code,
+                    name=target.name,
+                    unit=target.unit,
+                    computable=target.computable,
+                    actual=figures.value(computation.key, jurisdiction) if computation else None,
+                    baseline_year=target.baseline_year,
+                    baseline=plan_value(target.baseline_value, target.unit),
+                    targets={y: plan_value((target.targets or {}).get(y), target.unit) for y in TARGET_YEARS},
+                    notes=target.notes,
+                    target_id=target.id,
+                    link_args=computation.filter_args if computation else None,
+                ),
+                figures.as_of,
+            )
+        )
+    for computation in COMPUTATIONS.values():
+        if computation.key in used or computation.slug in seen_codes:
+            continue
+        rows.append(
+            IndicatorRow(
+                plan=None,
+                code=computation.slug,
+                name=computation.name,
+                unit=computation.unit,
+                computable=computation.key,
+                actual=figures.value(computation.key, jurisdiction),
+                baseline_year=None,
+                baseline=None,
+                targets=dict.fromkeys(TARGET_YEARS),
+                link_args=computation.filter_args,
+                on_track=dict.fromkeys(TARGET_YEARS),
+                expected=dict.fromkeys(TARGET_YEARS),
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Jurisdictions and the dashboard as a whole
+# ---------------------------------------------------------------------------
+
+
+def resolve_jurisdiction(user: User, requested: str | None) -> str:
+    """The jurisdiction `user` asks for: "city" or a district code.
+
+    Officers are fixed to their district (asking for another, or the city, is
+    forbidden); bureau staff and admins choose. Unknown codes raise JurisdictionError.
+    """
+    code = (requested or "").strip() or None
+    if code not in (None, CITY) and code not in DISTRICTS:
+        raise JurisdictionError(f"未知的区（市）代码：{code}")
+    if user.role is Role.officer:
+        if code is None:
+            return user.district_code or ""
+        if code == CITY or not can_see_district(user, code):
+            raise JurisdictionForbidden("只能查看本区（市）的指标")
+        return code
+    if user.role not in (Role.admin, Role.bureau):
+        raise JurisdictionForbidden("无权查看规划指标")
+    return code or CITY
+
+
+def jurisdiction_label(jurisdiction: str) -> str:
+    return "江门市（全市）" if jurisdiction == CITY else DISTRICTS.get(jurisdiction, jurisdiction)
+
+
+@dataclass
+class Dashboard:
+    jurisdiction: str
+    as_of: date
+    figures: Figures
+    rows: list[IndicatorRow]
+
+    @property
+    def has_plan(self) -> bool:
+        return bool(MAIN_PLANS.get(self.jurisdiction))
+
+    @property
+    def funnel(self) -> list[tuple[str, int]]:
+        counts = self.figures.stage_counts(self.jurisdiction)
+        return [(stage, counts[stage]) for stage in STAGE_CODES]
+
+    def by_district(self, keys: Iterable[str]) -> dict[str, dict[str, int | float | None]]:
+        """Per district in this dashboard, the value of each computation in `keys`."""
+        districts = list(DISTRICTS) if self.jurisdiction == CITY else [self.jurisdiction]
+        return {key: {d: self.figures.value(key, d) for d in districts} for key in keys}
+
+
+def build_dashboard(user: User, jurisdiction: str, as_of: date) -> Dashboard:
+    """Figures, targets and statuses for one jurisdiction (already resolved for `user`)."""
+    figures = compute_figures(user, as_of, None if jurisdiction == CITY else jurisdiction)
+    return Dashboard(jurisdiction, as_of, figures, indicator_rows(figures, jurisdiction))
+
+
+def trend(user: User, jurisdiction: str, years: Iterable[int], as_of: date,
+          keys: Iterable[str]) -> dict[str, list[int | float | None]]:
+    """Each computation's value at the end of each year (or `as_of` in its own year)."""
+    keys = list(keys)
+    series: dict[str, list[int | float | None]] = {key: [] for key in keys}
+    district = None if jurisdiction == CITY else jurisdiction
+    for year in years:
+        day = min(date(year, 12, 31), as_of)
+        figures = compute_figures(user, day, district)
+        for key in keys:
+            series[key].append(figures.value(key, jurisdiction))
+    return series
+
+
+def api_items(user: User, jurisdiction: str, as_of: date) -> list[dict[str, Any]]:
+    """The items of GET /api/v1/indicators."""
+    return [row.api_item() for row in build_dashboard(user, jurisdiction, as_of).rows]
+
+
+LinkBuilder = Callable[[IndicatorRow], str | None]
+
+
+# ---------------------------------------------------------------------------
+# The firms behind a figure
+# ---------------------------------------------------------------------------
+
+
+def firms_behind(user: User, key: str, jurisdiction: str, as_of: date, *, missing: bool = False) -> Any:
+    """select(Enterprise) of the firms behind computation `key` (or ladder stage "stage:<code>").
+
+    For counts of platforms or teams, a firm with several is listed once.
+    `missing` (coverage only): the above-size firms *without* a valid R&D institution.
+    """
+    stmt = scoped(select(Enterprise), user)
+    if jurisdiction != CITY:
+        stmt = stmt.where(Enterprise.district_code == jurisdiction)
+    if key.startswith("stage:"):
+        stage = key.split(":", 1)[1]
+        if stage not in STAGE_CODES:
+            raise JurisdictionError(f"未知的梯队阶段：{stage}")
+        rank = case(*((Designation.kind == kind, r) for r, kind in enumerate(STAGES, start=1)), else_=0)
+        firm_rank = (
+            select(func.coalesce(func.max(rank), 0))
+            .where(Designation.enterprise_id == Enterprise.id, Designation.kind.in_(STAGES), valid_on(as_of))
+            .correlate(Enterprise)
+            .scalar_subquery()
+        )
+        return stmt.where(firm_rank == STAGE_CODES.index(stage))
+    if key not in COMPUTATIONS:
+        raise JurisdictionError(f"未知的指标：{key}")
+    if key in DESIGNATION_COMPUTATIONS:
+        return stmt.where(
+            exists().where(
+                Designation.enterprise_id == Enterprise.id,
+                Designation.kind == DESIGNATION_COMPUTATIONS[key],
+                valid_on(as_of),
+            )
+        )
+    if key == "rd_ratio_above_size":
+        year = rd_fiscal_year(user, as_of)
+        return stmt.where(
+            Enterprise.above_size.is_(True),
+            exists().where(
+                AnnualReport.enterprise_id == Enterprise.id,
+                AnnualReport.year == year,
+                AnnualReport.status.in_(COUNTED_REPORT_STATUSES),
+                AnnualReport.rd_expense.is_not(None),
+                AnnualReport.revenue > 0,
+            ),
+        )
+    if key == "rd_institution_coverage":
+        has = exists().where(
+            Platform.enterprise_id == Enterprise.id, Platform.kind.in_(RD_INSTITUTION_KINDS), platform_valid_on(as_of)
+        )
+        return stmt.where(Enterprise.above_size.is_(True), ~has if missing else has)
+    if key == "talent_teams":
+        return stmt.where(
+            exists().where(Talent.enterprise_id == Enterprise.id, Talent.high_end.is_(True), Talent.year <= as_of.year)
+        )
+    platform_condition = {
+        "provincial_platforms": Platform.level.in_(PROVINCIAL_LEVELS),
+        "provincial_engineering_centers": and_(
+            Platform.level.in_(PROVINCIAL_LEVELS), Platform.kind.in_(ENGINEERING_KINDS)
+        ),
+        "incubation_carriers": Platform.kind.in_(INCUBATION_KINDS),
+    }[key]
+    return stmt.where(
+        exists().where(Platform.enterprise_id == Enterprise.id, platform_condition, platform_valid_on(as_of))
+    )
