@@ -5,7 +5,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from crm.clock import today
-from crm.ladder import STAGE_CODES, stage_of
+from crm.ladder import STAGE_CODES
 from crm.main.services import district_stage_table, stage_counts
 from crm.models import Role
 
@@ -17,10 +17,10 @@ bp = Blueprint("main", __name__)
 def home() -> str:
     as_of = today()
     if current_user.role is Role.enterprise:
-        firm = current_user.enterprise
-        return render_template(
-            "main/home_enterprise.html", firm=firm, stage=stage_of(firm.designations, as_of), as_of=as_of
-        )
+        # Firms land on their portal dashboard (deadlines, returned reports, expiring certificates).
+        from crm.portal.views import render_dashboard
+
+        return render_dashboard()
     counts = stage_counts(current_user, as_of)
     districts = district_stage_table(current_user, as_of) if current_user.role is not Role.officer else []
     return render_template(

@@ -1,0 +1,153 @@
+"""Supporting files of annual reports: checked by their content, stored outside the web root.
+
+A file's type is decided by its first bytes (magic numbers), and must agree with
+its extension: a `.pdf` that does not start with `%PDF-` is refused. Files are
+saved under UPLOAD_DIR/attachments with a random name; the original name is only
+kept for the download.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from flask import current_app
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import AnnualReport, Attachment, Enterprise, User
+from crm.portal.services import is_editable
+from crm.scoping import scoped
+
+DEFAULT_MAX_MB = 10
+
+
+@dataclass(frozen=True)
+class FileType:
+    label: str
+    content_type: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileType("PDF", "application/pdf", (".pdf",))
+PNG = FileType("PNG", "image/png", (".png",))
+JPEG = FileType("JPEG", "image/jpeg", (".jpg", ".jpeg"))
+XLSX = FileType("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",))
+FILE_TYPES = (PDF, PNG, JPEG, XLSX)
+BY_EXTENSION = {ext: t for t in FILE_TYPES for ext in t.extensions}
+ALLOWED_TEXT = "PDF、PNG、JPEG（.jpg/.jpeg）、Excel（.xlsx）"
+
+
+class AttachmentError(ValueError):
+    """A file that is refused (message for people, names the file)."""
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("PORTAL_MAX_ATTACHMENT_MB", DEFAULT_MAX_MB)) * 1024 * 1024
+
+
+def sniff(content: bytes) -> FileType | None:
+    """The type the content really is, from its leading bytes."""
+    if content.startswith(b"%PDF-"):
+        return PDF
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if content.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if content.startswith(b"PK\x03\x04"):
+        # Any zip starts so; an xlsx workbook holds [Content_Types].xml and an xl/ part.
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            return None
+        if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+            return XLSX
+    return None
+
+
+def check_file(filename: str, content: bytes) -> FileType:
+    """The file's type if it is allowed and is what its name says, else AttachmentError."""
+    name = (filename or "").strip()
+    if not name:
+        raise AttachmentError("请选择要上传的文件。")
+    extension = Path(name).suffix.lower()
+    expected = BY_EXTENSION.get(extension)
+    if expected is None:
+        raise AttachmentError(f"文件“{name}”的类型不支持，仅支持 {ALLOWED_TEXT}。")
+    if not content:
+        raise AttachmentError(f"文件“{name}”是空文件。")
+    limit = max_bytes()
+    if len(content) > limit:
+        raise AttachmentError(f"文件“{name}”超过 {limit // (1024 * 1024)} MB 的大小限制。")
+    actual = sniff(content)
+    if actual is not expected:
+        found = f"实际为 {actual.label} 文件" if actual else "内容无法识别"
+        raise AttachmentError(f"文件“{name}”的内容不是有效的 {expected.label} 文件（{found}），已拒绝上传。")
+    return expected
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"]) / "attachments"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def path_of(attachment: Attachment) -> Path:
+    return upload_dir() / attachment.stored_name
+
+
+def save_attachment(report: AnnualReport, stream: IO[bytes], filename: str, user: User) -> Attachment:
+    """Check and store an uploaded file for a report the firm may still change (caller commits)."""
+    if not is_editable(report):
+        raise AttachmentError("报表已提交或已审核，不能再添加附件。")
+    content = stream.read(max_bytes() + 1)
+    file_type = check_file(filename, content)
+    stored_name = secrets.token_hex(16) + file_type.extensions[0]
+    path = upload_dir() / stored_name
+    path.write_bytes(content)
+    attachment = Attachment(
+        enterprise_id=report.enterprise_id,
+        annual_report_id=report.id,
+        filename=Path(filename).name[-255:],
+        stored_name=stored_name,
+        content_type=file_type.content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by_id=user.id,
+    )
+    db.session.add(attachment)
+    return attachment
+
+
+def delete_attachment(attachment: Attachment) -> None:
+    """Remove a file of a report still open for changes (row now, file after the flush)."""
+    report = db.session.get(AnnualReport, attachment.annual_report_id) if attachment.annual_report_id else None
+    if report is not None and not is_editable(report):
+        raise AttachmentError("报表已提交或已审核，附件不能删除。")
+    path = path_of(attachment)
+    db.session.delete(attachment)
+    db.session.flush()
+    path.unlink(missing_ok=True)
+
+
+def attachment_in_scope(user: User, attachment_id: int) -> Attachment | None:
+    """The attachment if its firm is in the user's scope (enterprise user: own firm only)."""
+    stmt = scoped(
+        select(Attachment).join(Enterprise, Enterprise.id == Attachment.enterprise_id)
+        .where(Attachment.id == attachment_id),
+        user,
+    )
+    return db.session.scalars(stmt).first()
+
+
+def report_attachments(report: AnnualReport) -> list[Attachment]:
+    return list(
+        db.session.scalars(
+            select(Attachment).where(Attachment.annual_report_id == report.id).order_by(Attachment.uploaded_at)
+        )
+    )

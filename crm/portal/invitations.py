@@ -1,0 +1,198 @@
+"""Enterprise accounts: officers invite firms, firms' users sign up or reset their password.
+
+A link carries a random token; only its SHA-256 is stored (crm.models.user.hash_token),
+so a copy of the database does not hold working links. A link works once and for
+INVITATION_DAYS days.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from crm.auth.services import UserError, create_user
+from crm.clock import utcnow
+from crm.extensions import db
+from crm.models import Enterprise, Invitation, Role, User
+from crm.models.user import MIN_PASSWORD_LENGTH, hash_token
+
+log = logging.getLogger(__name__)
+
+INVITATION_DAYS = 7
+SIGNUP = "signup"
+RESET = "reset"
+
+
+class InvitationError(ValueError):
+    """A link that cannot be used, or an account that cannot be made (message for people)."""
+
+
+def issue_invitation(
+    firm: Enterprise, created_by: User | None, purpose: str = SIGNUP, user: User | None = None,
+    email: str | None = None,
+) -> tuple[Invitation, str]:
+    """A new one-time link for the firm; returns the row (added) and the token, shown once."""
+    if purpose not in (SIGNUP, RESET):
+        raise ValueError(purpose)
+    if purpose == RESET and (user is None or user.enterprise_id != firm.id):
+        raise InvitationError("只能为本企业的账号生成密码重置链接。")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        token_hash=hash_token(token),
+        enterprise_id=firm.id,
+        purpose=purpose,
+        user_id=user.id if user else None,
+        email=email or (user.email if user else None),
+        created_by_id=created_by.id if created_by else None,
+        expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+    )
+    db.session.add(invitation)
+    return invitation, token
+
+
+def link_for(token: str) -> str:
+    """The full address a person opens."""
+    return url_for("portal.accept_invitation", token=token, _external=True)
+
+
+def find_invitation(token: str) -> Invitation:
+    """The usable invitation for a token, or InvitationError saying why it cannot be used."""
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token or "")))
+    if invitation is None:
+        raise InvitationError("链接无效，请核对链接是否完整，或联系所在区（市）科技局重新生成。")
+    if invitation.used_at is not None:
+        raise InvitationError("该链接已使用过，不能再次使用。如需重新设置密码，请联系所在区（市）科技局。")
+    if invitation.expires_at < utcnow():
+        raise InvitationError(
+            f"该链接已过期（有效期{INVITATION_DAYS}天），请联系所在区（市）科技局重新生成。"
+        )
+    if invitation.purpose == RESET:
+        user = db.session.get(User, invitation.user_id) if invitation.user_id else None
+        if user is None or not user.active or user.enterprise_id != invitation.enterprise_id:
+            raise InvitationError("该链接对应的账号已停用或不存在，请联系所在区（市）科技局。")
+    return invitation
+
+
+def _check_password(password: str, confirm: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvitationError(f"密码至少需要{MIN_PASSWORD_LENGTH}个字符。")
+    if password != confirm:
+        raise InvitationError("两次输入的密码不一致。")
+
+
+def accept_signup(invitation: Invitation, username: str, password: str, confirm: str,
+                  display_name: str = "", email: str | None = None) -> User:
+    """Create the firm's user from a sign-up link and spend the link (caller commits)."""
+    if invitation.purpose != SIGNUP:
+        raise InvitationError("该链接不是注册链接。")
+    _check_password(password, confirm)
+    try:
+        user = create_user(
+            username, Role.enterprise.value, password, enterprise_uscc=invitation.enterprise.uscc,
+            display_name=(display_name or "").strip(), email=(email or invitation.email or None),
+        )
+    except UserError as exc:
+        raise InvitationError(str(exc)) from None
+    invitation.used_at = utcnow()
+    return user
+
+
+def accept_reset(invitation: Invitation, password: str, confirm: str) -> User:
+    """Set a new password from a reset link; every other open reset link of the user is spent too."""
+    if invitation.purpose != RESET:
+        raise InvitationError("该链接不是密码重置链接。")
+    _check_password(password, confirm)
+    user = db.session.get(User, invitation.user_id)
+    assert user is not None  # find_invitation checked it
+    user.set_password(password)
+    now = utcnow()
+    for other in db.session.scalars(
+        select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
+    ):
+        other.used_at = now
+    return user
+
+
+def create_firm_user(firm: Enterprise, username: str, display_name: str = "",
+                     email: str | None = None) -> tuple[User, str]:
+    """A user for the firm with a temporary password (returned once, never stored in clear)."""
+    temporary = secrets.token_urlsafe(9)
+    try:
+        user = create_user(username, Role.enterprise.value, temporary, enterprise_uscc=firm.uscc,
+                           display_name=(display_name or "").strip(), email=(email or "").strip() or None)
+    except UserError as exc:
+        raise InvitationError(str(exc)) from None
+    return user, temporary
+
+
+def firm_users(firm: Enterprise) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.enterprise_id == firm.id).order_by(User.username)))
+
+
+def firm_invitations(firm: Enterprise) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation).where(Invitation.enterprise_id == firm.id).order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+# --- E-mail (only when SMTP is configured) ------------------------------------------------
+
+
+def mail_configured() -> bool:
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+def send_mail(to: str, subject: str, body: str) -> bool:
+    """Send one plain-text message; False (logged) when SMTP is off or refuses."""
+    if not mail_configured():
+        return False
+    cfg = current_app.config
+    message = EmailMessage()
+    message["From"] = cfg.get("SMTP_SENDER", "crm@localhost")
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(cfg["SMTP_HOST"], cfg.get("SMTP_PORT", 25), timeout=30) as smtp:
+            if cfg.get("SMTP_STARTTLS"):
+                smtp.starttls()
+            if cfg.get("SMTP_USER"):
+                smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD", ""))
+            smtp.send_message(message)
+        return True
+    except (OSError, smtplib.SMTPException):
+        log.exception("could not send mail to %s", to)
+        return False
+
+
+def reset_by_email(login: str) -> bool:
+    """Mail a reset link to the enterprise user with this username or e-mail, if there is one.
+
+    Returns whether a message was sent; the page says the same either way so
+    that nobody learns which accounts exist. The caller commits.
+    """
+    login = (login or "").strip()
+    if not login or not mail_configured():
+        return False
+    user = db.session.scalar(
+        select(User).where(
+            User.role == Role.enterprise, User.active.is_(True),
+            (User.username == login) | (User.email == login),
+        )
+    )
+    if user is None or not user.email or user.enterprise is None:
+        return False
+    _invitation, token = issue_invitation(user.enterprise, None, RESET, user=user)
+    db.session.flush()
+    body = (
+        f"{user.label}，您好：\n\n请在{INVITATION_DAYS}天内打开以下链接设置新密码（仅可使用一次）：\n"
+        f"{link_for(token)}\n\n如非本人操作，请忽略本邮件。\n江门市科技企业梯度培育管理系统"
+    )
+    return send_mail(user.email, "重置密码 · 江门科技企业梯度培育管理系统", body)

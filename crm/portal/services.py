@@ -1,0 +1,614 @@
+"""Portal operations: a firm's annual reports, profile change requests, standing and reminders.
+
+Every function takes the firm (already resolved from the signed-in user or
+through crm.scoping) and never trusts an enterprise id from a form. Callers
+commit; the audit trail records the ORM changes.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+
+from crm.clock import today, utcnow
+from crm.extensions import db
+from crm.models import (
+    AnnualReport,
+    ChangeRequest,
+    ChangeRequestStatus,
+    Designation,
+    Enterprise,
+    Flag,
+    Platform,
+    PlatformKind,
+    PlatformLevel,
+    ReportStatus,
+    Talent,
+    TalentCategory,
+    TalentProgramme,
+    User,
+)
+from crm.models.annual_report import COUNT_FIELDS, FIGURE_FIELDS, MONEY_FIELDS, NON_NEGATIVE_FIELDS
+from crm.models.base import MONEY_PLACES
+from crm.models.enterprise import HITECH_FIELD_LABELS, HitechField, Industry
+
+# --- The annual report form's figures ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    label: str
+    unit: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    figures: tuple[Figure, ...]
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("经营情况", (
+        Figure("revenue", "销售收入（营业收入）", "万元", "本年度营业收入，研发费用占比以此为分母。必填。"),
+        Figure("total_revenue", "总收入", "万元", "收入总额（含营业外收入等）；不填时按销售收入计。"),
+        Figure("hitech_revenue", "高新技术产品（服务）收入", "万元", "来自高新技术产品（服务）的收入，不得超过总收入。"),
+        Figure("total_assets", "资产总额", "万元", "年末资产总额。必填。"),
+        Figure("net_assets", "净资产", "万元", "年末所有者权益；亏损企业可为负数。"),
+        Figure("net_profit", "净利润", "万元", "本年度净利润；亏损时填负数。"),
+        Figure("total_costs", "成本费用总额", "万元", "营业成本与期间费用之和，用于计算研发费用占成本费用比例。"),
+    )),
+    Section("研发投入", (
+        Figure("rd_expense", "研发费用", "万元", "本年度研究开发费用总额（按税务口径归集）。必填，无则填0。"),
+        Figure("rd_expense_domestic", "境内研发费用", "万元", "在中国境内发生的研发费用，不得超过研发费用总额。"),
+    )),
+    Section("人员", (
+        Figure("employees", "职工总数", "人", "年度职工总数（含全年累计工作183天以上的兼职、临时人员）。必填。"),
+        Figure("tech_staff", "科技人员数", "人", "直接从事研发和相关技术创新活动的人员，不得超过职工总数。必填，无则填0。"),
+        Figure("rd_staff", "研发人员数", "人", "专职从事研发活动的人员，不得超过职工总数。"),
+    )),
+    Section("知识产权", (
+        Figure("ip_class1", "I类知识产权数", "项", "发明专利、植物新品种、国家新药、集成电路布图设计等的有效数量。必填，无则填0。"),
+        Figure("ip_class2", "II类知识产权数", "项", "实用新型专利、外观设计专利、软件著作权等的有效数量。必填，无则填0。"),
+    )),
+)
+FIGURES: dict[str, Figure] = {f.name: f for s in SECTIONS for f in s.figures}
+assert set(FIGURES) == set(FIGURE_FIELDS), "every AnnualReport figure has a place on the form"
+
+# Required to submit (zero is a valid answer): what every rung's rules read and
+# every firm knows. Other figures may stay blank; the rules then say what is missing.
+REQUIRED_ON_SUBMIT = ("revenue", "total_assets", "rd_expense", "employees", "tech_staff", "ip_class1", "ip_class2")
+# A figure that moved by more than this share from last year asks for an explanation.
+CHANGE_WARNING_RATIO = Decimal("0.5")
+# Money columns are Numeric(16, 4): at most 12 digits before the point.
+MAX_MONEY = Decimal("1e12")
+MAX_COUNT = 10_000_000
+# Earliest fiscal years a firm may still report through the portal.
+YEARS_BACK = 5
+EDITABLE = (ReportStatus.draft, ReportStatus.returned)
+STATUS_LABELS: dict[ReportStatus, str] = {
+    ReportStatus.draft: "草稿",
+    ReportStatus.submitted: "已提交，待审核",
+    ReportStatus.verified: "已审核",
+    ReportStatus.returned: "已退回，待修改",
+}
+# (dependent figure, bound, message) as the database's check constraints demand, plus
+# high-tech revenue within total revenue (checked on submit only; no constraint).
+STORED_BOUNDS = (
+    ("rd_expense_domestic", "rd_expense", "境内研发费用不得超过研发费用"),
+    ("tech_staff", "employees", "科技人员数不得超过职工总数"),
+    ("rd_staff", "employees", "研发人员数不得超过职工总数"),
+)
+
+
+class ReportError(ValueError):
+    """An operation on a report that its status does not allow (message for people)."""
+
+
+@dataclass
+class FigureCheck:
+    """The outcome of checking typed figures: values to store, errors per field, warnings."""
+
+    values: dict[str, Decimal | int | None] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _clean_number(text: str) -> str:
+    """Accept what people type: thousands separators, full-width digits, spaces."""
+    table = str.maketrans("０１２３４５６７８９．－，", "0123456789.-,")
+    return text.translate(table).replace(",", "").replace(" ", "").strip()
+
+
+def parse_figures(raw: Mapping[str, Any]) -> FigureCheck:
+    """Parse typed figures; blank means not reported. Errors name the field in Chinese."""
+    check = FigureCheck()
+    for name in FIGURE_FIELDS:
+        figure = FIGURES[name]
+        text = _clean_number(str(raw.get(name) or ""))
+        if not text:
+            check.values[name] = None
+            continue
+        try:
+            number = Decimal(text)
+            if not number.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            check.error(name, f"{figure.label}：“{raw.get(name)}”不是有效的数字。")
+            continue
+        if number < 0 and name in NON_NEGATIVE_FIELDS:
+            check.error(name, f"{figure.label}不能为负数。")
+            continue
+        if name in MONEY_FIELDS:
+            if abs(number) >= MAX_MONEY:
+                check.error(name, f"{figure.label}数值过大，请以万元为单位填写。")
+                continue
+            if number != number.quantize(MONEY_PLACES):
+                check.error(name, f"{figure.label}最多保留4位小数（万元）。")
+                continue
+            check.values[name] = number.quantize(MONEY_PLACES)
+        else:
+            if number != number.to_integral_value():
+                check.error(name, f"{figure.label}应为整数（{figure.unit}）。")
+                continue
+            if number > MAX_COUNT:
+                check.error(name, f"{figure.label}数值过大。")
+                continue
+            check.values[name] = int(number)
+    _check_bounds(check)
+    return check
+
+
+def _check_bounds(check: FigureCheck) -> None:
+    """The consistency the database enforces: a part never exceeds its whole."""
+    for part, whole, message in STORED_BOUNDS:
+        a, b = check.values.get(part), check.values.get(whole)
+        if a is not None and b is not None and a > b:
+            check.error(part, f"{message}（{FIGURES[part].label} {a} > {FIGURES[whole].label} {b}）。")
+
+
+def check_for_submit(check: FigureCheck, previous: AnnualReport | None) -> None:
+    """Add what submitting needs on top of parsing: required figures, revenue bound, change warnings."""
+    for name in REQUIRED_ON_SUBMIT:
+        if name not in check.errors and check.values.get(name) is None:
+            check.error(name, f"{FIGURES[name].label}为必填项（没有请填0）。")
+    hitech = check.values.get("hitech_revenue")
+    total = check.values.get("total_revenue")
+    total = total if total is not None else check.values.get("revenue")
+    if hitech is not None and total is not None and hitech > total:
+        check.error("hitech_revenue", f"高新技术产品（服务）收入不得超过总收入（未填总收入时为销售收入）：{hitech} > {total}。")
+    check.warnings = change_warnings(check.values, previous)
+
+
+def change_warnings(values: Mapping[str, Any], previous: AnnualReport | None) -> list[str]:
+    """Figures that moved by more than half from last year's report (a zero base is not compared)."""
+    if previous is None:
+        return []
+    warnings = []
+    for name in FIGURE_FIELDS:
+        new, old = values.get(name), getattr(previous, name)
+        if new is None or old is None or old == 0:
+            continue
+        change = (Decimal(new) - Decimal(old)) / abs(Decimal(old))
+        if abs(change) > CHANGE_WARNING_RATIO:
+            figure = FIGURES[name]
+            warnings.append(
+                f"{figure.label}由{previous.year}年度的 {_plain(old)} {figure.unit} 变为 {_plain(new)} {figure.unit}"
+                f"（{'增加' if change > 0 else '减少'} {abs(change) * 100:.0f}%）"
+            )
+    return warnings
+
+
+def _plain(value: Decimal | int) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), ",f") if value == value.to_integral_value() else f"{value:,.2f}"
+    return f"{value:,}"
+
+
+def plain_number(value: Decimal | int) -> str:
+    """A stored figure as a person would type it: 3000.0000 -> "3000", 12.5000 -> "12.5"."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def last_fiscal_year() -> int:
+    return today().year - 1
+
+
+def report_for(firm: Enterprise, year: int) -> AnnualReport | None:
+    return db.session.scalar(
+        select(AnnualReport).where(AnnualReport.enterprise_id == firm.id, AnnualReport.year == year)
+    )
+
+
+def previous_report(firm: Enterprise, year: int) -> AnnualReport | None:
+    """Last year's report for comparing figures: the one the firm handed in, else any."""
+    return report_for(firm, year - 1)
+
+
+def open_years(firm: Enterprise) -> list[int]:
+    """Fiscal years the firm may fill in now, newest first: last year and earlier years not yet handed in."""
+    latest = last_fiscal_year()
+    first = latest - YEARS_BACK
+    if firm.founded_on is not None:
+        first = max(first, firm.founded_on.year)
+    handed_in = set(
+        db.session.scalars(
+            select(AnnualReport.year).where(
+                AnnualReport.enterprise_id == firm.id,
+                AnnualReport.status.in_((ReportStatus.submitted, ReportStatus.verified)),
+            )
+        )
+    )
+    return [y for y in range(latest, first - 1, -1) if y not in handed_in]
+
+
+def year_allowed(firm: Enterprise, year: int) -> bool:
+    """A year the firm may open: an existing report of it, or an open year."""
+    return report_for(firm, year) is not None or year in open_years(firm)
+
+
+def get_or_start_report(firm: Enterprise, year: int) -> AnnualReport:
+    """The firm's report for `year`, or a new draft (added, not committed)."""
+    report = report_for(firm, year)
+    if report is None:
+        if year not in open_years(firm):
+            raise ReportError(f"{year}年度不在可填报的年度范围内。")
+        report = AnnualReport(enterprise_id=firm.id, year=year, status=ReportStatus.draft)
+        db.session.add(report)
+    return report
+
+
+def is_editable(report: AnnualReport) -> bool:
+    return report.status in EDITABLE
+
+
+def store_figures(report: AnnualReport, check: FigureCheck, explanation: str | None = None) -> list[str]:
+    """Keep every typed figure that can be stored, even when others have errors.
+
+    Fields with errors keep their stored value; if that stored value now breaks
+    a bound against a newly typed whole, it is cleared. Returns the names kept
+    unchanged because of errors.
+    """
+    if not is_editable(report):
+        raise ReportError("该年度报表已提交或已审核，不能修改。")
+    kept = []
+    for name in FIGURE_FIELDS:
+        if name in check.errors:
+            kept.append(name)
+            continue
+        setattr(report, name, check.values.get(name))
+    for part, whole, _message in STORED_BOUNDS:
+        a, b = getattr(report, part), getattr(report, whole)
+        if a is not None and b is not None and a > b:
+            setattr(report, part, None)
+    if explanation is not None:
+        report.change_explanation = explanation.strip() or None
+    return kept
+
+
+def submit_report(report: AnnualReport, user: User) -> None:
+    """Hand the report in (its figures already stored and checked)."""
+    if not is_editable(report):
+        raise ReportError("该年度报表已提交或已审核，不能重复提交。")
+    report.status = ReportStatus.submitted
+    report.submitted_at = utcnow()
+    report.updated_by_id = user.id
+
+
+def firm_reports(firm: Enterprise) -> list[AnnualReport]:
+    return list(
+        db.session.scalars(
+            select(AnnualReport).where(AnnualReport.enterprise_id == firm.id).order_by(AnnualReport.year.desc())
+        )
+    )
+
+
+# --- Profile change requests ------------------------------------------------------------
+
+PROFILE_FIELDS: dict[str, str] = {
+    "name": "企业名称",
+    "town": "镇街/园区",
+    "address": "地址",
+    "contact_person": "联系人",
+    "contact_phone": "联系电话",
+    "contact_email": "联系邮箱",
+    "industry_code": "所属行业",
+    "hitech_field": "技术领域",
+    "founded_on": "成立日期",
+}
+KIND_LABELS = {"profile": "企业信息变更", "platform": "新增研发机构/载体", "talent": "新增人才/团队"}
+CR_STATUS_LABELS = {
+    ChangeRequestStatus.pending: "待审核",
+    ChangeRequestStatus.approved: "已通过",
+    ChangeRequestStatus.rejected: "未通过",
+}
+
+
+class ChangeRequestError(ValueError):
+    """A change request that cannot be made or decided as asked (message for people)."""
+
+
+def profile_value(firm: Enterprise, name: str) -> str:
+    """A profile field as text, the form the request payload stores."""
+    value = getattr(firm, name)
+    if value is None:
+        return ""
+    if isinstance(value, HitechField):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def display_value(name: str, text: str) -> str:
+    """How a stored payload value reads on a page."""
+    if not text:
+        return "—"
+    if name == "hitech_field":
+        return HITECH_FIELD_LABELS.get(HitechField(text), text)
+    if name == "industry_code":
+        industry = db.session.get(Industry, text)
+        return f"{text} {industry.name}" if industry else text
+    return text
+
+
+def request_profile_change(firm: Enterprise, user: User, proposed: Mapping[str, str]) -> ChangeRequest:
+    """Record the fields whose proposed value differs from the profile, as {field: [old, new]}."""
+    changes = {}
+    for name in PROFILE_FIELDS:
+        if name not in proposed:
+            continue
+        new = (proposed[name] or "").strip()
+        old = profile_value(firm, name)
+        if new != old:
+            changes[name] = [old, new]
+    if not changes:
+        raise ChangeRequestError("没有需要变更的内容：填写的信息与当前登记一致。")
+    if "name" in changes and not changes["name"][1]:
+        raise ChangeRequestError("企业名称不能为空。")
+    request = ChangeRequest(enterprise_id=firm.id, kind="profile", payload={"changes": changes},
+                            requested_by_id=user.id)
+    db.session.add(request)
+    return request
+
+
+def request_platform(firm: Enterprise, user: User, data: Mapping[str, Any]) -> ChangeRequest:
+    payload = {
+        "kind": PlatformKind(data["kind"]).value,
+        "level": PlatformLevel(data["level"]).value,
+        "name": str(data["name"]).strip(),
+        "recognized_on": data["recognized_on"].isoformat() if data.get("recognized_on") else None,
+    }
+    request = ChangeRequest(enterprise_id=firm.id, kind="platform", payload=payload, requested_by_id=user.id)
+    db.session.add(request)
+    return request
+
+
+def request_talent(firm: Enterprise, user: User, data: Mapping[str, Any]) -> ChangeRequest:
+    payload = {
+        "category": TalentCategory(data["category"]).value,
+        "is_team": bool(data.get("is_team")),
+        "name": str(data["name"]).strip(),
+        "programme": TalentProgramme(data["programme"]).value,
+        "year": int(data["year"]),
+        "high_end": bool(data.get("high_end")),
+    }
+    request = ChangeRequest(enterprise_id=firm.id, kind="talent", payload=payload, requested_by_id=user.id)
+    db.session.add(request)
+    return request
+
+
+def _apply_profile(firm: Enterprise, changes: Mapping[str, list[str]]) -> None:
+    for name, (_old, new) in changes.items():
+        if name not in PROFILE_FIELDS:
+            continue
+        if name == "founded_on":
+            value: Any = date.fromisoformat(new) if new else None
+        elif name == "hitech_field":
+            value = HitechField(new) if new else None
+        elif name == "industry_code":
+            if new and db.session.get(Industry, new) is None:
+                raise ChangeRequestError(f"所属行业代码不存在：{new}")
+            value = new or None
+        else:
+            value = new or None
+        if name == "name" and not value:
+            raise ChangeRequestError("企业名称不能为空。")
+        setattr(firm, name, value)
+
+
+def apply_change_request(request: ChangeRequest) -> None:
+    """Write an approved request to the records (the audit trail logs the changes)."""
+    firm = request.enterprise
+    payload = request.payload or {}
+    if request.kind == "profile":
+        _apply_profile(firm, payload.get("changes", {}))
+    elif request.kind == "platform":
+        recognized = payload.get("recognized_on")
+        db.session.add(Platform(
+            enterprise_id=firm.id, kind=PlatformKind(payload["kind"]), level=PlatformLevel(payload["level"]),
+            name=payload["name"], recognized_on=date.fromisoformat(recognized) if recognized else None,
+        ))
+    elif request.kind == "talent":
+        db.session.add(Talent(
+            enterprise_id=firm.id, category=TalentCategory(payload["category"]), is_team=payload["is_team"],
+            name=payload["name"], programme=TalentProgramme(payload["programme"]), year=payload["year"],
+            high_end=payload["high_end"],
+        ))
+    else:
+        raise ChangeRequestError(f"未知的变更类型：{request.kind}")
+
+
+def decide_change_request(request: ChangeRequest, officer: User, approve: bool, note: str | None) -> None:
+    """Approve (and apply) or reject a pending request; a rejection needs a note."""
+    if request.status is not ChangeRequestStatus.pending:
+        raise ChangeRequestError("该申请已处理。")
+    note = (note or "").strip() or None
+    if not approve and not note:
+        raise ChangeRequestError("驳回时请填写说明，告知企业原因。")
+    if approve:
+        apply_change_request(request)
+    request.status = ChangeRequestStatus.approved if approve else ChangeRequestStatus.rejected
+    request.decided_by_id = officer.id
+    request.decided_at = utcnow()
+    request.decision_note = note
+
+
+def describe_request(request: ChangeRequest) -> list[tuple[str, str, str]]:
+    """(field label, old, new) lines a person reads to decide."""
+    payload = request.payload or {}
+    if request.kind == "profile":
+        return [
+            (PROFILE_FIELDS.get(name, name), display_value(name, old), display_value(name, new))
+            for name, (old, new) in payload.get("changes", {}).items()
+        ]
+    if request.kind == "platform":
+        from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
+
+        return [
+            ("名称", "", payload.get("name", "")),
+            ("类型", "", PLATFORM_KIND_LABELS[PlatformKind(payload["kind"])]),
+            ("级别", "", PLATFORM_LEVEL_LABELS[PlatformLevel(payload["level"])]),
+            ("认定日期", "", payload.get("recognized_on") or "—"),
+        ]
+    if request.kind == "talent":
+        from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
+
+        return [
+            ("名称", "", payload.get("name", "")),
+            ("类别", "", TALENT_CATEGORY_LABELS[TalentCategory(payload["category"])]),
+            ("人才计划", "", TALENT_PROGRAMME_LABELS[TalentProgramme(payload["programme"])]),
+            ("入选年份", "", str(payload.get("year", ""))),
+            ("团队", "", "是" if payload.get("is_team") else "否"),
+            ("高端创新创业人才团队", "", "是" if payload.get("high_end") else "否"),
+        ]
+    return []
+
+
+def firm_change_requests(firm: Enterprise) -> list[ChangeRequest]:
+    return list(
+        db.session.scalars(
+            select(ChangeRequest).where(ChangeRequest.enterprise_id == firm.id)
+            .order_by(ChangeRequest.requested_at.desc(), ChangeRequest.id.desc())
+        )
+    )
+
+
+# --- Standing and reminders -------------------------------------------------------------
+
+NEXT_RUNGS = ("tech_sme_candidate", "hitech_candidate", "gazelle_candidate")
+EXPIRY_WINDOW_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class RungResult:
+    rule: str
+    label: str
+    passed: bool
+    conditions: tuple[Any, ...]
+    info: Mapping[str, Any]
+
+
+def rule_parameters(as_of: date) -> dict[str, dict[str, Any]]:
+    """The rules' parameters in force on `as_of`, as the scheduled jobs resolve them."""
+    from crm.eligibility.parameters import params_for
+
+    return params_for(as_of)
+
+
+def next_rungs(firm: Enterprise, as_of: date) -> list[RungResult]:
+    """Each next-rung rule for the firm, evaluated exactly as the eligibility job does."""
+    from crm.eligibility.facts import load_facts
+    from crm.rules import RULES
+
+    params = rule_parameters(as_of)
+    facts = load_facts([firm.id], as_of)[firm.id]
+    results = []
+    for code in NEXT_RUNGS:
+        spec = RULES[code]
+        result = spec.evaluate(facts, as_of, params.get(code) or {})
+        results.append(RungResult(code, spec.label, result.passed, result.conditions, result.info))
+    return results
+
+
+def expiry_window_end(as_of: date, params: Mapping[str, Mapping[str, Any]] | None = None) -> date:
+    from crm.rules.facts import add_months
+
+    months = EXPIRY_WINDOW_MONTHS
+    if params is not None:
+        months = int(params.get("hitech_expiring", {}).get("window_months", months))
+    return add_months(as_of, months)
+
+
+def designations_with_expiry(firm: Enterprise, as_of: date, window_end: date) -> list[tuple[Designation, bool, bool]]:
+    """(designation, valid today, expiring within the window), newest first."""
+    rows = []
+    for d in sorted(firm.designations, key=lambda d: d.valid_from, reverse=True):
+        valid = d.is_valid_on(as_of)
+        expiring = valid and d.valid_to is not None and d.valid_to <= window_end
+        rows.append((d, valid, expiring))
+    return rows
+
+
+def open_flags(firm: Enterprise) -> list[Flag]:
+    return list(
+        db.session.scalars(
+            select(Flag).where(Flag.enterprise_id == firm.id, Flag.cleared_on.is_(None)).order_by(Flag.rule)
+        )
+    )
+
+
+def reporting_deadline(as_of: date, params: Mapping[str, Mapping[str, Any]]) -> date:
+    """The deadline in as_of's year for last fiscal year's report (rule report_overdue)."""
+    from crm.rules.parameters import resolve
+    from crm.rules.reporting import deadline
+
+    return deadline(as_of.year, resolve("report_overdue", params.get("report_overdue") or {}))
+
+
+@dataclass
+class Reminders:
+    fiscal_year: int
+    deadline: date
+    days_left: int
+    last_year_report: AnnualReport | None
+    returned: list[AnnualReport]
+    expiring: list[Designation]
+    pending_requests: int
+
+
+def reminders(firm: Enterprise, as_of: date) -> Reminders:
+    """What the firm should act on: the reporting deadline, returned reports, expiring certificates."""
+    params = rule_parameters(as_of)
+    due = reporting_deadline(as_of, params)
+    window_end = expiry_window_end(as_of, params)
+    reports = firm_reports(firm)
+    year = as_of.year - 1
+    pending = db.session.scalar(
+        select(db.func.count(ChangeRequest.id)).where(
+            ChangeRequest.enterprise_id == firm.id, ChangeRequest.status == ChangeRequestStatus.pending
+        )
+    )
+    return Reminders(
+        fiscal_year=year,
+        deadline=due,
+        days_left=(due - as_of).days,
+        last_year_report=next((r for r in reports if r.year == year), None),
+        returned=[r for r in reports if r.status is ReportStatus.returned],
+        expiring=[d for d, _valid, expiring in designations_with_expiry(firm, as_of, window_end) if expiring],
+        pending_requests=pending or 0,
+    )
