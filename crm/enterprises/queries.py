@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Float, Select, and_, cast, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from crm.districts import DISTRICTS
 from crm.ladder import STAGE_RANK, stage_rank_column, valid_on
-from crm.models import Designation, DesignationKind, Enterprise, Flag, Platform, User
+from crm.models import (
+    AnnualReport, Designation, DesignationKind, Enterprise, Flag, Platform, ReportStatus, User,
+)
 from crm.models.platform import RD_INSTITUTION_KINDS
 from crm.rules_catalogue import RULE_CODES
 from crm.scoping import scoped
@@ -97,3 +102,142 @@ def count_of(stmt: Select) -> int:
     from crm.extensions import db
 
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+# --- Sorting and the latest-year figures of the list -------------------------------------
+
+# Figures count once a firm has submitted them (drafts are the firm's own business).
+def _reported(report: type[AnnualReport] | Any) -> Any:  # noqa: ANN401 - an aliased entity
+    return report.status != ReportStatus.draft
+
+
+SORTS: dict[str, str] = {
+    "name": "企业名称",
+    "revenue": "最近年度营业收入",
+    "rd_ratio": "研发费用占比",
+    "growth": "营业收入增长率",
+}
+
+
+def latest_revenue_column() -> Any:  # noqa: ANN401 - a scalar subquery
+    """Sales revenue of each firm's latest reported year (correlated to Enterprise)."""
+    return (
+        select(AnnualReport.revenue)
+        .where(AnnualReport.enterprise_id == Enterprise.id, _reported(AnnualReport))
+        .order_by(AnnualReport.year.desc())
+        .limit(1)
+        .correlate(Enterprise)
+        .scalar_subquery()
+    )
+
+
+def latest_rd_ratio_column() -> Any:  # noqa: ANN401
+    """R&D expense over sales revenue in the latest reported year (NULL without revenue)."""
+    ratio = cast(AnnualReport.rd_expense, Float) / func.nullif(cast(AnnualReport.revenue, Float), 0)
+    return (
+        select(ratio)
+        .where(AnnualReport.enterprise_id == Enterprise.id, _reported(AnnualReport))
+        .order_by(AnnualReport.year.desc())
+        .limit(1)
+        .correlate(Enterprise)
+        .scalar_subquery()
+    )
+
+
+def revenue_growth_column() -> Any:  # noqa: ANN401
+    """Latest reported year's revenue over the year before's, minus one (NULL without both)."""
+    current = aliased(AnnualReport)
+    previous = aliased(AnnualReport)
+    growth = cast(current.revenue, Float) / func.nullif(cast(previous.revenue, Float), 0) - 1
+    return (
+        select(growth)
+        .select_from(current)
+        .outerjoin(
+            previous,
+            and_(
+                previous.enterprise_id == current.enterprise_id,
+                previous.year == current.year - 1,
+                _reported(previous),
+            ),
+        )
+        .where(current.enterprise_id == Enterprise.id, _reported(current))
+        .order_by(current.year.desc())
+        .limit(1)
+        .correlate(Enterprise)
+        .scalar_subquery()
+    )
+
+
+def sort_key(sort: str) -> Any:  # noqa: ANN401
+    if sort == "revenue":
+        return latest_revenue_column()
+    if sort == "rd_ratio":
+        return latest_rd_ratio_column()
+    if sort == "growth":
+        return revenue_growth_column()
+    return Enterprise.name
+
+
+def ordered_ids(stmt: Select, sort: str = "name", descending: bool = False) -> Select:
+    """select(Enterprise.id) of a filtered statement, ordered by `sort` (blanks last).
+
+    Only the id and the sort key are computed per row, so the database can sort a
+    district's tens of thousands of firms before fetching the one page it shows.
+    """
+    key = sort_key(sort if sort in SORTS else "name")
+    direction = key.desc() if descending else key.asc()
+    order = [direction.nulls_last()] if sort in SORTS and sort != "name" else [direction]
+    return stmt.with_only_columns(Enterprise.id).order_by(*order, Enterprise.name, Enterprise.id)
+
+
+def count_matching(stmt: Select) -> int:
+    """How many firms a filtered statement matches (counting ids only)."""
+    from crm.extensions import db
+
+    inner = stmt.with_only_columns(Enterprise.id).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner)) or 0
+
+
+@dataclass
+class LatestFigures:
+    """What the list and its export show of a firm's reports."""
+
+    year: int | None = None
+    revenue: Decimal | None = None
+    rd_expense: Decimal | None = None
+    employees: int | None = None
+    rd_ratio: Decimal | None = None
+    growth: Decimal | None = None
+
+
+def latest_figures(enterprise_ids: list[int]) -> dict[int, LatestFigures]:
+    """Latest reported year per firm, the same definitions the SQL sort keys use."""
+    from crm.extensions import db
+
+    by_firm: dict[int, dict[int, tuple[Decimal | None, Decimal | None, int | None]]] = {}
+    for start in range(0, len(enterprise_ids), 900):
+        chunk = enterprise_ids[start:start + 900]
+        rows = db.session.execute(
+            select(
+                AnnualReport.enterprise_id, AnnualReport.year, AnnualReport.revenue,
+                AnnualReport.rd_expense, AnnualReport.employees,
+            ).where(AnnualReport.enterprise_id.in_(chunk), _reported(AnnualReport))
+        )
+        for firm_id, year, revenue, rd_expense, employees in rows:
+            by_firm.setdefault(firm_id, {})[year] = (revenue, rd_expense, employees)
+    result: dict[int, LatestFigures] = {}
+    for firm_id in enterprise_ids:
+        years = by_firm.get(firm_id)
+        if not years:
+            result[firm_id] = LatestFigures()
+            continue
+        year = max(years)
+        revenue, rd_expense, employees = years[year]
+        figures = LatestFigures(year=year, revenue=revenue, rd_expense=rd_expense, employees=employees)
+        if revenue and rd_expense is not None:
+            figures.rd_ratio = Decimal(rd_expense) / Decimal(revenue)
+        previous = years.get(year - 1)
+        if previous and previous[0] and revenue is not None:
+            figures.growth = Decimal(revenue) / Decimal(previous[0]) - 1
+        result[firm_id] = figures
+    return result

@@ -1,14 +1,41 @@
 """Operations on enterprises, shared by forms, the API, the CLI and importers."""
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import desc, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from crm.districts import DISTRICTS, district_from_uscc
+from crm.enterprises.queries import (
+    EnterpriseFilter,
+    LatestFigures,
+    count_matching,
+    filtered_enterprises,
+    latest_figures,
+    ordered_ids,
+)
 from crm.extensions import db
-from crm.models import Enterprise, HitechField
+from crm.ladder import STAGE_RANK, stage_from_rank, stage_of, stage_rank_column
+from crm.models import (
+    AnnualReport,
+    AuditLog,
+    ContactNote,
+    Designation,
+    DesignationKind,
+    DesignationSource,
+    Enterprise,
+    Flag,
+    HitechField,
+    ReportStatus,
+    Role,
+    User,
+)
+from crm.models.designation import default_valid_to
 from crm.uscc import InvalidUSCC, normalize_uscc
 
 
@@ -89,3 +116,303 @@ def create_enterprise(uscc: str, name: str, district_code: str | None = None, **
     )
     db.session.add(enterprise)
     return enterprise
+
+
+# --- The officer workspace: list pages, the firm's story, editing, bulk actions -----------
+
+
+
+@dataclass
+class ListRow:
+    enterprise: Enterprise
+    stage: str
+    figures: LatestFigures
+
+
+@dataclass
+class ListPage:
+    rows: list[ListRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def rows_for(ids: list[int], as_of: date) -> list[ListRow]:
+    """Firms with their stage and latest figures, in the order of `ids`."""
+    if not ids:
+        return []
+    rank = stage_rank_column(Enterprise.id, as_of)
+    found = {e.id: (e, r) for e, r in db.session.execute(select(Enterprise, rank).where(Enterprise.id.in_(ids)))}
+    figures = latest_figures(ids)
+    return [
+        ListRow(found[i][0], stage_from_rank(found[i][1]), figures[i]) for i in ids if i in found
+    ]
+
+
+def list_page(
+    user: User, filters: EnterpriseFilter, as_of: date, sort: str = "name", descending: bool = False,
+    page: int = 1, per_page: int = 50,
+) -> ListPage:
+    """One page of the firm list: filter in scope, sort in SQL, then load only that page."""
+    stmt = filtered_enterprises(user, filters, as_of)
+    total = count_matching(stmt)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    ids = list(db.session.scalars(ordered_ids(stmt, sort, descending).limit(per_page).offset((page - 1) * per_page)))
+    return ListPage(rows_for(ids, as_of), total, page, pages, per_page)
+
+
+def all_matching_ids(user: User, filters: EnterpriseFilter, as_of: date, sort: str, descending: bool) -> list[int]:
+    return list(db.session.scalars(ordered_ids(filtered_enterprises(user, filters, as_of), sort, descending)))
+
+
+# --- The firm's story ----------------------------------------------------------------------
+
+@dataclass
+class TimelineEntry:
+    designation: Designation
+    state: str  # "valid", "past", "future"
+
+
+def designation_timeline(enterprise: Enterprise, as_of: date) -> list[TimelineEntry]:
+    """Designations newest first, each marked valid, past or future on `as_of`."""
+    entries = []
+    for d in sorted(enterprise.designations, key=lambda d: (d.valid_from, d.id), reverse=True):
+        if d.is_valid_on(as_of):
+            state = "valid"
+        elif d.valid_from > as_of:
+            state = "future"
+        else:
+            state = "past"
+        entries.append(TimelineEntry(d, state))
+    return entries
+
+
+def rule_results(enterprise: Enterprise, as_of: date) -> dict[str, Any] | None:
+    """Every rule's result for the firm today, or None while the rules engine is unavailable.
+
+    Hook: uses crm.eligibility.facts.load_facts and crm.rules.evaluate_all when both exist.
+    """
+    try:
+        from crm.eligibility.facts import load_facts
+        from crm.rules import evaluate_all
+    except ImportError:
+        return None
+    try:
+        from crm.eligibility.parameters import params_for
+
+        params = params_for(as_of)
+    except ImportError:
+        params = None
+    facts = load_facts([enterprise.id], as_of).get(enterprise.id)
+    if facts is None:
+        return None
+    return evaluate_all(facts, as_of, params)
+
+
+def sparkline_points(values: list[Decimal | int | None], width: int = 120, height: int = 32) -> str:
+    """SVG polyline points for a small chart; missing years break nothing, they are skipped."""
+    present = [(i, float(v)) for i, v in enumerate(values) if v is not None]
+    if len(present) < 2:
+        return ""
+    low = min(v for _, v in present)
+    high = max(v for _, v in present)
+    span = (high - low) or 1.0
+    step = (width - 4) / max(1, len(values) - 1)
+    return " ".join(
+        f"{2 + i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in present
+    )
+
+
+def report_series(reports: list[AnnualReport]) -> dict[str, list[Any]]:
+    """Per year: revenue, R&D, R&D ratio, staff — for the small charts."""
+    ordered = sorted(reports, key=lambda r: r.year)
+    ratio = [
+        (Decimal(r.rd_expense) / Decimal(r.revenue)) if r.revenue and r.rd_expense is not None else None
+        for r in ordered
+    ]
+    return {
+        "years": [r.year for r in ordered],
+        "revenue": [r.revenue for r in ordered],
+        "rd_expense": [r.rd_expense for r in ordered],
+        "rd_ratio": ratio,
+        "employees": [r.employees for r in ordered],
+    }
+
+
+def firm_story(enterprise: Enterprise, as_of: date, audit_limit: int = 200) -> dict[str, Any]:
+    """Everything the firm page shows."""
+    flags = list(
+        db.session.scalars(
+            select(Flag).where(Flag.enterprise_id == enterprise.id).order_by(desc(Flag.raised_on), desc(Flag.id))
+        )
+    )
+    notes = list(
+        db.session.scalars(
+            select(ContactNote)
+            .where(ContactNote.enterprise_id == enterprise.id)
+            .order_by(desc(ContactNote.happened_on), desc(ContactNote.id))
+        )
+    )
+    audit = list(
+        db.session.scalars(
+            select(AuditLog)
+            .where(AuditLog.enterprise_id == enterprise.id)
+            .order_by(desc(AuditLog.at), desc(AuditLog.id))
+            .limit(audit_limit)
+        )
+    )
+    reports = list(enterprise.annual_reports)
+    series = report_series(reports)
+    return {
+        "stage": stage_of(enterprise.designations, as_of),
+        "timeline": designation_timeline(enterprise, as_of),
+        "reports": sorted(reports, key=lambda r: r.year, reverse=True),
+        "series": series,
+        "sparklines": {k: sparkline_points(v) for k, v in series.items() if k != "years"},
+        "open_flags": [f for f in flags if f.cleared_on is None],
+        "flags": flags,
+        "rules": rule_results(enterprise, as_of),
+        "notes": notes,
+        "audit": audit,
+    }
+
+
+# --- Editing with optimistic locking ------------------------------------------------------
+
+class EditConflict(Exception):
+    """Someone saved the record after this form was read; nothing was written."""
+
+
+def version_token(record: Any) -> str:  # noqa: ANN401 - any edited model
+    """What a form carries to detect a concurrent edit: version_id, else the last update time."""
+    if hasattr(record, "version_id") and record.version_id is not None:
+        return str(record.version_id)
+    stamp = getattr(record, "updated_at", None)
+    return stamp.isoformat() if isinstance(stamp, datetime) else ""
+
+
+def check_version(record: Any, submitted: str | None) -> None:  # noqa: ANN401
+    if record is not None and getattr(record, "id", None) is not None and version_token(record) != (submitted or ""):
+        raise EditConflict()
+
+
+def commit_edit() -> None:
+    """Commit, turning a lost race (StaleDataError) into EditConflict; other errors propagate."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict() from None
+    except IntegrityError:
+        db.session.rollback()
+        raise
+
+
+def set_district(enterprise: Enterprise, district_code: str, user: User) -> None:
+    """Only bureau staff and administrators move a firm between districts."""
+    if district_code == enterprise.district_code:
+        return
+    if user.role not in (Role.bureau, Role.admin):
+        raise ValidationFailed({"district_code": "只有市科技局或系统管理员可以变更所属区（市）"})
+    code, overridden = resolve_district(enterprise.uscc, district_code)
+    enterprise.district_code = code
+    enterprise.district_overridden = overridden
+
+
+# --- Bulk actions ---------------------------------------------------------------------------
+
+def certificate_number(pattern: str | None, n: int) -> str | None:
+    """The first run of '#' in `pattern` becomes `n`, zero-padded to the run's length."""
+    if not pattern:
+        return None
+    import re
+
+    match = re.search(r"#+", pattern)
+    if match is None:
+        return pattern
+    width = len(match.group(0))
+    return pattern[: match.start()] + f"{n:0{width}d}" + pattern[match.end():]
+
+
+@dataclass
+class BulkResult:
+    done: list[Enterprise] = field(default_factory=list)
+    skipped: list[tuple[Enterprise, str]] = field(default_factory=list)
+
+
+def add_designation_to_all(
+    enterprises: list[Enterprise], kind: DesignationKind, valid_from: date, valid_to: date | None,
+    certificate_pattern: str | None, user: User,
+) -> BulkResult:
+    """Add one designation to each firm (e.g. this year's tech SME list); skip firms that have it."""
+    result = BulkResult()
+    end = valid_to or default_valid_to(kind, valid_from)
+    n = 0
+    for enterprise in sorted(enterprises, key=lambda e: e.uscc):
+        held = any(d.kind is kind and d.valid_from == valid_from for d in enterprise.designations)
+        if held:
+            result.skipped.append((enterprise, "已有相同的认定"))
+            continue
+        n += 1
+        enterprise.designations.append(
+            Designation(
+                kind=kind, valid_from=valid_from, valid_to=end,
+                certificate_no=certificate_number(certificate_pattern, n),
+                source=DesignationSource.officer, updated_by_id=user.id,
+            )
+        )
+        result.done.append(enterprise)
+    return result
+
+
+def assignable_colleagues(user: User, district_code: str | None = None) -> list[User]:
+    """Officers of the district (the user's own for officers) and bureau staff."""
+    district = user.district_code if user.role is Role.officer else district_code
+    condition = User.role == Role.bureau
+    if district:
+        condition = condition | ((User.role == Role.officer) & (User.district_code == district))
+    else:
+        condition = condition | (User.role == Role.officer)
+    return list(
+        db.session.scalars(select(User).where(User.active.is_(True), condition).order_by(User.role, User.username))
+    )
+
+
+def may_be_assigned(colleague: User, enterprise: Enterprise) -> bool:
+    if not colleague.active:
+        return False
+    if colleague.role is Role.bureau:
+        return True
+    return colleague.role is Role.officer and colleague.district_code == enterprise.district_code
+
+
+def assign_to(enterprises: list[Enterprise], colleague: User, user: User) -> BulkResult:
+    """Make `colleague` the responsible officer of each firm they may look after."""
+    result = BulkResult()
+    for enterprise in enterprises:
+        if not may_be_assigned(colleague, enterprise):
+            result.skipped.append((enterprise, "该同事不负责此企业所在区（市）"))
+            continue
+        enterprise.assigned_officer_id = colleague.id
+        enterprise.updated_by_id = user.id
+        result.done.append(enterprise)
+    return result
+
+
+def stage_rank_of(stage: str) -> int:
+    return STAGE_RANK[stage]
+
+
+def submitted_reports(user: User) -> list[tuple[AnnualReport, Enterprise]]:
+    """The verification queue: submitted reports in scope, oldest submission first."""
+    from crm.scoping import scoped
+
+    stmt = scoped(
+        select(AnnualReport, Enterprise)
+        .join(Enterprise, Enterprise.id == AnnualReport.enterprise_id)
+        .where(AnnualReport.status == ReportStatus.submitted),
+        user,
+    ).order_by(AnnualReport.submitted_at.asc().nulls_last(), AnnualReport.id)
+    return [(r, e) for r, e in db.session.execute(stmt)]

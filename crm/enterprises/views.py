@@ -1,6 +1,508 @@
-"""Pages of the enterprises area."""
+"""Pages of the officer workspace: the firm list, a firm's page, editing, verification, bulk actions."""
 from __future__ import annotations
 
-from flask import Blueprint
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from crm.clock import today, utcnow
+from crm.districts import DISTRICTS
+from crm.enterprises import forms as f
+from crm.enterprises.export import export_rows, write_workbook
+from crm.enterprises.queries import SORTS, EnterpriseFilter, FilterError
+from crm.enterprises.services import (
+    EditConflict,
+    ValidationFailed,
+    add_designation_to_all,
+    all_matching_ids,
+    assign_to,
+    assignable_colleagues,
+    check_version,
+    commit_edit,
+    firm_story,
+    list_page,
+    set_district,
+    submitted_reports,
+    version_token,
+)
+from crm.extensions import db
+from crm.ladder import STAGE_CODES
+from crm.main.services import stage_counts
+from crm.models import (
+    AnnualReport,
+    ContactNote,
+    Designation,
+    DesignationKind,
+    Enterprise,
+    HitechField,
+    Honour,
+    Industry,
+    Platform,
+    ReportStatus,
+    Role,
+    SupportRecord,
+    Talent,
+    Town,
+    User,
+)
+from crm.models.annual_report import FIGURE_FIELDS
+from crm.models.contact import CONTACT_KIND_LABELS, ContactKind
+from crm.models.designation import default_valid_to
+from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS, PlatformKind, PlatformLevel
+from crm.models.support import HONOUR_KIND_LABELS, SUPPORT_KIND_LABELS, HonourKind, SupportKind
+from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS, TalentCategory, TalentProgramme
+from crm.reports.services import (
+    ReportStateError,
+    compare_reports,
+    previous_report,
+    return_report,
+    update_report,
+    verify_report,
+)
+from crm.rules_catalogue import RULE_LABELS
+from crm.scoping import enterprise_or_404, scoped
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
+
+PER_PAGE = 50
+CONFLICT_MESSAGE = "该记录已被他人修改，您的修改未保存。您填写的内容保留在下方；请重新打开此页查看最新数据后再修改。"
+
+
+@bp.before_request
+@login_required
+def _staff_only() -> None:
+    g.workspace_started = time.perf_counter()
+    if current_user.role is Role.enterprise:
+        abort(403)
+
+
+@bp.after_request
+def _server_timing(response: Response) -> Response:
+    started = g.get("workspace_started")
+    if started is not None:
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
+# --- The firm list ----------------------------------------------------------------------------
+
+def _tristate(value: str | None) -> bool | None:
+    return True if value == "1" else False if value == "0" else None
+
+
+def filters_from_args(args: Any) -> EnterpriseFilter:  # noqa: ANN401 - a MultiDict
+    return EnterpriseFilter(
+        district=args.get("district") or None,
+        stage=args.get("stage") or None,
+        flag=args.get("flag") or None,
+        q=(args.get("q") or "").strip() or None,
+        designation=args.get("designation") or None,
+        town=(args.get("town") or "").strip() or None,
+        industry=args.get("industry") or None,
+        above_size=_tristate(args.get("above_size")),
+        has_rd_institution=_tristate(args.get("has_rd")),
+    )
+
+
+def _sort_args() -> tuple[str, bool]:
+    sort = request.args.get("sort", "name")
+    return (sort if sort in SORTS else "name"), request.args.get("dir") == "desc"
+
+
+def _scope_districts() -> dict[str, str]:
+    if current_user.role is Role.officer:
+        return {current_user.district_code: DISTRICTS[current_user.district_code]}
+    return dict(DISTRICTS)
+
+
+def _list_url(**changes: Any) -> str:  # noqa: ANN401
+    args = {k: v for k, v in request.args.items() if v not in ("", None)}
+    args.update({k: v for k, v in changes.items()})
+    args = {k: v for k, v in args.items() if v not in ("", None)}
+    return url_for("enterprises.index") + ("?" + urlencode(args) if args else "")
+
+
+@bp.get("/")
+def index() -> str | tuple[str, int]:
+    as_of = today()
+    filters = filters_from_args(request.args)
+    sort, descending = _sort_args()
+    try:
+        page_number = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page_number = 1
+    status = 200
+    try:
+        result = list_page(current_user, filters, as_of, sort, descending, page_number, PER_PAGE)
+    except FilterError as exc:
+        flash(str(exc), "danger")
+        filters, status = EnterpriseFilter(), 400
+        result = list_page(current_user, filters, as_of, sort, descending, 1, PER_PAGE)
+    counts = stage_counts(current_user, as_of, filters.district)
+    bulk = f.BulkForm()
+    bulk.officer_id.choices = [(0, "（请选择）")] + [
+        (u.id, f"{u.label}（{u.district.name if u.district else '市科技局'}）")
+        for u in assignable_colleagues(current_user, filters.district)
+    ]
+    return render_template(
+        "enterprises/index.html", result=result, filters=filters, sort=sort, descending=descending,
+        counts=counts, stages=STAGE_CODES, districts=_scope_districts(), sorts=SORTS, bulk=bulk,
+        industries=db.session.scalars(select(Industry).order_by(Industry.code)).all(),
+        towns=db.session.scalars(
+            select(Town.name).where(Town.district_code.in_(list(_scope_districts()))).order_by(Town.name)
+        ).all(),
+        designation_kinds=list(DesignationKind), rule_labels=RULE_LABELS, list_url=_list_url, as_of=as_of,
+    ), status
+
+
+def _xlsx_response(content: bytes, stem: str) -> Response:
+    from io import BytesIO
+
+    return send_file(
+        BytesIO(content),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"{stem}-{today().isoformat()}.xlsx",
+    )
+
+
+@bp.get("/export.xlsx")
+def export() -> Response:
+    """The current filter and sort, every matching firm, as .xlsx."""
+    as_of = today()
+    sort, descending = _sort_args()
+    try:
+        ids = all_matching_ids(current_user, filters_from_args(request.args), as_of, sort, descending)
+    except FilterError as exc:
+        abort(400, str(exc))
+    return _xlsx_response(write_workbook(export_rows(ids, as_of)), "企业名单")
+
+
+# --- Bulk actions ------------------------------------------------------------------------------
+
+@bp.post("/bulk")
+def bulk() -> Response:
+    form = f.BulkForm()
+    back = request.form.get("next") or url_for("enterprises.index")
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for("enterprises.index")
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            label = getattr(form, name).label.text if hasattr(form, name) else name
+            for error in errors:
+                flash(f"{label}：{error}", "danger")
+        return redirect(back)
+    firms = list(
+        db.session.scalars(scoped(select(Enterprise).where(Enterprise.id.in_(form.ids.data)), current_user))
+    )
+    if len(firms) != len(set(form.ids.data)):
+        abort(404)
+    if form.action.data == "export":
+        ids = sorted((e.id for e in firms), key=list(form.ids.data).index)
+        return _xlsx_response(write_workbook(export_rows(ids, today())), "所选企业")
+    if form.action.data == "designation":
+        result = add_designation_to_all(
+            firms, DesignationKind(form.kind.data), form.valid_from.data, form.valid_to.data,
+            form.certificate_pattern.data, current_user,
+        )
+        db.session.commit()
+        flash(f"已为 {len(result.done)} 家企业添加认定“{f.DESIGNATION_LABELS[DesignationKind(form.kind.data)]}”。", "success")
+    else:
+        colleague = db.session.get(User, form.officer_id.data)
+        if colleague is None:
+            flash("分配给：未找到该同事", "danger")
+            return redirect(back)
+        result = assign_to(firms, colleague, current_user)
+        db.session.commit()
+        flash(f"已将 {len(result.done)} 家企业分配给 {colleague.label}。", "success")
+    for enterprise, reason in result.skipped:
+        flash(f"{enterprise.name}：{reason}，已跳过。", "warning")
+    return redirect(back)
+
+
+# --- The firm page ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One kind of record a firm has, edited through the same pages."""
+
+    model: type
+    form: type
+    label: str
+    enums: dict[str, type[Enum]]
+    anchor: str
+
+
+RECORD_KINDS: dict[str, RecordKind] = {
+    "designations": RecordKind(Designation, f.DesignationForm, "认定", {"kind": DesignationKind}, "ladder"),
+    "reports": RecordKind(AnnualReport, f.AnnualReportForm, "年度报表", {}, "reports"),
+    "platforms": RecordKind(Platform, f.PlatformForm, "研发机构与载体", {"kind": PlatformKind, "level": PlatformLevel}, "platforms"),
+    "talents": RecordKind(Talent, f.TalentForm, "人才与团队", {"category": TalentCategory, "programme": TalentProgramme}, "talents"),
+    "support": RecordKind(SupportRecord, f.SupportRecordForm, "扶持记录", {"kind": SupportKind}, "support"),
+    "honours": RecordKind(Honour, f.HonourForm, "荣誉与奖励", {"kind": HonourKind}, "support"),
+    "notes": RecordKind(ContactNote, f.ContactNoteForm, "联系记录", {"kind": ContactKind}, "notes"),
+}
+
+LABELS = {
+    "platform_kind": PLATFORM_KIND_LABELS, "platform_level": PLATFORM_LEVEL_LABELS,
+    "talent_category": TALENT_CATEGORY_LABELS, "talent_programme": TALENT_PROGRAMME_LABELS,
+    "support_kind": SUPPORT_KIND_LABELS, "honour_kind": HONOUR_KIND_LABELS, "contact_kind": CONTACT_KIND_LABELS,
+}
+
+
+@bp.get("/<uscc>")
+def detail(uscc: str) -> str:
+    enterprise = enterprise_or_404(current_user, uscc)
+    as_of = today()
+    story = firm_story(enterprise, as_of)
+    return render_template(
+        "enterprises/detail.html", firm=enterprise, story=story, as_of=as_of, labels=LABELS,
+        rule_labels=RULE_LABELS, figure_labels=f.FIGURE_LABELS, figure_fields=FIGURE_FIELDS,
+        version_token=version_token,
+    )
+
+
+def _form_data(record: Any, form_class: type) -> dict[str, Any]:  # noqa: ANN401
+    data: dict[str, Any] = {}
+    for name in _field_names(form_class):
+        value = getattr(record, name, None)
+        data[name] = value.value if isinstance(value, Enum) else value
+    data["version_id"] = version_token(record)
+    return data
+
+
+def _field_names(form_class: type) -> list[str]:
+    fields = form_class(formdata=None, meta={"csrf": False})._fields
+    return [name for name in fields if name not in ("csrf_token", "version_id")]
+
+
+def _values(form: Any, kind: RecordKind) -> dict[str, Any]:  # noqa: ANN401
+    values: dict[str, Any] = {}
+    for name in _field_names(type(form)):
+        value = form[name].data
+        if name in kind.enums:
+            value = kind.enums[name](value) if value else None
+        elif isinstance(value, str):
+            value = value.strip() or None
+        values[name] = value
+    return values
+
+
+def _record_or_404(kind: RecordKind, enterprise: Enterprise, record_id: int) -> Any:  # noqa: ANN401
+    record = db.session.scalar(
+        select(kind.model).where(kind.model.id == record_id, kind.model.enterprise_id == enterprise.id)
+    )
+    if record is None:
+        abort(404)
+    return record
+
+
+@bp.route("/<uscc>/<kind_name>/new", methods=["GET", "POST"], endpoint="new_record")
+@bp.route("/<uscc>/<kind_name>/<int:record_id>", methods=["GET", "POST"], endpoint="edit_record")
+def edit_record(uscc: str, kind_name: str, record_id: int | None = None) -> Any:  # noqa: ANN401
+    enterprise = enterprise_or_404(current_user, uscc)
+    kind = RECORD_KINDS.get(kind_name) or abort(404)
+    record = _record_or_404(kind, enterprise, record_id) if record_id is not None else None
+    if request.method == "GET":
+        defaults: dict[str, Any] = {}
+        if record is None and kind.model is ContactNote:
+            defaults = {"happened_on": today(), "kind": "visit"}
+        if record is None and kind.model is AnnualReport:
+            defaults = {"year": today().year - 1}
+        form = kind.form(data=_form_data(record, kind.form) if record is not None else defaults)
+    else:
+        form = kind.form()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            check_version(record, form.version_id.data)
+            _save(kind, enterprise, record, _values(form, kind))
+            flash(f"{kind.label}已保存。", "success")
+            return redirect(url_for("enterprises.detail", uscc=enterprise.uscc, _anchor=kind.anchor))
+        except EditConflict:
+            flash(CONFLICT_MESSAGE, "danger")
+            status = 409
+        except IntegrityError:
+            if kind.model is AnnualReport:
+                form.year.errors = [*form.year.errors, "该年度的报表已存在"]
+            else:
+                flash("保存失败：数据与已有记录冲突。", "danger")
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    title = f"{'编辑' if record is not None else '新增'}{kind.label}"
+    return render_template(
+        "enterprises/record_form.html", firm=enterprise, form=form, title=title, kind=kind, kind_name=kind_name,
+        record=record,
+    ), status
+
+
+def _save(kind: RecordKind, enterprise: Enterprise, record: Any, values: dict[str, Any]) -> None:  # noqa: ANN401
+    if kind.model is Designation and values.get("valid_to") is None:
+        values["valid_to"] = default_valid_to(values["kind"], values["valid_from"])
+    if kind.model is ContactNote and record is None:
+        values["officer_id"] = current_user.id
+    if kind.model is AnnualReport:
+        if record is None:
+            # A report an officer enters from the firm's papers counts as verified by that officer.
+            record = AnnualReport(
+                enterprise_id=enterprise.id, status=ReportStatus.verified,
+                verified_at=utcnow(), verified_by_id=current_user.id,
+            )
+            db.session.add(record)
+        update_report(record, values, current_user)
+    else:
+        if record is None:
+            record = kind.model(enterprise_id=enterprise.id)
+            db.session.add(record)
+        for name, value in values.items():
+            setattr(record, name, value)
+        record.updated_by_id = current_user.id
+    commit_edit()
+
+
+@bp.post("/<uscc>/<kind_name>/<int:record_id>/delete")
+def delete_record(uscc: str, kind_name: str, record_id: int) -> Response:
+    enterprise = enterprise_or_404(current_user, uscc)
+    kind = RECORD_KINDS.get(kind_name) or abort(404)
+    record = _record_or_404(kind, enterprise, record_id)
+    from flask_wtf import FlaskForm
+
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        check_version(record, request.form.get("version_id"))
+        db.session.delete(record)
+        commit_edit()
+        flash(f"{kind.label}已删除。", "success")
+    except EditConflict:
+        flash(CONFLICT_MESSAGE.split("。")[0] + "，未删除。", "danger")
+    return redirect(url_for("enterprises.detail", uscc=enterprise.uscc, _anchor=kind.anchor))
+
+
+PROFILE_FIELDS = (
+    "name", "district_code", "town", "founded_on", "industry_code", "hitech_field", "above_size",
+    "address", "contact_person", "contact_phone", "contact_email", "notes",
+)
+
+
+@bp.route("/<uscc>/profile", methods=["GET", "POST"])
+def edit_profile(uscc: str) -> Any:  # noqa: ANN401
+    enterprise = enterprise_or_404(current_user, uscc)
+    may_move = current_user.role in (Role.bureau, Role.admin)
+    if request.method == "GET":
+        data = {name: getattr(enterprise, name) for name in PROFILE_FIELDS}
+        data["hitech_field"] = enterprise.hitech_field.value if enterprise.hitech_field else ""
+        data["industry_code"] = enterprise.industry_code or ""
+        data["version_id"] = version_token(enterprise)
+        form = f.ProfileForm(data=data)
+    else:
+        form = f.ProfileForm()
+    form.district_code.choices = list(DISTRICTS.items())
+    form.industry_code.choices = [("", "（未填写）")] + [
+        (i.code, f"{i.code} {i.name}") for i in db.session.scalars(select(Industry).order_by(Industry.code))
+    ]
+    if not may_move:
+        # Officers see the district read-only; a posted value is ignored.
+        form.district_code.render_kw = {"disabled": True}
+        form.district_code.data = enterprise.district_code
+    status = 200
+    if form.validate_on_submit():
+        try:
+            check_version(enterprise, form.version_id.data)
+            for name in PROFILE_FIELDS:
+                if name == "district_code":
+                    continue
+                value = form[name].data
+                if name == "hitech_field":
+                    value = HitechField(value) if value else None
+                elif isinstance(value, str) and name != "name":
+                    value = value.strip() or None
+                elif name == "name":
+                    value = value.strip()
+                setattr(enterprise, name, value)
+            if may_move:
+                set_district(enterprise, form.district_code.data, current_user)
+            enterprise.updated_by_id = current_user.id
+            commit_edit()
+            flash("企业信息已保存。", "success")
+            return redirect(url_for("enterprises.detail", uscc=enterprise.uscc))
+        except EditConflict:
+            flash(CONFLICT_MESSAGE, "danger")
+            status = 409
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                form[name].errors = [*form[name].errors, message]
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "enterprises/record_form.html", firm=enterprise, form=form, title="编辑企业信息", kind=None,
+        kind_name="profile", record=enterprise,
+    ), status
+
+
+# --- Verification queue -------------------------------------------------------------------------
+
+@bp.get("/verification")
+def verification_queue() -> str:
+    items = submitted_reports(current_user)
+    return render_template("enterprises/queue.html", items=items)
+
+
+def _report_in_scope(report_id: int) -> AnnualReport:
+    report = db.session.get(AnnualReport, report_id)
+    if report is None:
+        abort(404)
+    enterprise_or_404(current_user, report.enterprise.uscc)
+    return report
+
+
+@bp.route("/reports/<int:report_id>/review", methods=["GET", "POST"])
+def review_report(report_id: int) -> Any:  # noqa: ANN401
+    report = _report_in_scope(report_id)
+    form = f.ReviewForm(data={"version_id": version_token(report)}) if request.method == "GET" else f.ReviewForm()
+    status = 200
+    if form.validate_on_submit():
+        decision = request.form.get("decision")
+        try:
+            check_version(report, form.version_id.data)
+            if decision == "verify":
+                verify_report(report, current_user)
+                message = f"{report.enterprise.name} {report.year} 年度报表已核实。"
+            elif decision == "return":
+                return_report(report, current_user, form.reason.data)
+                message = f"{report.enterprise.name} {report.year} 年度报表已退回。"
+            else:
+                abort(400)
+            commit_edit()
+            flash(message, "success")
+            return redirect(url_for("enterprises.verification_queue"))
+        except EditConflict:
+            flash(CONFLICT_MESSAGE, "danger")
+            status = 409
+        except ReportStateError as exc:
+            db.session.rollback()
+            if decision == "return" and not (form.reason.data or "").strip():
+                form.reason.errors = [*form.reason.errors, str(exc)]
+            else:
+                flash(str(exc), "danger")
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    previous = previous_report(report)
+    return render_template(
+        "enterprises/review.html", report=report, previous=previous, firm=report.enterprise,
+        changes=compare_reports(report, previous), form=form, figure_labels=f.FIGURE_LABELS,
+        money_fields=set(f.MONEY_LABELS),
+    ), status

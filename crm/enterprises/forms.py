@@ -1,0 +1,299 @@
+"""Forms of the officer workspace: every message is Chinese and stands at its field."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from crm.ladder import DESIGNATION_LABELS
+from crm.models import DesignationKind
+from crm.models.contact import CONTACT_KIND_LABELS
+from crm.models.enterprise import HITECH_FIELD_LABELS
+from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
+from crm.models.support import HONOUR_KIND_LABELS, SUPPORT_KIND_LABELS
+from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
+
+REQUIRED = "请填写此项"
+
+
+def _choices(labels: dict[Any, str], blank: str | None = None) -> list[tuple[str, str]]:
+    items = [(key.value, label) for key, label in labels.items()]
+    return [("", blank), *items] if blank is not None else items
+
+
+def _normalise_number(text: str) -> str:
+    """What people type: '1,234.5', full-width digits, spaces."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "").strip()
+
+
+class MoneyField(DecimalField):
+    """万元 with up to 4 decimals; thousands separators allowed."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, Decimal):
+            return format(self.data.normalize(), "f")
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or _normalise_number(str(valuelist[0])) == "":
+            self.data = None
+            return
+        try:
+            self.data = Decimal(_normalise_number(str(valuelist[0])))
+            if not self.data.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            self.data = None
+            raise ValueError("请输入数字（单位：万元）") from None
+        if self.data.as_tuple().exponent < -4:  # type: ignore[operator]
+            raise ValueError("最多保留4位小数")
+        if abs(self.data) >= Decimal("1e12"):
+            raise ValueError("数值过大")
+
+
+class CountField(IntegerField):
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or _normalise_number(str(valuelist[0])) == "":
+            self.data = None
+            return
+        try:
+            self.data = int(_normalise_number(str(valuelist[0])))
+        except ValueError:
+            self.data = None
+            raise ValueError("请输入整数") from None
+
+
+class YmdField(DateField):
+    """A date as YYYY-MM-DD (renders <input type="date"> with the browser's picker)."""
+
+    def __init__(self, label: str, validators: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = date.fromisoformat(str(valuelist[0]).strip())
+        except ValueError:
+            self.data = None
+            raise ValueError("日期格式应为 YYYY-MM-DD") from None
+
+
+def not_negative(label: str) -> NumberRange:
+    return NumberRange(min=0, message=f"{label}不能为负数")
+
+
+def not_future(form: FlaskForm, field: YmdField) -> None:
+    from crm.clock import today
+
+    if field.data and field.data > today():
+        raise ValidationError("日期不能晚于今天")
+
+
+class VersionedForm(FlaskForm):
+    """Every editing form carries the version it was read at (optimistic locking)."""
+
+    version_id = HiddenField()
+
+
+class ProfileForm(VersionedForm):
+    name = StringField("企业名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
+    district_code = SelectField("所属区（市）", choices=[])
+    town = StringField("镇街/园区", validators=[Optional(), Length(max=50, message="不超过50字")])
+    founded_on = YmdField("成立日期", validators=[Optional(), not_future])
+    industry_code = SelectField("所属行业", choices=[])
+    hitech_field = SelectField("高新技术领域", choices=_choices(HITECH_FIELD_LABELS, "（未填写）"))
+    above_size = BooleanField("规模以上企业")
+    address = StringField("地址", validators=[Optional(), Length(max=300, message="不超过300字")])
+    contact_person = StringField("联系人", validators=[Optional(), Length(max=50, message="不超过50字")])
+    contact_phone = StringField(
+        "联系电话",
+        validators=[Optional(), Regexp(r"^[0-9+\-() 转]{5,50}$", message="电话号码只能包含数字、+、-、括号和空格")],
+    )
+    contact_email = StringField(
+        "电子邮箱",
+        validators=[Optional(), Length(max=200), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="电子邮箱格式不正确")],
+    )
+    notes = TextAreaField("备注", validators=[Optional(), Length(max=5000, message="不超过5000字")])
+
+
+class DesignationForm(VersionedForm):
+    kind = SelectField("认定类型", choices=_choices(DESIGNATION_LABELS), validators=[DataRequired(REQUIRED)])
+    valid_from = YmdField("生效日期", validators=[DataRequired("请填写生效日期")])
+    valid_to = YmdField("有效期至", validators=[Optional()], description="留空则按类型默认有效期（高企三年，其余当年年底）")
+    certificate_no = StringField("证书/入库编号", validators=[Optional(), Length(max=64, message="不超过64字符")])
+    authority = StringField("认定机关", validators=[Optional(), Length(max=100, message="不超过100字")])
+
+    def validate_valid_to(self, field: YmdField) -> None:
+        if field.data and self.valid_from.data and field.data < self.valid_from.data:
+            raise ValidationError("有效期至不能早于生效日期")
+
+
+MONEY_LABELS = {
+    "revenue": "营业收入（万元）",
+    "total_revenue": "总收入（万元）",
+    "rd_expense": "研发费用（万元）",
+    "rd_expense_domestic": "境内研发费用（万元）",
+    "hitech_revenue": "高新技术产品（服务）收入（万元）",
+    "total_assets": "资产总额（万元）",
+    "net_assets": "净资产（万元）",
+    "net_profit": "净利润（万元）",
+    "total_costs": "成本费用总额（万元）",
+}
+COUNT_LABELS = {
+    "employees": "职工总数（人）",
+    "tech_staff": "科技人员（人）",
+    "rd_staff": "研发人员（人）",
+    "ip_class1": "I类知识产权（件）",
+    "ip_class2": "II类知识产权（件）",
+}
+FIGURE_LABELS = {**MONEY_LABELS, **COUNT_LABELS}
+
+
+def _money(name: str, signed: bool = False) -> MoneyField:
+    label = MONEY_LABELS[name]
+    short = label.split("（")[0]
+    validators = [Optional()] if signed else [Optional(), not_negative(short)]
+    return MoneyField(label, validators=validators, places=None, render_kw={"inputmode": "decimal"})
+
+
+def _count(name: str) -> CountField:
+    label = COUNT_LABELS[name]
+    return CountField(label, validators=[Optional(), not_negative(label.split("（")[0])], render_kw={"inputmode": "numeric"})
+
+
+class AnnualReportForm(VersionedForm):
+    year = CountField("年度", validators=[DataRequired("请填写年度"), NumberRange(1980, 2100, message="年度应在1980至2100之间")])
+    revenue = _money("revenue")
+    total_revenue = _money("total_revenue")
+    rd_expense = _money("rd_expense")
+    rd_expense_domestic = _money("rd_expense_domestic")
+    hitech_revenue = _money("hitech_revenue")
+    total_assets = _money("total_assets")
+    net_assets = _money("net_assets", signed=True)
+    net_profit = _money("net_profit", signed=True)
+    total_costs = _money("total_costs")
+    employees = _count("employees")
+    tech_staff = _count("tech_staff")
+    rd_staff = _count("rd_staff")
+    ip_class1 = _count("ip_class1")
+    ip_class2 = _count("ip_class2")
+    change_explanation = TextAreaField("变动说明", validators=[Optional(), Length(max=2000, message="不超过2000字")])
+
+    def validate_tech_staff(self, field: CountField) -> None:
+        if field.data is not None and self.employees.data is not None and field.data > self.employees.data:
+            raise ValidationError("科技人员不能多于职工总数")
+
+    def validate_rd_staff(self, field: CountField) -> None:
+        if field.data is not None and self.employees.data is not None and field.data > self.employees.data:
+            raise ValidationError("研发人员不能多于职工总数")
+
+    def validate_rd_expense_domestic(self, field: MoneyField) -> None:
+        if field.data is not None and self.rd_expense.data is not None and field.data > self.rd_expense.data:
+            raise ValidationError("境内研发费用不能超过研发费用")
+
+
+class PlatformForm(VersionedForm):
+    kind = SelectField("类型", choices=_choices(PLATFORM_KIND_LABELS), validators=[DataRequired(REQUIRED)])
+    level = SelectField("级别", choices=_choices(PLATFORM_LEVEL_LABELS), validators=[DataRequired(REQUIRED)])
+    name = StringField("名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
+    recognized_on = YmdField("认定日期", validators=[Optional()])
+    valid_to = YmdField("有效期至", validators=[Optional()])
+
+    def validate_valid_to(self, field: YmdField) -> None:
+        if field.data and self.recognized_on.data and field.data < self.recognized_on.data:
+            raise ValidationError("有效期至不能早于认定日期")
+
+
+class TalentForm(VersionedForm):
+    category = SelectField("类别", choices=_choices(TALENT_CATEGORY_LABELS), validators=[DataRequired(REQUIRED)])
+    is_team = BooleanField("团队")
+    name = StringField("姓名/团队名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
+    programme = SelectField("人才计划", choices=_choices(TALENT_PROGRAMME_LABELS), validators=[DataRequired(REQUIRED)])
+    year = CountField("入选年度", validators=[DataRequired("请填写年度"), NumberRange(1980, 2100, message="年度应在1980至2100之间")])
+    high_end = BooleanField("高端创新创业人才团队")
+
+
+class SupportRecordForm(VersionedForm):
+    kind = SelectField("支持方式", choices=_choices(SUPPORT_KIND_LABELS), validators=[DataRequired(REQUIRED)])
+    programme = StringField("项目", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
+    # InputRequired, not DataRequired: a zero amount is still a recorded amount.
+    amount = MoneyField("金额（万元）", validators=[InputRequired("请填写金额"), not_negative("金额")], places=None)
+    granted_on = YmdField("日期", validators=[DataRequired("请填写日期")])
+
+
+class HonourForm(VersionedForm):
+    kind = SelectField("类别", choices=_choices(HONOUR_KIND_LABELS), validators=[DataRequired(REQUIRED)])
+    title = StringField("名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
+    year = CountField("年度", validators=[DataRequired("请填写年度"), NumberRange(1980, 2100, message="年度应在1980至2100之间")])
+    amount = MoneyField("金额（万元）", validators=[Optional(), not_negative("金额")], places=None)
+
+
+class ContactNoteForm(VersionedForm):
+    kind = SelectField("方式", choices=_choices(CONTACT_KIND_LABELS), validators=[DataRequired(REQUIRED)])
+    happened_on = YmdField("日期", validators=[DataRequired("请填写日期"), not_future])
+    note = TextAreaField("内容", validators=[DataRequired("请填写内容"), Length(max=5000, message="不超过5000字")])
+
+
+class ReviewForm(VersionedForm):
+    """Verify a submitted report or return it with a reason the enterprise sees."""
+
+    reason = TextAreaField("退回原因", validators=[Optional(), Length(max=2000, message="不超过2000字")],
+                           description="退回时必填，企业将看到此说明")
+
+
+BULK_ACTIONS = [("designation", "批量添加认定"), ("assign", "分配给同事"), ("export", "导出所选企业")]
+
+
+class BulkForm(FlaskForm):
+    action = SelectField("批量操作", choices=BULK_ACTIONS)
+    ids = SelectMultipleField("所选企业", coerce=int, choices=[], validate_choice=False)
+    kind = SelectField("认定类型", choices=_choices(DESIGNATION_LABELS, "（请选择）"))
+    valid_from = YmdField("生效日期", validators=[Optional()])
+    valid_to = YmdField("有效期至", validators=[Optional()])
+    certificate_pattern = StringField(
+        "编号规则", validators=[Optional(), Length(max=64, message="不超过64字符")],
+        description="可选；其中连续的 # 依次替换为序号，如 2025440783#### → 20254407830001",
+    )
+    officer_id = SelectField("分配给", coerce=int, choices=[], validate_choice=False)
+
+    def validate_ids(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise ValidationError("请先勾选企业")
+
+    def validate_kind(self, field: SelectField) -> None:
+        if self.action.data == "designation" and not field.data:
+            raise ValidationError("请选择认定类型")
+        if field.data and field.data not in {k.value for k in DesignationKind}:
+            raise ValidationError("未知的认定类型")
+
+    def validate_valid_from(self, field: YmdField) -> None:
+        if self.action.data == "designation" and not field.data:
+            raise ValidationError("请填写生效日期")
+
+    def validate_valid_to(self, field: YmdField) -> None:
+        if field.data and self.valid_from.data and field.data < self.valid_from.data:
+            raise ValidationError("有效期至不能早于生效日期")
+
+    def validate_officer_id(self, field: SelectField) -> None:
+        if self.action.data == "assign" and not field.data:
+            raise ValidationError("请选择同事")

@@ -1,0 +1,1 @@
+"""Annual-report workflow operations an officer performs (verify, return, correct)."""
