@@ -1,0 +1,192 @@
+"""Dashboard pages, scoping, reports and the plan-target editor."""
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import AuditLog, PlanTarget, Role
+from tests.conftest import csrf_token, login
+from tests.dashboard.world import AS_OF, KP, PJ, build_world
+from tests.factories import EnterpriseUserFactory, OfficerFactory, UserFactory
+
+CSV_PATH = Path(__file__).resolve().parents[2] / "crm" / "reference" / "plan_targets.csv"
+
+
+@pytest.fixture
+def world(app):
+    return build_world()
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_targets_loaded_match_the_csv_row_for_row(app) -> None:
+    with CSV_PATH.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    loaded = db.session.scalars(select(PlanTarget)).all()
+    assert Counter(t.plan for t in loaded) == Counter(r["plan"] for r in rows)
+    by_key = {(t.plan, t.code): t for t in loaded}
+    assert len(by_key) == len(rows)
+    for row in rows:
+        t = by_key[(row["plan"], row["code"])]
+        assert (t.jurisdiction, t.name, t.unit, t.computable) == (
+            row["jurisdiction"], row["name"], row["unit"], row["computable"]
+        )
+        assert t.baseline_year == (int(row["baseline_year"]) if row["baseline_year"] else None)
+        assert t.baseline_value == (Decimal(row["baseline_value"]) if row["baseline_value"] else None)
+        expected = {y: row[f"target_{y}"] for y in ("2023", "2025") if row[f"target_{y}"]}
+        assert t.targets == expected
+
+
+def test_bureau_sees_city_dashboard_with_figures_and_links(world, client) -> None:
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    html = page(client, f"/dashboard/?as_of={AS_OF.isoformat()}")
+    assert 'data-jurisdiction="city"' in html
+    assert 'data-code="hitech_enterprises"' in html and 'data-actual="3"' in html
+    assert "/dashboard/assets/echarts.min.js" in html and "cdn" not in html.lower()
+    assert "indicator=provincial_platforms" in html
+    assert "线性插值" in html  # the on-track definition is stated
+    kp = page(client, f"/dashboard/?district={KP}&as_of={AS_OF.isoformat()}")
+    assert f'data-jurisdiction="{KP}"' in kp and "开平市科技创新" in kp
+
+
+def test_officer_sees_only_own_district(world, client) -> None:
+    OfficerFactory(username="pj", district_code=PJ)
+    login(client, "pj")
+    html = page(client, f"/dashboard/?as_of={AS_OF.isoformat()}")
+    assert f'data-jurisdiction="{PJ}"' in html
+    assert "规划目标不适用" in html  # 蓬江 has no plan table
+    assert 'id="district"' not in html  # no jurisdiction chooser
+    assert client.get("/dashboard/?district=city").status_code == 403
+    assert client.get(f"/dashboard/?district={KP}").status_code == 403
+    assert client.get(f"/dashboard/firms?indicator=hitech_count&district={KP}").status_code == 403
+    firms = page(client, f"/dashboard/firms?indicator=incubation_carriers&as_of={AS_OF.isoformat()}")
+    assert world.gazelle.uscc in firms and world.platforms.uscc not in firms
+    assert client.get(f"/dashboard/report.xlsx?district={KP}").status_code == 403
+
+
+def test_enterprise_users_and_anonymous_are_kept_out(world, client) -> None:
+    assert client.get("/dashboard/").status_code == 302
+    EnterpriseUserFactory(username="firm")
+    login(client, "firm")
+    assert client.get("/dashboard/").status_code == 403
+
+
+def test_unknown_district_is_a_bad_request(world, client) -> None:
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    assert client.get("/dashboard/?district=123456").status_code == 400
+
+
+def test_firms_page_lists_the_firms_behind_a_figure(world, client) -> None:
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    html = page(client, f"/dashboard/firms?indicator=hitech_count&as_of={AS_OF.isoformat()}")
+    for firm in (world.on_day, world.hitech_sme, world.renewed):
+        assert firm.uscc in html
+    assert world.day_before.uscc not in html and world.future.uscc not in html
+    missing = page(client, f"/dashboard/firms?indicator=rd_institution_coverage&missing=1&as_of={AS_OF.isoformat()}")
+    assert world.big_pj.uscc in missing and world.big_kp.uscc not in missing
+
+
+def test_trend_json(world, client) -> None:
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    body = client.get(f"/dashboard/trend.json?as_of={AS_OF.isoformat()}").get_json()
+    assert body["years"] == [2020, 2021, 2022, 2023, 2024, 2025]
+    hitech = next(s for s in body["series"] if s["key"] == "hitech_count")
+    assert hitech["data"][-1] == 3
+
+
+def test_echarts_is_served_from_the_installed_package(app, client) -> None:
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    response = client.get("/dashboard/assets/echarts.min.js")
+    assert response.status_code == 200
+    assert response.mimetype == "application/javascript"
+    assert b"echarts" in response.data[:5000] and len(response.data) > 500_000
+
+
+def test_xlsx_report_has_sheets_formats_and_gap_formulas(world, client) -> None:
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    response = client.get(f"/dashboard/report.xlsx?as_of={AS_OF.isoformat()}")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.data))
+    assert book.sheetnames == ["全市", "蓬江区", "江海区", "新会区", "台山市", "开平市", "鹤山市", "恩平市"]
+    sheet = book["全市"]
+    assert sheet.freeze_panes == "C5"
+    assert sheet["A4"].value == "指标代码" and sheet["A4"].font.bold
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(5, sheet.max_row + 1)}
+    r = rows["hitech_enterprises"]
+    assert sheet.cell(row=r, column=9).value == 3
+    assert sheet.cell(row=r, column=8).value == 2600
+    assert sheet.cell(row=r, column=11).value == f'=IF(OR(I{r}="",H{r}=""),"",I{r}-H{r})'
+    rd = rows["rd_ratio_above_size"]
+    assert sheet.cell(row=rd, column=8).value == pytest.approx(0.018)
+    assert sheet.cell(row=rd, column=8).number_format == "0.00%"
+    assert str(sheet.cell(row=rd, column=10).value).startswith("=")
+    kp = book["开平市"]
+    kp_rows = {kp.cell(row=r, column=1).value: r for r in range(5, kp.max_row + 1)}
+    assert kp.cell(row=kp_rows["hitech_enterprises"], column=8).value == 225
+
+
+def test_print_page(world, client) -> None:
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    html = page(client, f"/dashboard/print?as_of={AS_OF.isoformat()}")
+    assert "@media print" in html and "高新技术企业数量" in html
+
+
+def test_admin_edits_targets_and_adds_next_period(app, client) -> None:
+    UserFactory(username="root", role=Role.admin)
+    login(client, "root")
+    target = db.session.scalar(select(PlanTarget).where(PlanTarget.plan == "000", PlanTarget.code == "hitech_enterprises"))
+    url = f"/dashboard/targets/{target.id}"
+    html = page(client, url)
+    assert "2025: 2600" in html
+    form = {
+        "csrf_token": csrf_token(client, url), "plan": "000", "jurisdiction": "city", "code": "hitech_enterprises",
+        "name": target.name, "unit": "家", "category": "", "baseline_year": "2020", "baseline_value": "1845",
+        "targets_text": "2023: 2300\n2025: 2700\n2030: 3500", "nature": "预期性", "computable": "hitech_count",
+        "notes": "",
+    }
+    response = client.post(url, data=form)
+    assert response.status_code == 302
+    db.session.expire_all()
+    target = db.session.get(PlanTarget, target.id)
+    assert target.targets == {"2023": "2300", "2025": "2700", "2030": "3500"}
+    assert db.session.scalar(
+        select(AuditLog).where(AuditLog.entity == "plan_target", AuditLog.entity_id == target.id)
+    ) is not None
+
+    bad = client.post(url, data={**form, "targets_text": "2025 两千"})
+    assert bad.status_code == 200
+    assert "第1行应写成" in bad.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(PlanTarget, target.id).targets["2025"] == "2700"
+
+    new = {**form, "csrf_token": csrf_token(client, "/dashboard/targets/new"), "plan": "005",
+           "code": "hitech_enterprises", "targets_text": "2030: 4000", "baseline_year": "2025", "baseline_value": "2600"}
+    assert client.post("/dashboard/targets/new", data=new).status_code == 302
+    added = db.session.scalar(select(PlanTarget).where(PlanTarget.plan == "005"))
+    assert added.targets == {"2030": "4000"} and added.jurisdiction == "city"
+
+
+def test_only_admins_edit_targets(app, client) -> None:
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    assert client.get("/dashboard/targets").status_code == 403
+    assert client.get("/dashboard/targets/1").status_code == 403
