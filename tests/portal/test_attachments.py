@@ -1,0 +1,117 @@
+"""Supporting files: type checked by content, stored outside the web root, served only in scope."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import Attachment, ReportStatus, Role
+from tests.conftest import csrf_token, login
+from tests.factories import AnnualReportFactory, EnterpriseUserFactory, OfficerFactory, UserFactory
+from tests.portal.helpers import LAST_YEAR
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _xlsx() -> bytes:
+    buffer = io.BytesIO()
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "研发费用"
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _upload(client, year: int, name: str, content: bytes):  # noqa: ANN202
+    token = csrf_token(client, f"/portal/reports/{year}")
+    return client.post(f"/portal/reports/{year}/attachments",
+                       data={"csrf_token": token, "file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data", follow_redirects=True)
+
+
+def _setup(client):  # noqa: ANN202
+    user = EnterpriseUserFactory(username="firm")
+    login(client, "firm")
+    return user.enterprise
+
+
+def test_valid_files_are_stored_outside_web_root_with_random_names(app, client) -> None:
+    firm = _setup(client)
+    for name, content in (("审计报告.pdf", PDF), ("证书.PNG", PNG), ("明细.xlsx", _xlsx()),
+                          ("照片.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20)):
+        response = _upload(client, LAST_YEAR, name, content)
+        assert f"附件“{name}”已上传" in response.get_data(as_text=True)
+    rows = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
+    assert [r.content_type for r in rows] == ["application/pdf", "image/png",
+                                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                              "image/jpeg"]
+    upload_dir = Path(app.config["UPLOAD_DIR"]) / "attachments"
+    assert (upload_dir / rows[0].stored_name).read_bytes() == PDF
+    assert "审计报告" not in rows[0].stored_name and rows[0].enterprise_id == firm.id
+    assert rows[0].annual_report_id is not None  # the draft was started for it
+    response = client.get(f"/portal/attachments/{rows[0].id}")
+    assert response.status_code == 200 and response.data == PDF
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_file_that_is_not_what_its_name_says_is_refused(app, client) -> None:
+    _setup(client)
+    body = _upload(client, LAST_YEAR, "fake.pdf", b"MZ\x90\x00 this is an exe").get_data(as_text=True)
+    assert "文件“fake.pdf”的内容不是有效的 PDF 文件" in body
+    body = _upload(client, LAST_YEAR, "image.pdf", PNG).get_data(as_text=True)
+    assert "实际为 PNG 文件" in body
+    body = _upload(client, LAST_YEAR, "script.html", b"<script>").get_data(as_text=True)
+    assert "类型不支持" in body
+    body = _upload(client, LAST_YEAR, "zip.xlsx", b"PK\x03\x04garbage").get_data(as_text=True)
+    assert "不是有效的 XLSX 文件" in body
+    assert db.session.scalar(select(Attachment)) is None
+
+
+def test_size_limit(app, client) -> None:
+    _setup(client)
+    app.config["PORTAL_MAX_ATTACHMENT_MB"] = 1
+    body = _upload(client, LAST_YEAR, "big.pdf", PDF + b"0" * (1024 * 1024)).get_data(as_text=True)
+    assert "超过 1 MB 的大小限制" in body
+    assert db.session.scalar(select(Attachment)) is None
+
+
+def test_delete_only_while_report_open(app, client) -> None:
+    firm = _setup(client)
+    _upload(client, LAST_YEAR, "a.pdf", PDF)
+    attachment = db.session.scalar(select(Attachment))
+    path = Path(app.config["UPLOAD_DIR"]) / "attachments" / attachment.stored_name
+    token = csrf_token(client, f"/portal/reports/{LAST_YEAR}")
+    client.post(f"/portal/attachments/{attachment.id}/delete", data={"csrf_token": token})
+    db.session.expire_all()
+    assert db.session.scalar(select(Attachment)) is None and not path.exists()
+
+    report = AnnualReportFactory(enterprise=firm, year=LAST_YEAR - 1, status=ReportStatus.returned)
+    _upload(client, LAST_YEAR - 1, "b.pdf", PDF)
+    attachment = db.session.scalar(select(Attachment))
+    report.status = ReportStatus.submitted
+    db.session.commit()
+    body = client.post(f"/portal/attachments/{attachment.id}/delete", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "附件不能删除" in body
+    assert db.session.scalar(select(Attachment)) is not None
+    body = _upload(client, LAST_YEAR - 1, "c.pdf", PDF).get_data(as_text=True)
+    assert "不能再添加附件" in body
+
+
+def test_download_scope(app, client) -> None:
+    firm = _setup(client)
+    _upload(client, LAST_YEAR, "a.pdf", PDF)
+    attachment_id = db.session.scalar(select(Attachment.id))
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    OfficerFactory(username="kp", district_code=firm.district_code)
+    OfficerFactory(username="hs", district_code="440784")
+    UserFactory(username="city", role=Role.bureau)
+    EnterpriseUserFactory(username="other-firm")
+    for username, status in (("kp", 200), ("city", 200), ("hs", 404), ("other-firm", 404)):
+        login(client, username)
+        assert client.get(f"/portal/attachments/{attachment_id}").status_code == status, username
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
