@@ -98,8 +98,19 @@ class YmdField(DateField):
             raise ValueError("日期格式应为 YYYY-MM-DD") from None
 
 
-def not_negative(label: str) -> NumberRange:
-    return NumberRange(min=0, message=f"{label}不能为负数")
+def not_negative(label: str) -> Any:  # noqa: ANN401 - a WTForms validator
+    """Refuse negative numbers; a value that did not parse already has its own message."""
+
+    def check(form: FlaskForm, field: Any) -> None:  # noqa: ANN401
+        if field.data is not None and field.data < 0:
+            raise ValidationError(f"{label}不能为负数")
+
+    return check
+
+
+def year_range(form: FlaskForm, field: Any) -> None:  # noqa: ANN401
+    if field.data is not None and not 1980 <= field.data <= 2100:
+        raise ValidationError("年度应在1980至2100之间")
 
 
 def not_future(form: FlaskForm, field: YmdField) -> None:
@@ -120,8 +131,8 @@ class ProfileForm(VersionedForm):
     district_code = SelectField("所属区（市）", choices=[])
     town = StringField("镇街/园区", validators=[Optional(), Length(max=50, message="不超过50字")])
     founded_on = YmdField("成立日期", validators=[Optional(), not_future])
-    industry_code = SelectField("所属行业", choices=[])
-    hitech_field = SelectField("高新技术领域", choices=_choices(HITECH_FIELD_LABELS, "（未填写）"))
+    industry_code = SelectField("所属行业", choices=[], default="")
+    hitech_field = SelectField("高新技术领域", choices=_choices(HITECH_FIELD_LABELS, "（未填写）"), default="")
     above_size = BooleanField("规模以上企业")
     address = StringField("地址", validators=[Optional(), Length(max=300, message="不超过300字")])
     contact_person = StringField("联系人", validators=[Optional(), Length(max=50, message="不超过50字")])
@@ -138,7 +149,7 @@ class ProfileForm(VersionedForm):
 
 class DesignationForm(VersionedForm):
     kind = SelectField("认定类型", choices=_choices(DESIGNATION_LABELS), validators=[DataRequired(REQUIRED)])
-    valid_from = YmdField("生效日期", validators=[DataRequired("请填写生效日期")])
+    valid_from = YmdField("生效日期", validators=[InputRequired("请填写生效日期")])
     valid_to = YmdField("有效期至", validators=[Optional()], description="留空则按类型默认有效期（高企三年，其余当年年底）")
     certificate_no = StringField("证书/入库编号", validators=[Optional(), Length(max=64, message="不超过64字符")])
     authority = StringField("认定机关", validators=[Optional(), Length(max=100, message="不超过100字")])
@@ -182,7 +193,7 @@ def _count(name: str) -> CountField:
 
 
 class AnnualReportForm(VersionedForm):
-    year = CountField("年度", validators=[DataRequired("请填写年度"), NumberRange(1980, 2100, message="年度应在1980至2100之间")])
+    year = CountField("年度", validators=[InputRequired("请填写年度"), year_range])
     revenue = _money("revenue")
     total_revenue = _money("total_revenue")
     rd_expense = _money("rd_expense")
@@ -229,7 +240,7 @@ class TalentForm(VersionedForm):
     is_team = BooleanField("团队")
     name = StringField("姓名/团队名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
     programme = SelectField("人才计划", choices=_choices(TALENT_PROGRAMME_LABELS), validators=[DataRequired(REQUIRED)])
-    year = CountField("入选年度", validators=[DataRequired("请填写年度"), NumberRange(1980, 2100, message="年度应在1980至2100之间")])
+    year = CountField("入选年度", validators=[InputRequired("请填写年度"), year_range])
     high_end = BooleanField("高端创新创业人才团队")
 
 
@@ -238,19 +249,19 @@ class SupportRecordForm(VersionedForm):
     programme = StringField("项目", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
     # InputRequired, not DataRequired: a zero amount is still a recorded amount.
     amount = MoneyField("金额（万元）", validators=[InputRequired("请填写金额"), not_negative("金额")], places=None)
-    granted_on = YmdField("日期", validators=[DataRequired("请填写日期")])
+    granted_on = YmdField("日期", validators=[InputRequired("请填写日期")])
 
 
 class HonourForm(VersionedForm):
     kind = SelectField("类别", choices=_choices(HONOUR_KIND_LABELS), validators=[DataRequired(REQUIRED)])
     title = StringField("名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
-    year = CountField("年度", validators=[DataRequired("请填写年度"), NumberRange(1980, 2100, message="年度应在1980至2100之间")])
+    year = CountField("年度", validators=[InputRequired("请填写年度"), year_range])
     amount = MoneyField("金额（万元）", validators=[Optional(), not_negative("金额")], places=None)
 
 
 class ContactNoteForm(VersionedForm):
     kind = SelectField("方式", choices=_choices(CONTACT_KIND_LABELS), validators=[DataRequired(REQUIRED)])
-    happened_on = YmdField("日期", validators=[DataRequired("请填写日期"), not_future])
+    happened_on = YmdField("日期", validators=[InputRequired("请填写日期"), not_future])
     note = TextAreaField("内容", validators=[DataRequired("请填写内容"), Length(max=5000, message="不超过5000字")])
 
 
