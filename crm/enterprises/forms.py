@@ -278,14 +278,15 @@ BULK_ACTIONS = [("designation", "批量添加认定"), ("assign", "分配给同�
 class BulkForm(FlaskForm):
     action = SelectField("批量操作", choices=BULK_ACTIONS)
     ids = SelectMultipleField("所选企业", coerce=int, choices=[], validate_choice=False)
-    kind = SelectField("认定类型", choices=_choices(DESIGNATION_LABELS, "（请选择）"))
-    valid_from = YmdField("生效日期", validators=[Optional()])
-    valid_to = YmdField("有效期至", validators=[Optional()])
+    kind = SelectField("认定类型", choices=_choices(DESIGNATION_LABELS, "（请选择）"), default="")
+    # No Optional(): it would stop the chain before the action-dependent checks below.
+    valid_from = YmdField("生效日期")
+    valid_to = YmdField("有效期至")
     certificate_pattern = StringField(
         "编号规则", validators=[Optional(), Length(max=64, message="不超过64字符")],
         description="可选；其中连续的 # 依次替换为序号，如 2025440783#### → 20254407830001",
     )
-    officer_id = SelectField("分配给", coerce=int, choices=[], validate_choice=False)
+    officer_id = SelectField("分配给", coerce=int, choices=[], validate_choice=False, default=0)
 
     def validate_ids(self, field: SelectMultipleField) -> None:
         if not field.data:

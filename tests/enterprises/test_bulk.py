@@ -1,0 +1,88 @@
+"""Bulk actions on a selection: add a designation, assign to a colleague, export."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import Designation, DesignationKind, Enterprise
+from tests.conftest import login
+from tests.enterprises.helpers import post_form, xlsx_rows
+from tests.factories import EnterpriseFactory, OfficerFactory, UserFactory
+
+
+def test_bulk_designation_with_numbering(app, client) -> None:
+    a, b, c = (EnterpriseFactory(name=n) for n in ("甲", "乙", "丙"))
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    response = post_form(client, "/enterprises/bulk", {
+        "action": "designation", "ids": [a.id, b.id], "kind": "tech_sme", "valid_from": "2026-05-01",
+        "valid_to": "", "certificate_pattern": "20264407830####",
+    }, token_from="/enterprises/")
+    assert response.status_code == 302
+    rows = db.session.scalars(select(Designation).order_by(Designation.certificate_no)).all()
+    assert {(d.enterprise_id, d.kind) for d in rows} == {(a.id, DesignationKind.tech_sme), (b.id, DesignationKind.tech_sme)}
+    assert sorted(d.certificate_no for d in rows) == ["202644078300001", "202644078300002"]
+    assert all(d.valid_to == date(2026, 12, 31) for d in rows)
+    # Running it again skips firms that already hold it.
+    post_form(client, "/enterprises/bulk", {
+        "action": "designation", "ids": [a.id, c.id], "kind": "tech_sme", "valid_from": "2026-05-01",
+    }, token_from="/enterprises/")
+    assert db.session.scalar(select(Designation).where(Designation.enterprise_id == c.id)) is not None
+    assert len(db.session.scalars(select(Designation).where(Designation.enterprise_id == a.id)).all()) == 1
+
+
+def test_bulk_designation_needs_its_fields(app, client) -> None:
+    a = EnterpriseFactory()
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    response = post_form(client, "/enterprises/bulk", {"action": "designation", "ids": [a.id], "kind": ""},
+                         token_from="/enterprises/")
+    assert response.status_code == 302
+    page = client.get("/enterprises/").get_data(as_text=True)
+    assert "请选择认定类型" in page and "请填写生效日期" in page
+    assert db.session.scalar(select(Designation)) is None
+
+
+def test_assign_to_colleague_of_same_district_only(app, client) -> None:
+    a, b = EnterpriseFactory(), EnterpriseFactory()
+    OfficerFactory(username="kp")
+    colleague = OfficerFactory(username="kp2")
+    stranger = OfficerFactory(username="hs", district_code="440784")
+    city = UserFactory(username="city")
+    login(client, "kp")
+    listing = client.get("/enterprises/").get_data(as_text=True)
+    assert "kp2" in listing and f'value="{stranger.id}"' not in listing
+    response = post_form(client, "/enterprises/bulk", {"action": "assign", "ids": [a.id, b.id], "officer_id": colleague.id},
+                         token_from="/enterprises/")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert {e.assigned_officer_id for e in db.session.scalars(select(Enterprise))} == {colleague.id}
+    post_form(client, "/enterprises/bulk", {"action": "assign", "ids": [a.id], "officer_id": stranger.id},
+              token_from="/enterprises/")
+    db.session.expire_all()
+    assert db.session.get(Enterprise, a.id).assigned_officer_id == colleague.id
+    post_form(client, "/enterprises/bulk", {"action": "assign", "ids": [a.id], "officer_id": city.id},
+              token_from="/enterprises/")
+    db.session.expire_all()
+    assert db.session.get(Enterprise, a.id).assigned_officer_id == city.id
+
+
+def test_bulk_on_another_districts_firm_is_404(app, client) -> None:
+    other = EnterpriseFactory(district="440784")
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    response = post_form(client, "/enterprises/bulk", {"action": "designation", "ids": [other.id], "kind": "tech_sme",
+                                                       "valid_from": "2026-05-01"}, token_from="/enterprises/")
+    assert response.status_code == 404
+    assert db.session.scalar(select(Designation)) is None
+
+
+def test_export_selection(app, client) -> None:
+    a, b, _ = (EnterpriseFactory(name=n) for n in ("甲", "乙", "丙"))
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    response = post_form(client, "/enterprises/bulk", {"action": "export", "ids": [b.id, a.id]}, token_from="/enterprises/")
+    assert response.status_code == 200
+    assert [r[1] for r in xlsx_rows(response.data)[1:]] == ["乙", "甲"]

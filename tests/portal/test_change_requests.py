@@ -1,0 +1,122 @@
+"""Firms propose profile changes, platforms and talent; officers of the district decide."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import AuditLog, ChangeRequest, ChangeRequestStatus, Platform, Talent
+from tests.conftest import csrf_token, login
+from tests.factories import EnterpriseFactory, EnterpriseUserFactory, OfficerFactory
+
+
+def _logout(client) -> None:
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def _profile_data(firm, **changes) -> dict:
+    data = {f"profile-{k}": v for k, v in {
+        "name": firm.name, "town": firm.town or "", "address": firm.address or "",
+        "contact_person": firm.contact_person or "", "contact_phone": firm.contact_phone or "",
+        "contact_email": firm.contact_email or "", "industry_code": firm.industry_code or "",
+        "hitech_field": firm.hitech_field.value if firm.hitech_field else "",
+        "founded_on": firm.founded_on.isoformat() if firm.founded_on else "",
+    }.items()}
+    data.update({f"profile-{k}": v for k, v in changes.items()})
+    return data
+
+
+def test_profile_change_approved_is_applied_and_audited(app, client) -> None:
+    firm = EnterpriseFactory(district="440783")
+    EnterpriseUserFactory(username="firm", enterprise=firm)
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "firm")
+    token = csrf_token(client, "/portal/change-requests")
+    response = client.post("/portal/change-requests/profile", data={
+        "csrf_token": token, **_profile_data(firm, town="水口镇", contact_person="王五", hitech_field="new_materials",
+                                             founded_on="2014-05-06")})
+    assert response.status_code == 302
+    change = db.session.scalar(select(ChangeRequest))
+    assert change.kind == "profile" and change.status is ChangeRequestStatus.pending
+    assert set(change.payload["changes"]) == {"town", "contact_person", "hitech_field", "founded_on"}
+    assert firm.town is None  # nothing applied before approval
+    _logout(client)
+
+    login(client, "kp")
+    page = client.get("/portal/review").get_data(as_text=True)
+    assert firm.name in page and "水口镇" in page and "新材料" in page
+    token = csrf_token(client, "/portal/review")
+    client.post(f"/portal/review/{change.id}", data={"csrf_token": token, "decision": "approve", "note": ""})
+    db.session.expire_all()
+    assert firm.town == "水口镇" and firm.contact_person == "王五" and firm.founded_on == date(2014, 5, 6)
+    assert change.status is ChangeRequestStatus.approved and change.decided_at is not None
+    log = db.session.scalars(select(AuditLog).where(AuditLog.entity == "enterprise",
+                                                    AuditLog.entity_id == firm.id)).all()[-1]
+    assert log.actor == "kp" and log.changes["town"] == [None, "水口镇"]
+    _logout(client)
+    login(client, "firm")
+    assert "已通过" in client.get("/portal/change-requests").get_data(as_text=True)
+
+
+def test_unchanged_profile_is_not_a_request_and_typed_values_stay(app, client) -> None:
+    firm = EnterpriseFactory()
+    EnterpriseUserFactory(username="firm", enterprise=firm)
+    login(client, "firm")
+    token = csrf_token(client, "/portal/change-requests")
+    body = client.post("/portal/change-requests/profile", data={"csrf_token": token, **_profile_data(firm)}
+                       ).get_data(as_text=True)
+    assert "没有需要变更的内容" in body
+    body = client.post("/portal/change-requests/profile", data={
+        "csrf_token": token, **_profile_data(firm, contact_email="not-an-email", town="棠下镇")}).get_data(as_text=True)
+    assert "联系邮箱格式不正确" in body and 'value="棠下镇"' in body
+    assert db.session.scalar(select(ChangeRequest)) is None
+
+
+def test_platform_and_talent_requests_rejection_needs_note(app, client) -> None:
+    firm = EnterpriseFactory(district="440783")
+    EnterpriseUserFactory(username="firm", enterprise=firm)
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "firm")
+    token = csrf_token(client, "/portal/change-requests")
+    client.post("/portal/change-requests/platform", data={
+        "csrf_token": token, "platform-kind": "key_lab", "platform-level": "provincial",
+        "platform-name": "广东省测试重点实验室", "platform-recognized_on": "2024-01-10"})
+    client.post("/portal/change-requests/talent", data={
+        "csrf_token": token, "talent-category": "innovation_team", "talent-name": "张教授团队",
+        "talent-programme": "pearl_river", "talent-year": "2023", "talent-is_team": "y", "talent-high_end": "y"})
+    platform_req, talent_req = db.session.scalars(select(ChangeRequest).order_by(ChangeRequest.id)).all()
+    _logout(client)
+    login(client, "kp")
+    token = csrf_token(client, "/portal/review")
+    client.post(f"/portal/review/{platform_req.id}", data={"csrf_token": token, "decision": "approve"})
+    body = client.post(f"/portal/review/{talent_req.id}", data={"csrf_token": token, "decision": "reject"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "驳回时请填写说明" in body
+    client.post(f"/portal/review/{talent_req.id}",
+                data={"csrf_token": token, "decision": "reject", "note": "请补充入选文件"})
+    db.session.expire_all()
+    platform = db.session.scalar(select(Platform))
+    assert platform.name == "广东省测试重点实验室" and platform.enterprise_id == firm.id
+    assert platform.recognized_on == date(2024, 1, 10)
+    assert db.session.scalar(select(Talent)) is None
+    assert talent_req.status is ChangeRequestStatus.rejected and talent_req.decision_note == "请补充入选文件"
+    _logout(client)
+    login(client, "firm")
+    page = client.get("/portal/change-requests").get_data(as_text=True)
+    assert "请补充入选文件" in page and "未通过" in page
+
+
+def test_officer_of_other_district_cannot_see_or_decide(app, client) -> None:
+    firm = EnterpriseFactory(district="440783")
+    change = ChangeRequest(enterprise_id=firm.id, kind="profile", payload={"changes": {"town": ["", "X镇"]}})
+    db.session.add(change)
+    db.session.commit()
+    OfficerFactory(username="hs", district_code="440784")
+    login(client, "hs")
+    assert firm.name not in client.get("/portal/review").get_data(as_text=True)
+    token = csrf_token(client, "/portal/review")
+    response = client.post(f"/portal/review/{change.id}", data={"csrf_token": token, "decision": "approve"})
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert change.status is ChangeRequestStatus.pending and firm.town is None

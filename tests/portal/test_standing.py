@@ -1,0 +1,90 @@
+"""My standing: stage, certificates with expiry, next-rung conditions with gaps; the dashboard's reminders."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from crm.clock import today
+from crm.models import DesignationKind, ReportStatus, RuleParameter
+from tests.conftest import login
+from tests.factories import AnnualReportFactory, DesignationFactory, EnterpriseUserFactory, FlagFactory
+from tests.portal.helpers import LAST_YEAR
+
+
+def _row(page: str, rule: str, condition: str) -> str:
+    section = page[page.index(f'data-rule="{rule}"'):]
+    start = section.index(f'data-condition="{condition}"')
+    return section[start:section.index("</tr>", start)]
+
+
+def test_standing_shows_conditions_with_own_figures_thresholds_and_gaps(app, client) -> None:
+    user = EnterpriseUserFactory(username="firm")
+    firm = user.enterprise
+    for year in (LAST_YEAR - 2, LAST_YEAR - 1, LAST_YEAR):
+        AnnualReportFactory(enterprise=firm, year=year, employees=120, tech_staff=10)
+    login(client, "firm")
+    page = client.get("/portal/standing").get_data(as_text=True)
+    for rule in ("tech_sme_candidate", "hitech_candidate", "gazelle_candidate"):
+        assert f'data-rule="{rule}"' in page
+    row = _row(page, "hitech_candidate", "tech_staff_ratio")
+    # 10 of 120 is 8.33%; 10% needs 12, so 2 more people.
+    assert "8.33%" in row and "10.00%" in row and re.search(r"data-gap>2 人<", row)
+    assert "差 2 人" in row
+
+
+def test_standing_uses_administrators_parameters(app, client) -> None:
+    from crm.extensions import db
+
+    user = EnterpriseUserFactory(username="firm")
+    for year in (LAST_YEAR - 2, LAST_YEAR - 1, LAST_YEAR):
+        AnnualReportFactory(enterprise=user.enterprise, year=year, employees=120, tech_staff=10)
+    db.session.add(RuleParameter(rule="hitech_candidate", name="min_tech_staff_ratio", value="0.05",
+                                 effective_year=2016))
+    db.session.commit()
+    login(client, "firm")
+    row = _row(client.get("/portal/standing").get_data(as_text=True), "hitech_candidate", "tech_staff_ratio")
+    assert "5.00%" in row and "data-gap>—<" in row
+
+
+def test_certificates_expiring_soon_are_highlighted_and_flags_listed(app, client) -> None:
+    user = EnterpriseUserFactory(username="firm")
+    firm = user.enterprise
+    soon = today() + timedelta(days=60)
+    DesignationFactory(enterprise=firm, kind=DesignationKind.hitech, valid_from=soon.replace(year=soon.year - 3),
+                       valid_to=soon, certificate_no="GR-SOON")
+    DesignationFactory(enterprise=firm, kind=DesignationKind.tech_sme, valid_from=today() - timedelta(days=10),
+                       valid_to=today() + timedelta(days=300), certificate_no="TS-LATER")
+    FlagFactory(enterprise=firm, rule="hitech_expiring", reasons=["高企证书将于两个月后到期"])
+    login(client, "firm")
+    page = client.get("/portal/standing").get_data(as_text=True)
+    assert 'data-stage="hitech"' in page
+    hitech_row = page[page.index('data-kind="hitech"') - 40:page.index("GR-SOON") + 200]
+    assert "table-warning" in hitech_row and "即将到期" in hitech_row
+    start = page.index('data-kind="tech_sme"') - 40
+    later_row = page[start:page.index("</tr>", start)]
+    assert "table-warning" not in later_row
+    assert "高企证书将于两个月后到期" in page
+    dashboard = client.get("/portal/").get_data(as_text=True)
+    assert "GR-SOON" in dashboard and 'data-reminder="expiring"' in dashboard
+
+
+def test_dashboard_reminds_of_deadline_and_returned_reports(app, client) -> None:
+    user = EnterpriseUserFactory(username="firm")
+    AnnualReportFactory(enterprise=user.enterprise, year=LAST_YEAR - 1, status=ReportStatus.returned,
+                        return_reason="请补充审计报告", revenue=Decimal("100"))
+    login(client, "firm")
+    page = client.get("/").get_data(as_text=True)
+    assert f"{LAST_YEAR}年度报表" in page and f"{today().year}-05-31" in page
+    assert "请补充审计报告" in page and 'data-reminder="returned"' in page
+
+
+def test_dashboard_deadline_follows_parameter(app, client) -> None:
+    from crm.extensions import db
+
+    EnterpriseUserFactory(username="firm")
+    db.session.add(RuleParameter(rule="report_overdue", name="deadline_month", value="6", effective_year=2021))
+    db.session.add(RuleParameter(rule="report_overdue", name="deadline_day", value="30", effective_year=2021))
+    db.session.commit()
+    login(client, "firm")
+    assert f"{today().year}-06-30" in client.get("/portal/").get_data(as_text=True)
