@@ -26,11 +26,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal_column, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from crm.districts import DISTRICTS
 from crm.extensions import db
-from crm.ladder import STAGE_CODES, STAGES, stage_from_rank, valid_on
+from crm.ladder import NONE_STAGE, STAGE_CODES, STAGES, stage_from_rank, valid_on
 from crm.models import (
     AnnualReport,
     Designation,
@@ -162,18 +162,27 @@ def _add(target: dict[str, dict[str, int]], district: str, key: str, n: int | No
 
 def rd_fiscal_year(user: User, as_of: date) -> int | None:
     """The fiscal year the R&D ratio uses: the latest <= as_of.year - 1 with counted reports."""
-    stmt = scoped(
-        select(func.max(AnnualReport.year))
-        .select_from(AnnualReport)
-        .join(Enterprise, Enterprise.id == AnnualReport.enterprise_id)
-        .where(
-            Enterprise.above_size.is_(True),
-            AnnualReport.year <= as_of.year - 1,
-            AnnualReport.status.in_(COUNTED_REPORT_STATUSES),
-        ),
-        user,
+
+    def counted(condition: Any) -> Any:
+        return scoped(
+            select(AnnualReport.year)
+            .select_from(AnnualReport)
+            .join(Enterprise, Enterprise.id == AnnualReport.enterprise_id)
+            .where(
+                Enterprise.above_size.is_(True),
+                AnnualReport.status.in_(COUNTED_REPORT_STATUSES),
+                condition,
+            ),
+            user,
+        )
+
+    # Usually last year has reports: a few cheap probes by year before a full max().
+    for year in range(as_of.year - 1, as_of.year - 4, -1):
+        if db.session.scalar(counted(AnnualReport.year == year).limit(1)) is not None:
+            return year
+    return db.session.scalar(
+        select(func.max(counted(AnnualReport.year <= as_of.year - 4).subquery().c.year))
     )
-    return db.session.scalar(stmt)
 
 
 def platform_valid_on(as_of: date) -> Any:
@@ -195,41 +204,51 @@ def compute_figures(user: User, as_of: date, district: str | None = None) -> Fig
         stmt = scoped(stmt, user)
         return stmt.where(Enterprise.district_code == district) if district else stmt
 
-    # 1. Designation counts: distinct firms holding a valid designation of each kind.
-    kinds = list(DESIGNATION_COMPUTATIONS.values())
-    rows = db.session.execute(
-        where_scope(
-            select(Enterprise.district_code, Designation.kind, func.count(func.distinct(Designation.enterprise_id)))
-            .select_from(Designation)
-            .join(Enterprise, Enterprise.id == Designation.enterprise_id)
-            .where(Designation.kind.in_(kinds), valid_on(as_of))
-            .group_by(Enterprise.district_code, Designation.kind)
-        )
-    ).all()
-    key_of_kind = {kind: key for key, kind in DESIGNATION_COMPUTATIONS.items()}
-    for code, kind, n in rows:
-        _add(figures.counts, code, key_of_kind[kind], n)
-
-    # 2. Ladder: each firm's highest valid stage, then firms per district and stage.
+    # 1. Designations, one pass: per firm its highest valid stage and which kinds it holds
+    #    (so a firm with two overlapping certificates counts once); then per district and stage.
     rank = case(*((Designation.kind == kind, r) for r, kind in enumerate(STAGES, start=1)), else_=0)
+    holds = {
+        key: func.max(case((Designation.kind == kind, 1), else_=0)).label(key)
+        for key, kind in DESIGNATION_COMPUTATIONS.items()
+    }
     per_firm = (
-        select(Designation.enterprise_id.label("eid"), func.max(rank).label("stage_rank"))
-        .where(Designation.kind.in_(STAGES), valid_on(as_of))
+        select(Designation.enterprise_id.label("eid"), func.max(rank).label("stage_rank"), *holds.values())
+        # No filter on kind: other kinds add nothing, and without one the covering index
+        # (enterprise_id, kind, valid_from, valid_to) feeds the GROUP BY in order.
+        .where(valid_on(as_of))
         .group_by(Designation.enterprise_id)
         .subquery()
     )
-    # A literal (not a bound parameter), so GROUP BY repeats the SELECT expression exactly.
-    firm_rank = func.coalesce(per_firm.c.stage_rank, literal_column("0"))
     rows = db.session.execute(
         where_scope(
-            select(Enterprise.district_code, firm_rank, func.count())
-            .select_from(Enterprise)
-            .outerjoin(per_firm, per_firm.c.eid == Enterprise.id)
-            .group_by(Enterprise.district_code, firm_rank)
+            select(
+                Enterprise.district_code,
+                per_firm.c.stage_rank,
+                func.count(),
+                *(func.sum(per_firm.c[key]) for key in holds),
+            )
+            .select_from(per_firm)
+            .join(Enterprise, Enterprise.id == per_firm.c.eid)
+            .group_by(Enterprise.district_code, per_firm.c.stage_rank)
         )
     ).all()
-    for code, stage_rank, n in rows:
+    for code, stage_rank, n, *held in rows:
         figures.stages.setdefault(code, dict.fromkeys(STAGE_CODES, 0))[stage_from_rank(stage_rank)] += n
+        for key, count in zip(holds, held):
+            _add(figures.counts, code, key, count)
+
+    # 2. Firms and above-size firms per district; those without a valid stage are the rest.
+    rows = db.session.execute(
+        where_scope(
+            select(Enterprise.district_code, func.count(), func.sum(case((Enterprise.above_size.is_(True), 1), else_=0)))
+            .group_by(Enterprise.district_code)
+        )
+    ).all()
+    above_size: dict[str, int] = {}
+    for code, total, big in rows:
+        stages = figures.stages.setdefault(code, dict.fromkeys(STAGE_CODES, 0))
+        stages[NONE_STAGE] = total - sum(n for stage, n in stages.items() if stage != NONE_STAGE)
+        above_size[code] = int(big or 0)
 
     # 3. R&D over revenue of above-size firms, for one fiscal year.
     figures.rd_year = rd_fiscal_year(user, as_of)
@@ -252,47 +271,48 @@ def compute_figures(user: User, as_of: date, district: str | None = None) -> Fig
         for code, rd, revenue in rows:
             figures.parts.setdefault(code, {})["rd_ratio_above_size"] = (Decimal(rd or 0), Decimal(revenue or 0))
 
-    # 4. R&D institution coverage of above-size firms.
-    with_institution = (
-        select(Platform.enterprise_id)
-        .where(Platform.kind.in_(RD_INSTITUTION_KINDS), platform_valid_on(as_of))
-        .distinct()
-        .subquery()
-    )
-    rows = db.session.execute(
-        where_scope(
-            select(Enterprise.district_code, func.count(with_institution.c.enterprise_id), func.count())
-            .select_from(Enterprise)
-            .outerjoin(with_institution, with_institution.c.enterprise_id == Enterprise.id)
-            .where(Enterprise.above_size.is_(True))
-            .group_by(Enterprise.district_code)
-        )
-    ).all()
-    for code, covered, total in rows:
-        figures.parts.setdefault(code, {})["rd_institution_coverage"] = (Decimal(covered), Decimal(total))
-
-    # 5. Platforms: provincial-or-higher, engineering centres, incubation carriers.
+    # 4. Platforms, per firm first (a small table), then per district: provincial-or-higher,
+    #    engineering centres, incubation carriers, and above-size firms with an R&D institution.
     def tally(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
+    per_firm_platforms = (
+        select(
+            Platform.enterprise_id.label("eid"),
+            tally(Platform.level.in_(PROVINCIAL_LEVELS)).label("provincial"),
+            tally(and_(Platform.level.in_(PROVINCIAL_LEVELS), Platform.kind.in_(ENGINEERING_KINDS))).label("engineering"),
+            tally(Platform.kind.in_(INCUBATION_KINDS)).label("incubation"),
+            func.max(case((Platform.kind.in_(RD_INSTITUTION_KINDS), 1), else_=0)).label("rd_institution"),
+        )
+        .where(platform_valid_on(as_of))
+        .group_by(Platform.enterprise_id)
+        .subquery()
+    )
+    p = per_firm_platforms.c
     rows = db.session.execute(
         where_scope(
             select(
                 Enterprise.district_code,
-                tally(Platform.level.in_(PROVINCIAL_LEVELS)),
-                tally(and_(Platform.level.in_(PROVINCIAL_LEVELS), Platform.kind.in_(ENGINEERING_KINDS))),
-                tally(Platform.kind.in_(INCUBATION_KINDS)),
+                func.sum(p.provincial),
+                func.sum(p.engineering),
+                func.sum(p.incubation),
+                func.sum(case((Enterprise.above_size.is_(True), p.rd_institution), else_=0)),
             )
-            .select_from(Platform)
-            .join(Enterprise, Enterprise.id == Platform.enterprise_id)
-            .where(platform_valid_on(as_of))
+            .select_from(per_firm_platforms)
+            .join(Enterprise, Enterprise.id == p.eid)
             .group_by(Enterprise.district_code)
         )
     ).all()
-    for code, provincial, engineering, incubation in rows:
+    covered: dict[str, int] = {}
+    for code, provincial, engineering, incubation, with_institution in rows:
         _add(figures.counts, code, "provincial_platforms", provincial)
         _add(figures.counts, code, "provincial_engineering_centers", engineering)
         _add(figures.counts, code, "incubation_carriers", incubation)
+        covered[code] = int(with_institution or 0)
+    for code, total in above_size.items():
+        figures.parts.setdefault(code, {})["rd_institution_coverage"] = (
+            Decimal(covered.get(code, 0)), Decimal(total)
+        )
 
     # 6. High-end innovation talent teams brought in by as_of's year (cumulative).
     rows = db.session.execute(

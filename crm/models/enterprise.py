@@ -63,6 +63,7 @@ class Enterprise(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "enterprise"
     __table_args__ = (
         Index("ix_enterprise_district_name", "district_code", "name"),
+        Index("ix_enterprise_district_above_size", "district_code", "above_size"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
