@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -49,6 +49,8 @@ class AnnualReport(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "annual_report"
     __table_args__ = (
         UniqueConstraint("enterprise_id", "year"),
+        # Covers the firm list's "latest reported year" sort keys without touching the table.
+        Index("ix_annual_report_latest", "enterprise_id", "year", "status", "revenue", "rd_expense"),
         CheckConstraint("year BETWEEN 1980 AND 2100", name="year_plausible"),
         *(_non_negative(f) for f in NON_NEGATIVE_FIELDS),
         CheckConstraint(
