@@ -46,6 +46,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     _register_template_helpers(app)
+    if app.config.get("SCHEDULER_ENABLED"):
+        from crm.eligibility.scheduler import init_scheduler
+
+        init_scheduler(app)
     return app
 
 

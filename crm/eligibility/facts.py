@@ -118,21 +118,26 @@ def load_facts(
     return facts
 
 
-def enterprise_id_chunks(chunk_size: int = CHUNK_SIZE) -> Iterator[tuple[int, int]]:
-    """(first id, last id) ranges covering every firm, `chunk_size` firms each."""
+def enterprise_id_chunks(chunk_size: int = CHUNK_SIZE) -> Iterator[tuple[int, int, int]]:
+    """(first id, last id, number of firms) ranges covering every firm, `chunk_size` firms each."""
     ids = db.session.scalars(select(Enterprise.id).order_by(Enterprise.id)).all()
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start:start + chunk_size]
-        yield chunk[0], chunk[-1]
+        yield chunk[0], chunk[-1], len(chunk)
+
+
+def load_facts_range(first: int, last: int, as_of: date, years_back: int = YEARS_BACK) -> dict[int, FirmFacts]:
+    """Facts of the firms whose ids lie in first..last (a chunk of the nightly run)."""
+
+    def in_range(column: ColumnElement[int]) -> ColumnElement[bool]:
+        return column.between(first, last)
+
+    return _load(in_range, as_of, years_back)
 
 
 def iter_facts(
     as_of: date, chunk_size: int = CHUNK_SIZE, years_back: int = YEARS_BACK
 ) -> Iterator[dict[int, FirmFacts]]:
     """Every firm's facts, a chunk of about `chunk_size` firms at a time (by id range)."""
-    for first, last in enterprise_id_chunks(chunk_size):
-
-        def in_range(column: ColumnElement[int], first: int = first, last: int = last) -> ColumnElement[bool]:
-            return column.between(first, last)
-
-        yield _load(in_range, as_of, years_back)
+    for first, last, _size in enterprise_id_chunks(chunk_size):
+        yield load_facts_range(first, last, as_of, years_back)

@@ -13,8 +13,10 @@ import enum
 import hashlib
 import json
 import logging
+import multiprocessing as mp
+import os
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,7 +26,7 @@ from sqlalchemy import bindparam, select, update
 
 from crm.audit import acting_as
 from crm.clock import utcnow
-from crm.eligibility.facts import YEARS_BACK, iter_facts
+from crm.eligibility.facts import YEARS_BACK, enterprise_id_chunks, load_facts_range
 from crm.eligibility.parameters import params_for
 from crm.extensions import db
 from crm.models import Flag, HandledStatus, JobRun, JobStatus, User
@@ -34,11 +36,33 @@ log = logging.getLogger(__name__)
 
 # A run keeps at most this many firm errors in JobRun.errors (the count is exact).
 MAX_RECORDED_ERRORS = 500
+# Below this many firms, forking workers costs more than it saves.
+PARALLEL_MIN_FIRMS = 20_000
 COUNT_KEYS = ("evaluated", "raised", "cleared", "updated", "unchanged", "failed")
-# Rules whose first condition is holding a valid high-tech certificate: a firm
-# without one cannot pass them, so the nightly run does not evaluate them for it
-# (most firms; tests/eligibility check the rules still agree).
-NEEDS_VALID_HITECH = frozenset({"hitech_expiring", "gazelle_candidate", "golden_seed_candidate"})
+
+
+def _holds_valid_hitech(firm: FirmFacts, as_of: date) -> bool:
+    return any(d.kind == "hitech" for d in firm.designations) and firm.holds("hitech", as_of) is not None
+
+
+def _latest_report_filed(firm: FirmFacts, as_of: date) -> bool:
+    return firm.filed_report(as_of.year - 1) is not None
+
+
+# Conditions without which a rule cannot pass (the rules check them too, among
+# others): the nightly run skips a rule whose precondition fails, since only
+# passing results are stored. Most firms hold no certificate and have either
+# filed last year's report or not, so this halves the work.
+# tests/eligibility/test_preconditions.py checks the rules agree.
+PRECONDITIONS: dict[str, Callable[[FirmFacts, date], bool]] = {
+    "hitech_candidate": _latest_report_filed,
+    "tech_sme_candidate": _latest_report_filed,
+    "hitech_expiring": _holds_valid_hitech,
+    "gazelle_candidate": lambda firm, as_of: _holds_valid_hitech(firm, as_of) and _latest_report_filed(firm, as_of),
+    "golden_seed_candidate":
+        lambda firm, as_of: _holds_valid_hitech(firm, as_of) and _latest_report_filed(firm, as_of),
+    "report_overdue": lambda firm, as_of: not _latest_report_filed(firm, as_of),
+}
 
 
 class HandleError(ValueError):
@@ -132,12 +156,10 @@ class _Outcome:
     errors: list[dict[str, Any]] = field(default_factory=list)
     raised: list[tuple[int, str]] = field(default_factory=list)
 
-    def fail(self, uscc: str, exc: BaseException) -> None:
+    def fail(self, uscc: str, message: str) -> None:
         self.counts["failed"] += 1
         if len(self.errors) < MAX_RECORDED_ERRORS:
-            where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-            origin = f" ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})" if where else ""
-            self.errors.append({"enterprise": uscc, "message": f"{type(exc).__name__}: {exc}{origin}"})
+            self.errors.append({"enterprise": uscc, "message": message})
 
 
 def run_eligibility(as_of: date, trigger: str = "cli", notify: bool = True) -> dict[str, int]:
@@ -161,22 +183,180 @@ def run_eligibility(as_of: date, trigger: str = "cli", notify: bool = True) -> d
 
 
 def evaluate_firms(as_of: date) -> _Outcome:
-    """Evaluate and store, a chunk of firms at a time (one commit per chunk)."""
+    """Evaluate and store, a chunk of firms at a time (one commit per chunk).
+
+    Large runs evaluate chunks in forked worker processes (the rules are pure
+    Python and CPU-bound); this process only compares and writes the flags.
+    """
     params = params_for(as_of)
     years_back = max(YEARS_BACK, int(params["hitech_candidate"]["rd_years"]),
                      int(params["gazelle_candidate"]["growth_years"]))
     outcome = _Outcome()
-    for facts in iter_facts(as_of, years_back=years_back):
-        if facts:
-            _evaluate_chunk(facts, as_of, params, outcome)
-            db.session.commit()
+    ranges = list(enterprise_id_chunks())
+    firms = sum(size for _first, _last, size in ranges)
+    workers = _worker_count(firms)
+    if workers > 1:
+        plans = _plan_in_workers(ranges, as_of, params, years_back, workers)
+    else:
+        plans = (plan_range(first, last, as_of, params, years_back) for first, last, _size in ranges)
+    for plan in plans:
+        _apply(plan, outcome)
+        db.session.commit()
     return outcome
+
+
+# (enterprise id, uscc, error or None, {rule: (reasons, details, digest)} for the rules passed)
+FirmResult = tuple[int, str, str | None, dict[str, tuple[list[str], dict[str, Any], str]]]
 
 
 def _overrides(rule: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Only the values that differ from the defaults (the rules fill in the rest)."""
     defaults = defaults_for(rule)
     return {name: value for name, value in params.items() if defaults.get(name) != value}
+
+
+def _error_text(exc: BaseException) -> str:
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    origin = f" ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})" if where else ""
+    return f"{type(exc).__name__}: {exc}{origin}"
+
+
+def evaluate_chunk(facts: Mapping[int, FirmFacts], as_of: date,
+                   params: Mapping[str, Mapping[str, Any]]) -> list[FirmResult]:
+    """Every rule for every firm of a chunk: what passed, with reasons and digest (no database)."""
+    rules = [(code, spec.evaluate, _overrides(code, params.get(code) or {}), PRECONDITIONS.get(code))
+             for code, spec in RULES.items()]
+    results: list[FirmResult] = []
+    for enterprise_id, firm in facts.items():
+        passed: dict[str, tuple[list[str], dict[str, Any], str]] = {}
+        try:
+            for code, evaluate, rule_params, precondition in rules:
+                if precondition is not None and not precondition(firm, as_of):
+                    continue
+                result = evaluate(firm, as_of, rule_params)
+                if result.passed:
+                    reasons = result.reasons
+                    details = result_details(result)
+                    passed[code] = (reasons, details, digest(reasons, details))
+        except Exception as exc:  # noqa: BLE001 - one bad firm must not stop the run
+            log.exception("eligibility: firm %s failed", firm.uscc)
+            results.append((enterprise_id, firm.uscc, _error_text(exc), {}))
+            continue
+        results.append((enterprise_id, firm.uscc, None, passed))
+    return results
+
+
+def plan_range(first: int, last: int, as_of: date, params: Mapping[str, Mapping[str, Any]],
+               years_back: int) -> dict[str, Any]:
+    """Load, evaluate and compare with the open flags the firms with ids first..last.
+
+    Returns the writes to make (run in a worker, so only changes travel back).
+    """
+    results = evaluate_chunk(load_facts_range(first, last, as_of, years_back), as_of, params)
+    return _plan(results, as_of, _open_flags(first, last))
+
+
+def _worker_count(firms: int) -> int:
+    from flask import current_app
+
+    configured = current_app.config.get("ELIGIBILITY_WORKERS")
+    workers = int(configured) if configured is not None else min(4, os.cpu_count() or 1)
+    url = str(db.engine.url)
+    in_memory = url.startswith("sqlite") and (db.engine.url.database in (None, "", ":memory:"))
+    if workers <= 1 or firms < PARALLEL_MIN_FIRMS or in_memory or "fork" not in mp.get_all_start_methods():
+        return 1
+    return workers
+
+
+_worker_app: Any = None
+
+
+def _init_worker() -> None:
+    """In a forked worker: fresh database connections (never the parent's), an app context."""
+    db.engine.dispose(close=False)
+    _worker_app.app_context().push()
+
+
+def _plan_in_worker(job: tuple[int, int, date, Mapping[str, Mapping[str, Any]], int]) -> dict[str, Any]:
+    try:
+        return plan_range(*job)
+    finally:
+        db.session.remove()
+
+
+def _plan_in_workers(ranges: list[tuple[int, int, int]], as_of: date,
+                     params: Mapping[str, Mapping[str, Any]], years_back: int,
+                     workers: int) -> Iterator[dict[str, Any]]:
+    from flask import current_app
+
+    global _worker_app
+    _worker_app = current_app._get_current_object()
+    db.session.commit()  # nothing of ours may be pending while the workers fork
+    jobs = [(first, last, as_of, params, years_back) for first, last, _size in ranges]
+    with mp.get_context("fork").Pool(workers, initializer=_init_worker) as pool:
+        yield from pool.imap(_plan_in_worker, jobs)
+
+
+def _plan(results: list[FirmResult], as_of: date,
+          open_flags: Mapping[tuple[int, str], tuple[int, str]]) -> dict[str, Any]:
+    """Compare a chunk's results with its open flags: which to raise, rewrite and clear."""
+    plan: dict[str, Any] = {"inserts": [], "changes": [], "clears": [], "errors": [], "evaluated": 0,
+                            "unchanged": 0}
+    for enterprise_id, uscc, error, passed in results:
+        if error is not None:
+            plan["errors"].append((uscc, error))
+            continue
+        plan["evaluated"] += 1
+        for code in RULES:
+            current = open_flags.get((enterprise_id, code))
+            if code not in passed:
+                if current is not None:
+                    plan["clears"].append({"b_id": current[0], "b_cleared": as_of})
+                continue
+            reasons, details, result_digest = passed[code]
+            if current is None:
+                plan["inserts"].append({
+                    "enterprise_id": enterprise_id, "rule": code, "raised_on": as_of, "cleared_on": None,
+                    "reasons": reasons, "gaps": details, "result_digest": result_digest, "evaluated_on": as_of,
+                })
+            elif current[1] != result_digest:
+                plan["changes"].append({"b_id": current[0], "b_reasons": reasons, "b_gaps": details,
+                                        "b_digest": result_digest, "b_evaluated": as_of})
+            else:
+                plan["unchanged"] += 1
+    return plan
+
+
+def _apply(plan: Mapping[str, Any], outcome: _Outcome) -> None:
+    """Write a chunk's plan in bulk (clears first: a firm's open flag must close before a new one opens)."""
+    counts = outcome.counts
+    counts["evaluated"] += plan["evaluated"]
+    counts["unchanged"] += plan["unchanged"]
+    for uscc, error in plan["errors"]:
+        outcome.fail(uscc, error)
+    table = Flag.__table__
+    connection = db.session.connection()
+    if plan["clears"]:
+        connection.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(
+                cleared_on=bindparam("b_cleared"), evaluated_on=bindparam("b_cleared")
+            ),
+            plan["clears"],
+        )
+        counts["cleared"] += len(plan["clears"])
+    if plan["changes"]:
+        connection.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(
+                reasons=bindparam("b_reasons"), gaps=bindparam("b_gaps"),
+                result_digest=bindparam("b_digest"), evaluated_on=bindparam("b_evaluated"),
+            ),
+            plan["changes"],
+        )
+        counts["updated"] += len(plan["changes"])
+    if plan["inserts"]:
+        connection.execute(table.insert(), plan["inserts"])
+        counts["raised"] += len(plan["inserts"])
+        outcome.raised.extend((row["enterprise_id"], row["rule"]) for row in plan["inserts"])
 
 
 def _open_flags(first: int, last: int) -> dict[tuple[int, str], tuple[int, str]]:
@@ -186,82 +366,6 @@ def _open_flags(first: int, last: int) -> dict[tuple[int, str], tuple[int, str]]
         )
     )
     return {(eid, rule): (flag_id, result_digest) for eid, rule, flag_id, result_digest in rows}
-
-
-def _evaluate_chunk(facts: dict[int, FirmFacts], as_of: date, params: Mapping[str, Mapping[str, Any]],
-                    outcome: _Outcome) -> None:
-    open_flags = _open_flags(min(facts), max(facts))
-    counts = outcome.counts
-    inserts: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
-    clears: list[dict[str, Any]] = []
-    rules = [(code, spec.evaluate, _overrides(code, params.get(code) or {}), code in NEEDS_VALID_HITECH)
-             for code, spec in RULES.items()]
-    for enterprise_id, firm in facts.items():
-        try:
-            firm_inserts, firm_changes, firm_clears, unchanged = [], [], [], 0
-            hitech = None
-            if any(d.kind == "hitech" for d in firm.designations):
-                hitech = firm.holds("hitech", as_of)
-            for code, evaluate, rule_params, needs_hitech in rules:
-                current = open_flags.get((enterprise_id, code))
-                if needs_hitech and hitech is None:
-                    if current is not None:
-                        firm_clears.append({"b_id": current[0], "b_cleared": as_of})
-                    continue
-                result = evaluate(firm, as_of, rule_params)
-                if not result.passed:
-                    if current is not None:
-                        firm_clears.append({"b_id": current[0], "b_cleared": as_of})
-                    continue
-                reasons = result.reasons
-                details = result_details(result)
-                result_digest = digest(reasons, details)
-                if current is None:
-                    firm_inserts.append({
-                        "enterprise_id": enterprise_id, "rule": code, "raised_on": as_of, "cleared_on": None,
-                        "reasons": reasons, "gaps": details, "result_digest": result_digest,
-                        "evaluated_on": as_of,
-                    })
-                elif current[1] != result_digest:
-                    firm_changes.append({"b_id": current[0], "b_reasons": reasons, "b_gaps": details,
-                                         "b_digest": result_digest, "b_evaluated": as_of})
-                else:
-                    unchanged += 1
-        except Exception as exc:  # noqa: BLE001 - one bad firm must not stop the run
-            log.exception("eligibility: firm %s failed", firm.uscc)
-            outcome.fail(firm.uscc, exc)
-            continue
-        counts["evaluated"] += 1
-        counts["unchanged"] += unchanged
-        inserts.extend(firm_inserts)
-        changes.extend(firm_changes)
-        clears.extend(firm_clears)
-        outcome.raised.extend((row["enterprise_id"], row["rule"]) for row in firm_inserts)
-
-    table = Flag.__table__
-    connection = db.session.connection()
-    if clears:
-        # Clear before inserting: a firm's open flag must be closed before a new one may open.
-        connection.execute(
-            update(table).where(table.c.id == bindparam("b_id")).values(
-                cleared_on=bindparam("b_cleared"), evaluated_on=bindparam("b_cleared")
-            ),
-            clears,
-        )
-        counts["cleared"] += len(clears)
-    if changes:
-        connection.execute(
-            update(table).where(table.c.id == bindparam("b_id")).values(
-                reasons=bindparam("b_reasons"), gaps=bindparam("b_gaps"),
-                result_digest=bindparam("b_digest"), evaluated_on=bindparam("b_evaluated"),
-            ),
-            changes,
-        )
-        counts["updated"] += len(changes)
-    if inserts:
-        connection.execute(table.insert(), inserts)
-        counts["raised"] += len(inserts)
 
 
 def evaluate_one(enterprise_id: int, as_of: date) -> dict[str, Eligibility]:

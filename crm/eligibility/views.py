@@ -1,6 +1,171 @@
-"""Pages of the eligibility area."""
+"""Pages of the eligibility area: candidate lists per rule, follow-up, export, job runs."""
 from __future__ import annotations
 
-from flask import Blueprint
+import math
+from datetime import date
+from io import BytesIO
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import Select, func, select
+from werkzeug.wrappers import Response
+
+from crm.clock import today
+from crm.districts import DISTRICTS
+from crm.eligibility.display import deciding_figures
+from crm.eligibility.export import candidates_workbook
+from crm.eligibility.forms import HandleForm
+from crm.eligibility.jobs import JOB_LABELS
+from crm.eligibility.services import HandleError, mark_handled
+from crm.extensions import db
+from crm.ladder import STAGE_CODES, STAGE_RANK, stage_from_rank, stage_rank_column
+from crm.models import Enterprise, Flag, JobRun, Role
+from crm.models.flag import HANDLED_STATUS_LABELS
+from crm.rules import RULES
+from crm.rules_catalogue import RULE_CODES, RULE_LABELS
+from crm.scoping import can_edit, can_see_district, enterprise_or_404, scoped
 
 bp = Blueprint("eligibility", __name__, url_prefix="/eligibility")
+PER_PAGE = 50
+
+
+@bp.before_request
+@login_required
+def staff_only() -> None:
+    if current_user.role is Role.enterprise:
+        abort(403)
+
+
+def _filters() -> tuple[str, str | None, str | None, str]:
+    rule = request.args.get("rule") or RULE_CODES[0]
+    if rule not in RULE_CODES:
+        abort(404)
+    district = request.args.get("district") or None
+    if district and (district not in DISTRICTS or not can_see_district(current_user, district)):
+        abort(404)
+    stage = request.args.get("stage") or None
+    if stage and stage not in STAGE_RANK:
+        stage = None
+    handled = request.args.get("handled") or "all"
+    return rule, district, stage, handled
+
+
+def _candidates(rule: str, district: str | None, stage: str | None, handled: str, as_of: date) -> Select:
+    """select(Flag, Enterprise, stage rank): open flags of a rule on firms in the user's scope."""
+    rank = stage_rank_column(Enterprise.id, as_of)
+    stmt = scoped(select(Flag, Enterprise, rank).join(Enterprise, Flag.enterprise_id == Enterprise.id), current_user)
+    stmt = stmt.where(Flag.rule == rule, Flag.cleared_on.is_(None))
+    if district:
+        stmt = stmt.where(Enterprise.district_code == district)
+    if stage:
+        stmt = stmt.where(rank == STAGE_RANK[stage])
+    if handled == "open":
+        stmt = stmt.where(Flag.handled_status.is_(None))
+    elif handled == "handled":
+        stmt = stmt.where(Flag.handled_status.is_not(None))
+    return stmt
+
+
+def _tab_counts(district: str | None) -> dict[str, int]:
+    stmt = scoped(
+        select(Flag.rule, func.count()).join(Enterprise, Flag.enterprise_id == Enterprise.id), current_user
+    ).where(Flag.cleared_on.is_(None)).group_by(Flag.rule)
+    if district:
+        stmt = stmt.where(Enterprise.district_code == district)
+    return dict(db.session.execute(stmt).all())
+
+
+@bp.route("/")
+def index() -> str:
+    rule, district, stage, handled = _filters()
+    as_of = today()
+    stmt = _candidates(rule, district, stage, handled, as_of)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows = db.session.execute(
+        stmt.order_by(Enterprise.name, Enterprise.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    ).all()
+    items = [(flag, firm, stage_from_rank(rank), deciding_figures(flag)) for flag, firm, rank in rows]
+    return render_template(
+        "eligibility/index.html", rule=rule, spec=RULES[rule], rule_labels=RULE_LABELS, items=items,
+        counts=_tab_counts(district), district=district, stage=stage, handled=handled, total=total, page=page,
+        pages=max(1, math.ceil(total / PER_PAGE)), stages=STAGE_CODES, form=HandleForm(),
+        handled_labels=HANDLED_STATUS_LABELS, can_handle=can_edit(current_user),
+        districts={c: n for c, n in DISTRICTS.items() if can_see_district(current_user, c)},
+    )
+
+
+@bp.route("/export.xlsx")
+def export() -> Response:
+    rule, district, stage, handled = _filters()
+    as_of = today()
+    rows = db.session.execute(_candidates(rule, district, stage, handled, as_of).order_by(Enterprise.name)).all()
+    content = candidates_workbook(((f, e, stage_from_rank(r)) for f, e, r in rows), rule)
+    return send_file(
+        BytesIO(content), as_attachment=True, download_name=f"{RULE_LABELS[rule]}_{as_of.isoformat()}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.route("/flags/<int:flag_id>/handle", methods=["POST"])
+def handle(flag_id: int) -> Response:
+    if not can_edit(current_user):
+        abort(403)
+    row = db.session.execute(
+        scoped(select(Flag).join(Enterprise, Flag.enterprise_id == Enterprise.id), current_user).where(
+            Flag.id == flag_id
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        abort(404)
+    form = HandleForm()
+    back = _safe_next(form.next.data) or url_for("eligibility.index", rule=row.rule)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(back)
+    try:
+        mark_handled(row, current_user, form.status.data, form.note.data)
+    except HandleError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(back)
+    db.session.commit()
+    flash(f"已记录处理情况：{row.enterprise.name}（{HANDLED_STATUS_LABELS[row.handled_status]}）", "success")
+    return redirect(back)
+
+
+@bp.route("/history/<uscc>")
+def history(uscc: str) -> str:
+    firm = enterprise_or_404(current_user, uscc)
+    flags = db.session.scalars(
+        select(Flag).where(Flag.enterprise_id == firm.id).order_by(Flag.raised_on.desc(), Flag.id.desc())
+    ).all()
+    return render_template("eligibility/history.html", firm=firm, flags=flags, rule_labels=RULE_LABELS,
+                           handled_labels=HANDLED_STATUS_LABELS, deciding_figures=deciding_figures)
+
+
+@bp.route("/runs")
+def runs() -> str:
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    total = db.session.scalar(select(func.count(JobRun.id))) or 0
+    items = db.session.scalars(
+        select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template("eligibility/runs.html", runs=items, job_labels=JOB_LABELS, page=page,
+                           pages=max(1, math.ceil(total / PER_PAGE)))
+
+
+@bp.route("/runs/<int:run_id>")
+def run_detail(run_id: int) -> str:
+    run = db.session.get(JobRun, run_id) or abort(404)
+    return render_template("eligibility/run_detail.html", run=run, job_labels=JOB_LABELS)
+

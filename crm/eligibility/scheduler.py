@@ -1,0 +1,162 @@
+"""APScheduler inside the app: jobs stored in the database, each occurrence run once.
+
+Every gunicorn worker (or process) that starts the app with SCHEDULER_ENABLED
+runs a BackgroundScheduler over the same SQLAlchemyJobStore, so several may
+fire the same occurrence. Before running, a worker takes a database lease
+named after the job and the scheduled time (INSERT, or UPDATE of an expired
+lease, in one statement; the row count says who won). The lease is kept
+after the run, so a late duplicate of the same occurrence finds it taken.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from crm.clock import LOCAL_TZ, today, utcnow
+from crm.extensions import db
+from crm.models import JobLease
+
+log = logging.getLogger(__name__)
+
+# A lease outlives any run and the misfire grace time, so a duplicate never re-runs an occurrence.
+LEASE_TTL = timedelta(hours=12)
+MISFIRE_GRACE_SECONDS = 3600
+# Leases older than this are deleted when a new one is taken.
+LEASE_RETENTION = timedelta(days=60)
+
+_app: Flask | None = None
+_scheduler: Any = None
+
+
+def holder_name() -> str:
+    """Who holds a lease: host, process and thread."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:120]
+
+
+def acquire_lease(name: str, holder: str, ttl: timedelta = LEASE_TTL) -> bool:
+    """Take the lease `name` unless someone holds an unexpired one; True if taken.
+
+    One atomic statement on its own connection and transaction: INSERT ... ON
+    CONFLICT DO UPDATE ... WHERE expires_at < now (SQLite and PostgreSQL).
+    """
+    now = utcnow()
+    table = JobLease.__table__
+    values = {"name": name, "holder": holder, "expires_at": now + ttl}
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - other databases: insert, then take over an expired lease
+        return _acquire_portable(name, holder, now, ttl)
+    stmt = insert(table).values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.name],
+        set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at},
+        where=table.c.expires_at < now,
+    )
+    with db.engine.begin() as conn:
+        taken = conn.execute(stmt).rowcount == 1
+        if taken:
+            conn.execute(delete(table).where(table.c.expires_at < now - LEASE_RETENTION))
+    return taken
+
+
+def _acquire_portable(name: str, holder: str, now: datetime, ttl: timedelta) -> bool:  # pragma: no cover
+    table = JobLease.__table__
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(table.insert().values(name=name, holder=holder, expires_at=now + ttl))
+        return True
+    except IntegrityError:
+        with db.engine.begin() as conn:
+            result = conn.execute(
+                table.update().where(table.c.name == name, table.c.expires_at < now)
+                .values(holder=holder, expires_at=now + ttl)
+            )
+            return result.rowcount == 1
+
+
+def occurrence(cron: str, now: datetime) -> datetime:
+    """The latest time at or before `now` that the cron expression fires (local time)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    trigger = CronTrigger.from_crontab(cron, timezone=LOCAL_TZ)
+    now = now.astimezone(LOCAL_TZ)
+    fire = trigger.get_next_fire_time(None, now - timedelta(days=400))
+    latest = fire
+    while fire is not None and fire <= now:
+        latest = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return latest
+
+
+def cron_for(app: Flask, job: str) -> str:
+    return app.config["ELIGIBILITY_CRON"] if job == "eligibility" else app.config["EXPIRY_REMINDER_CRON"]
+
+
+def run_scheduled(job: str, app: Flask | None = None, scheduled_for: datetime | None = None) -> bool:
+    """Run the occurrence of `job` due now, unless another worker already took it; True if run here.
+
+    The function the stored APScheduler jobs call (by reference, so it must stay importable).
+    """
+    from crm.eligibility.jobs import JOBS
+
+    app = app or _app
+    if app is None:
+        log.error("scheduled job %s fired without an app", job)
+        return False
+    with app.app_context():
+        fired = scheduled_for or occurrence(cron_for(app, job), datetime.now(LOCAL_TZ))
+        lease = f"{job}@{fired.astimezone(LOCAL_TZ).isoformat(timespec='minutes')}"
+        if not acquire_lease(lease, holder_name()):
+            log.info("job %s already taken by another worker", lease)
+            return False
+        try:
+            JOBS[job](today(), "schedule")
+        except Exception:  # noqa: BLE001 - recorded in JobRun; the scheduler must keep going
+            log.exception("scheduled job %s failed", lease)
+        finally:
+            db.session.remove()
+        return True
+
+
+def make_scheduler(app: Flask) -> Any:
+    """A BackgroundScheduler over the app's database with the two jobs (not started)."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    with app.app_context():
+        engine = db.engine
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+        timezone=LOCAL_TZ,
+    )
+    for job in ("eligibility", "expiry_reminder"):
+        scheduler.add_job(
+            "crm.eligibility.scheduler:run_scheduled", CronTrigger.from_crontab(cron_for(app, job), timezone=LOCAL_TZ),
+            args=[job], id=job, name=job, replace_existing=True,
+        )
+    return scheduler
+
+
+def init_scheduler(app: Flask) -> Any:
+    """Start the in-app scheduler (create_app calls this when SCHEDULER_ENABLED)."""
+    global _app, _scheduler
+    if _scheduler is not None:
+        return _scheduler
+    _app = app
+    _scheduler = make_scheduler(app)
+    _scheduler.start()
+    log.info("scheduler started: %s", [job.id for job in _scheduler.get_jobs()])
+    return _scheduler

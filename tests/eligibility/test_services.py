@@ -1,0 +1,160 @@
+"""The flag run: raise, clear, unchanged, history, failing firms, follow-up."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.eligibility.services import PRECONDITIONS, HandleError, mark_handled, run_eligibility
+from crm.eligibility.facts import load_facts
+from crm.extensions import db
+from crm.models import AnnualReport, AuditLog, DesignationKind, Flag, HandledStatus, JobRun, JobStatus, ReportStatus
+from crm.rules import RULES, evaluate_all
+from tests.eligibility.helpers import AS_OF, candidate, weak_rd
+from tests.factories import AnnualReportFactory, DesignationFactory, EnterpriseFactory, OfficerFactory
+
+
+def flags(firm_id: int, rule: str = "hitech_candidate") -> list[Flag]:
+    return list(db.session.scalars(select(Flag).where(Flag.enterprise_id == firm_id, Flag.rule == rule)
+                                   .order_by(Flag.id)))
+
+
+def test_raise_then_unchanged_then_clear_keeps_history(app) -> None:
+    firm = candidate()
+    firm_id = firm.id
+    counts = run_eligibility(AS_OF)
+    assert counts["evaluated"] == 1 and counts["failed"] == 0
+    assert counts["raised"] == 2  # hitech_candidate and tech_sme_candidate
+    [flag] = flags(firm_id)
+    assert flag.raised_on == AS_OF and flag.cleared_on is None
+    assert any("研发费用占销售收入比例 6.00%" in r for r in flag.reasons)
+    assert {c["code"] for c in flag.gaps["conditions"]} >= {"rd_ratio_3y", "tech_staff_ratio"}
+
+    # Re-running with no fact changed writes nothing: same rows, same content, no audit rows.
+    before = [(f.id, f.result_digest, f.evaluated_on) for f in db.session.scalars(select(Flag))]
+    audit_before = db.session.scalar(select(func.count(AuditLog.id)))
+    counts = run_eligibility(date(2026, 6, 16))
+    assert counts == {"evaluated": 1, "raised": 0, "cleared": 0, "updated": 0, "unchanged": 2, "failed": 0}
+    db.session.expire_all()
+    assert [(f.id, f.result_digest, f.evaluated_on) for f in db.session.scalars(select(Flag))] == before
+    assert db.session.scalar(select(func.count(AuditLog.id))) == audit_before
+
+    # R&D drops below 5% of sales: the flag clears on that date, the row stays.
+    for report in db.session.scalars(select(AnnualReport).where(AnnualReport.enterprise_id == firm_id)):
+        report.rd_expense_domestic = Decimal("120")
+        report.rd_expense = Decimal("120")
+    db.session.commit()
+    counts = run_eligibility(date(2026, 7, 1))
+    assert counts["cleared"] == 1
+    [flag] = flags(firm_id)
+    assert flag.cleared_on == date(2026, 7, 1)
+
+    # Back above the threshold: a new period starts, the old one is history.
+    for report in db.session.scalars(select(AnnualReport).where(AnnualReport.enterprise_id == firm_id)):
+        report.rd_expense = Decimal("180")
+        report.rd_expense_domestic = Decimal("180")
+    db.session.commit()
+    assert run_eligibility(date(2026, 8, 1))["raised"] == 1
+    old, new = flags(firm_id)
+    assert (old.raised_on, old.cleared_on) == (AS_OF, date(2026, 7, 1))
+    assert (new.raised_on, new.cleared_on) == (date(2026, 8, 1), None)
+
+
+def test_changed_reasons_rewrite_the_open_flag(app) -> None:
+    firm = candidate()
+    run_eligibility(AS_OF)
+    [flag] = flags(firm.id)
+    flag_id, raised_on = flag.id, flag.raised_on
+    report = db.session.scalar(select(AnnualReport).where(AnnualReport.enterprise_id == firm.id,
+                                                          AnnualReport.year == 2025))
+    report.tech_staff = 30
+    db.session.commit()
+    counts = run_eligibility(date(2026, 6, 20))
+    assert counts["updated"] >= 1 and counts["raised"] == 0 and counts["cleared"] == 0
+    [flag] = flags(firm.id)
+    assert flag.id == flag_id and flag.raised_on == raised_on
+    assert flag.evaluated_on == date(2026, 6, 20)
+    assert any("25.00%" in r for r in flag.reasons)
+
+
+def test_missing_latest_report_does_not_raise(app) -> None:
+    firm = EnterpriseFactory()
+    for year in (2023, 2024):
+        AnnualReportFactory(enterprise=firm, year=year)
+    run_eligibility(AS_OF)
+    assert flags(firm.id) == []
+    # …but it is overdue after 31 May.
+    [overdue] = flags(firm.id, "report_overdue")
+    assert overdue.cleared_on is None
+
+
+def test_failing_firm_is_skipped_and_recorded(app, monkeypatch) -> None:
+    good, bad = candidate(), candidate()
+    bad_uscc = bad.uscc
+    spec = RULES["hitech_candidate"]
+
+    def exploding(facts, as_of, params):
+        if facts.uscc == bad_uscc:
+            raise ZeroDivisionError("boom")
+        return spec.evaluate(facts, as_of, params)
+
+    monkeypatch.setitem(RULES, "hitech_candidate", dataclasses.replace(spec, evaluate=exploding))
+    counts = run_eligibility(AS_OF)
+    assert counts["evaluated"] == 1 and counts["failed"] == 1
+    assert len(flags(good.id)) == 1
+    assert flags(bad.id, "tech_sme_candidate") == []  # nothing written for the failing firm
+    run = db.session.scalar(select(JobRun).order_by(JobRun.id.desc()))
+    assert run.status is JobStatus.succeeded and run.job == "eligibility"
+    assert run.errors[0]["enterprise"] == bad_uscc and "ZeroDivisionError: boom" in run.errors[0]["message"]
+    assert run.counts["failed"] == 1 and run.finished_at is not None
+
+
+def test_changes_are_attributed_to_the_job(app) -> None:
+    candidate()
+    officer = OfficerFactory()
+    run_eligibility(AS_OF)
+    flag = db.session.scalar(select(Flag).where(Flag.rule == "hitech_candidate"))
+    mark_handled(flag, officer, "contacted", "  电话联系，企业计划明年申报  ")
+    db.session.commit()
+    assert flag.handled_status is HandledStatus.contacted
+    assert flag.handled_note == "电话联系，企业计划明年申报"
+    assert flag.handled_by_id == officer.id and flag.handled_at is not None
+    with pytest.raises(HandleError, match="处理状态"):
+        mark_handled(flag, officer, "forgotten", "")
+
+
+def test_old_as_of_uses_old_thresholds(app) -> None:
+    from crm.eligibility.parameters import set_parameter
+
+    firm = candidate()  # R&D 6% of sales
+    AnnualReportFactory(enterprise=firm, year=2022)
+    set_parameter("hitech_candidate", "rd_band1_min_ratio", "0.07", 2026)
+    db.session.commit()
+    run_eligibility(date(2025, 6, 15))  # 2025 uses the 2016 default of 5%: passes
+    [flag] = flags(firm.id)
+    assert flag.raised_on == date(2025, 6, 15)
+    run_eligibility(AS_OF)  # 2026: 7% is required
+    [flag] = flags(firm.id)
+    assert flag.cleared_on == AS_OF
+
+
+@pytest.mark.parametrize("setup", ["no_cert", "no_latest", "latest_draft", "cert_and_report"])
+def test_preconditions_agree_with_the_rules(app, setup: str) -> None:
+    """The run skips a rule whose precondition fails; the rule itself must then fail too."""
+    firm = EnterpriseFactory(founded_on=date(2012, 1, 1))
+    if setup != "no_latest":
+        for year in (2023, 2024, 2025):
+            AnnualReportFactory(enterprise=firm, year=year, revenue=Decimal(6000 + 2000 * (year - 2023)),
+                                net_profit=Decimal(800),
+                                status=ReportStatus.draft if setup == "latest_draft" and year == 2025
+                                else ReportStatus.verified)
+    if setup in ("cert_and_report", "latest_draft", "no_latest"):
+        DesignationFactory(enterprise=firm, kind=DesignationKind.hitech, valid_from=date(2023, 10, 1))
+    facts = load_facts([firm.id], AS_OF)[firm.id]
+    results = evaluate_all(facts, AS_OF)
+    for code, precondition in PRECONDITIONS.items():
+        if not precondition(facts, AS_OF):
+            assert results[code].passed is False, code
