@@ -17,6 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from crm.ladder import DESIGNATION_LABELS
@@ -43,7 +44,13 @@ def _normalise_number(text: str) -> str:
 
 
 class MoneyField(DecimalField):
-    """万元 with up to 4 decimals; thousands separators allowed."""
+    """万元 with up to 4 decimals; thousands separators allowed.
+
+    A text input (with a numeric keyboard hint), because type="number" refuses
+    "1,234.5" and hides what the person typed when it is wrong.
+    """
+
+    widget = TextInput()
 
     def _value(self) -> str:
         if self.raw_data:
@@ -70,6 +77,8 @@ class MoneyField(DecimalField):
 
 
 class CountField(IntegerField):
+    widget = TextInput()
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or _normalise_number(str(valuelist[0])) == "":
             self.data = None
