@@ -17,6 +17,7 @@ NAV: list[tuple[str, Any, tuple[str, ...]]] = [
     ("main.home", _l("首页"), ALL),
     ("enterprises.index", _l("企业"), STAFF),
     ("enterprises.verification_queue", _l("审核"), STAFF),
+    ("portal.review_requests", _l("变更审核"), STAFF),
     ("eligibility.index", _l("培育对象"), STAFF),
     ("dashboard.index", _l("规划指标"), ("admin", "bureau", "officer")),
     ("imports.index", _l("数据导入"), ("admin", "bureau")),
