@@ -66,3 +66,12 @@ def test_failed_write_leaves_no_audit_rows(app) -> None:
         db.session.commit()
     db.session.rollback()
     assert db.session.query(AuditLog).count() == before
+
+
+def test_contact_notes_are_in_the_firms_trail(app) -> None:
+    from tests.factories import ContactNoteFactory
+
+    note = ContactNoteFactory()
+    entry = entries("contact_note")[-1]
+    assert entry.enterprise_id == note.enterprise_id
+    assert entry.changes["note"] == [None, "走访了解研发投入情况"]

@@ -12,6 +12,7 @@ from crm.extensions import db
 from crm.models.base import TimestampMixin, enum_type
 
 if TYPE_CHECKING:
+    from crm.models.enterprise import Enterprise
     from crm.models.user import User
 
 
@@ -40,4 +41,5 @@ class ContactNote(TimestampMixin, db.Model):
     happened_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text)
 
+    enterprise: Mapped["Enterprise"] = relationship()
     officer: Mapped["User | None"] = relationship(foreign_keys=[officer_id])
