@@ -52,7 +52,7 @@ def expiry_reminder_job(as_of: date, trigger: str) -> dict[str, int]:
         params = params_for(as_of)["hitech_expiring"]
         window_end = add_months(as_of, int(params["window_months"]))
         candidate_ids = db.session.scalars(
-            select(Designation.enterprise_id.distinct()).where(
+            select(Designation.enterprise_id).distinct().where(
                 Designation.kind == DesignationKind.hitech,
                 valid_on(as_of),
                 Designation.valid_to.is_not(None),

@@ -45,7 +45,7 @@ def acquire_lease(name: str, holder: str, ttl: timedelta = LEASE_TTL) -> bool:
     """Take the lease `name` unless someone holds an unexpired one; True if taken.
 
     One atomic statement on its own connection and transaction: INSERT ... ON
-    CONFLICT DO UPDATE ... WHERE expires_at < now (SQLite and PostgreSQL).
+    CONFLICT DO UPDATE ... WHERE expires_at < now RETURNING (SQLite and PostgreSQL).
     """
     now = utcnow()
     table = JobLease.__table__
@@ -62,9 +62,11 @@ def acquire_lease(name: str, holder: str, ttl: timedelta = LEASE_TTL) -> bool:
         index_elements=[table.c.name],
         set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at},
         where=table.c.expires_at < now,
-    )
+    ).returning(table.c.name)
     with db.engine.begin() as conn:
-        taken = conn.execute(stmt).rowcount == 1
+        # A row comes back only when this statement inserted or took over the lease
+        # (RETURNING, since some drivers report no row count for an upsert).
+        taken = conn.execute(stmt).first() is not None
         if taken:
             conn.execute(delete(table).where(table.c.expires_at < now - LEASE_RETENTION))
     return taken

@@ -1,0 +1,50 @@
+"""`run-job` as CONTRACT.md fixes it."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import DesignationKind, JobRun
+from tests.eligibility.helpers import candidate
+from tests.factories import DesignationFactory, EnterpriseUserFactory
+
+
+def test_run_job_eligibility_json_has_exactly_the_contract_keys(runner) -> None:
+    candidate()
+    result = runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-15", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload == {"evaluated": 1, "raised": 2, "cleared": 0}
+    again = json.loads(runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-15", "--json"]).stdout)
+    assert again == {"evaluated": 1, "raised": 0, "cleared": 0}
+    run = db.session.scalar(select(JobRun).order_by(JobRun.id.desc()))
+    assert run.trigger == "cli" and run.as_of == date(2026, 6, 15)
+
+
+def test_unknown_job_fails_with_one_line(runner) -> None:
+    result = runner.invoke(args=["run-job", "nightly-magic", "--json"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "未知的任务：nightly-magic" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_bad_date_fails(runner) -> None:
+    result = runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-13-01"])
+    assert result.exit_code == 1
+    assert "YYYY-MM-DD" in result.stderr
+
+
+def test_expiry_reminder_notifies_the_firm(runner) -> None:
+    firm = candidate()
+    DesignationFactory(enterprise=firm, kind=DesignationKind.hitech, valid_from=date(2023, 10, 1))  # ends 2026-09-30
+    user = EnterpriseUserFactory(enterprise=firm)
+    result = runner.invoke(args=["run-job", "expiry_reminder", "--as-of", "2026-06-01", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"certificates": 1, "notified": 1, "failed": 0}
+    from crm.models import Notification
+
+    [note] = db.session.scalars(select(Notification).where(Notification.user_id == user.id)).all()
+    assert "即将到期" in note.title and "2026年9月30日" in note.body

@@ -1,0 +1,117 @@
+"""The in-app scheduler: a job occurrence runs once, whatever the number of schedulers."""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.clock import LOCAL_TZ, utcnow
+from crm.eligibility import jobs, scheduler
+from crm.extensions import db
+from crm.models import JobLease, JobRun
+
+
+def test_lease_is_taken_once_until_it_expires(app) -> None:
+    assert scheduler.acquire_lease("eligibility@2026-06-15T01:30", "a") is True
+    assert scheduler.acquire_lease("eligibility@2026-06-15T01:30", "b") is False
+    assert scheduler.acquire_lease("eligibility@2026-06-16T01:30", "b") is True
+    lease = db.session.get(JobLease, "eligibility@2026-06-15T01:30")
+    assert lease.holder == "a"
+    # A holder that died leaves an expired lease; the next worker takes it over.
+    lease.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert scheduler.acquire_lease("eligibility@2026-06-15T01:30", "b") is True
+    db.session.expire_all()
+    assert db.session.get(JobLease, "eligibility@2026-06-15T01:30").holder == "b"
+
+
+def test_occurrence_is_the_latest_fire_time() -> None:
+    now = datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("30 1 * * *", now) == datetime(2026, 6, 15, 1, 30, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("0 8 1 * *", now) == datetime(2026, 6, 1, 8, 0, tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture
+def probe(monkeypatch):
+    """A job that records a run and lingers, so that concurrent attempts overlap."""
+    calls: list[str] = []
+
+    def probe_job(as_of, trigger):
+        from crm.eligibility.services import recorded_run
+
+        with recorded_run("probe", as_of, trigger):
+            calls.append(threading.current_thread().name)
+            time.sleep(0.3)
+        return {}
+
+    monkeypatch.setitem(jobs.JOBS, "probe", probe_job)
+    return calls
+
+
+def test_two_threads_run_an_occurrence_once(app, probe) -> None:
+    fired = datetime(2026, 6, 15, 1, 30, tzinfo=LOCAL_TZ)
+    barrier = threading.Barrier(2)
+    outcomes: list[bool] = []
+
+    def worker() -> None:
+        barrier.wait()
+        outcomes.append(scheduler.run_scheduled("probe", app, scheduled_for=fired))
+
+    threads = [threading.Thread(target=worker, name=f"worker-{i}") for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes) == [False, True]
+    assert len(probe) == 1
+    assert db.session.scalar(select(func.count(JobRun.id)).where(JobRun.job == "probe")) == 1
+    # The next occurrence runs again.
+    assert scheduler.run_scheduled("probe", app, scheduled_for=fired + timedelta(days=1)) is True
+    assert len(probe) == 2
+
+
+def test_two_schedulers_on_one_database_run_a_job_once(app, probe, monkeypatch) -> None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    monkeypatch.setattr(scheduler, "_app", app)  # what init_scheduler sets in each process
+    # A cron job like the real ones (kept in the store after it fires), due in a second or two.
+    run_at = (datetime.now(LOCAL_TZ) + timedelta(seconds=2)).replace(microsecond=0)
+    trigger = CronTrigger(hour=run_at.hour,
+                          minute=run_at.minute, second=run_at.second, timezone=LOCAL_TZ)
+    schedulers = [scheduler.make_scheduler(app) for _ in range(2)]
+    for s in schedulers:
+        # Both schedulers store the same job (same id) in the shared job store.
+        s.add_job("crm.eligibility.scheduler:run_scheduled", trigger, args=["probe"],
+                  kwargs={"scheduled_for": run_at}, id="probe", replace_existing=True, misfire_grace_time=60)
+    try:
+        for s in schedulers:
+            s.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not probe:
+            time.sleep(0.1)
+        time.sleep(1.5)  # give the other scheduler every chance to fire as well
+    finally:
+        for s in schedulers:
+            s.shutdown(wait=True)
+    assert len(probe) == 1
+    assert db.session.scalar(select(func.count(JobRun.id)).where(JobRun.job == "probe")) == 1
+    # The stored nightly and monthly jobs are in the database job store.
+    from crm.models.flag import apscheduler_jobs
+
+    stored = set(db.session.scalars(select(apscheduler_jobs.c.id)))
+    assert {"eligibility", "expiry_reminder"} <= stored
+
+
+def test_create_app_starts_the_scheduler_only_when_enabled(app, monkeypatch) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(scheduler, "init_scheduler", lambda a: started.append(a))
+    from crm import create_app
+
+    create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    assert started == []
+    enabled = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                          "SCHEDULER_ENABLED": True})
+    assert started == [enabled]

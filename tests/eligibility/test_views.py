@@ -1,0 +1,139 @@
+"""Candidate lists: scope, filters, follow-up, export; the runs page; rule parameters admin page."""
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from crm.eligibility.services import run_eligibility
+from crm.extensions import db
+from crm.models import AuditLog, DesignationKind, Flag, HandledStatus, Role, RuleParameter
+from tests.conftest import csrf_token, login
+from tests.eligibility.helpers import AS_OF, candidate
+from tests.factories import DesignationFactory, EnterpriseUserFactory, OfficerFactory, UserFactory
+
+
+def world():
+    kaiping = candidate("440783", name="=开平公式科技有限公司")
+    heshan = candidate("440784", name="鹤山候选科技有限公司")
+    run_eligibility(AS_OF)
+    return kaiping, heshan
+
+
+def test_officer_sees_only_own_district(client) -> None:
+    world()
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    page = client.get("/eligibility/?rule=hitech_candidate").get_data(as_text=True)
+    assert "=开平公式科技有限公司" in page
+    assert "鹤山候选科技有限公司" not in page
+    assert "研发费用占销售收入比例" in page and "6.00%" in page  # deciding figures
+    assert client.get("/eligibility/?rule=hitech_candidate&district=440784").status_code == 404
+
+
+def test_bureau_filters_by_district_and_stage(client) -> None:
+    kaiping, heshan = world()
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    page = client.get("/eligibility/?rule=tech_sme_candidate&district=440784").get_data(as_text=True)
+    assert "鹤山候选科技有限公司" in page and "开平公式" not in page
+    page = client.get("/eligibility/?rule=hitech_candidate&stage=hitech").get_data(as_text=True)
+    assert "暂无符合条件的企业" in page
+    page = client.get("/eligibility/?rule=hitech_candidate&stage=none").get_data(as_text=True)
+    assert "鹤山候选科技有限公司" in page
+
+
+def test_enterprise_users_cannot_open_candidate_lists(client) -> None:
+    kaiping, _ = world()
+    EnterpriseUserFactory(username="firm", enterprise=kaiping)
+    login(client, "firm")
+    assert client.get("/eligibility/").status_code == 403
+
+
+def test_mark_handled_through_the_page(client) -> None:
+    kaiping, heshan = world()
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    flag = db.session.scalar(select(Flag).where(Flag.enterprise_id == kaiping.id, Flag.rule == "hitech_candidate"))
+    other = db.session.scalar(select(Flag).where(Flag.enterprise_id == heshan.id, Flag.rule == "hitech_candidate"))
+    token = csrf_token(client, "/eligibility/")
+    response = client.post(f"/eligibility/flags/{flag.id}/handle",
+                           data={"csrf_token": token, "status": "applied", "note": "已提交申报材料",
+                                 "next": "/eligibility/?rule=hitech_candidate"})
+    assert response.status_code == 302 and response.location.endswith("/eligibility/?rule=hitech_candidate")
+    db.session.expire_all()
+    flag = db.session.get(Flag, flag.id)
+    assert flag.handled_status is HandledStatus.applied and flag.handled_note == "已提交申报材料"
+    # Another district's flag is not found; an unknown status is refused with a message.
+    assert client.post(f"/eligibility/flags/{other.id}/handle",
+                       data={"csrf_token": token, "status": "applied"}).status_code == 404
+    client.post(f"/eligibility/flags/{flag.id}/handle", data={"csrf_token": token, "status": "bogus"})
+    page = client.get("/eligibility/?rule=hitech_candidate").get_data(as_text=True)
+    assert "处理状态" in page
+    db.session.expire_all()
+    assert db.session.get(Flag, flag.id).handled_status is HandledStatus.applied
+
+
+def test_export_has_reasons_and_no_formulas(client) -> None:
+    world()
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    response = client.get("/eligibility/export.xlsx?rule=hitech_candidate")
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][1] == "企业名称" and rows[0][7] == "原因"
+    assert len(rows) == 2  # only the officer's district
+    name_cell = sheet.cell(row=2, column=2)
+    assert name_cell.value == "=开平公式科技有限公司" and name_cell.data_type == "s"
+    assert "研发费用占销售收入比例 6.00%" in rows[1][7]
+    assert "6.00%（要求 5.00%）" in rows[1][6]
+
+
+def test_runs_page_lists_runs(client) -> None:
+    world()
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    page = client.get("/eligibility/runs").get_data(as_text=True)
+    assert "培育对象评估" in page and "succeeded" in page
+    from crm.models import JobRun
+
+    run = db.session.scalar(select(JobRun))
+    assert client.get(f"/eligibility/runs/{run.id}").status_code == 200
+
+
+def test_history_shows_cleared_periods(client) -> None:
+    kaiping, _ = world()
+    DesignationFactory(enterprise=kaiping, kind=DesignationKind.hitech, valid_from=date(2026, 6, 20))
+    run_eligibility(date(2026, 12, 20))
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    page = client.get(f"/eligibility/history/{kaiping.uscc}").get_data(as_text=True)
+    assert "2026-12-20" in page and "2026-06-15" in page
+
+
+def test_admin_parameters_page(client) -> None:
+    UserFactory(username="root", role=Role.admin)
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    assert client.get("/admin/parameters").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "root")
+    page = client.get("/admin/parameters").get_data(as_text=True)
+    assert "第一档研发费用占销售收入比例" in page and "rd_band1_min_ratio" in page
+    assert client.get("/admin/").status_code == 200
+    token = csrf_token(client, "/admin/parameters")
+    bad = client.post("/admin/parameters", data={"csrf_token": token, "rule": "hitech_candidate",
+                                                 "name": "rd_band1_min_ratio", "value": "五", "effective_year": "2026"})
+    assert bad.status_code == 422 and "参数值" in bad.get_data(as_text=True)
+    assert db.session.scalar(select(RuleParameter)) is None
+    good = client.post("/admin/parameters", data={"csrf_token": token, "rule": "hitech_candidate",
+                                                  "name": "rd_band1_min_ratio", "value": "0.06",
+                                                  "effective_year": "2027"})
+    assert good.status_code == 302
+    row = db.session.scalar(select(RuleParameter))
+    assert (row.value, row.effective_year) == ("0.06", 2027)
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.entity == "rule_parameter"))
+    assert audit is not None and audit.actor == "root"
