@@ -162,3 +162,47 @@ def _record_audit(session: Session, _flush_context: Any) -> None:
     if rows:
         # A Core insert on the flush's own connection: one statement, same transaction.
         session.connection().execute(AuditLog.__table__.insert(), rows)
+
+
+# Types that are already JSON-friendly (checked by exact type: bool is not int here).
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
+def record_changes(changes: list[dict[str, Any]], connection: Any = None) -> None:
+    """Write audit rows for changes made with Core (bulk imports and their rollback).
+
+    Each item: ``entity`` (table name), ``entity_id``, ``enterprise_id``, ``action``
+    (AuditAction) and ``changes`` {field: [before, after]} with raw column values;
+    the rows get the same shape and attribution (current actor, batch, job run) as
+    those the after_flush listener writes. ``connection`` defaults to the session's.
+    """
+    if not changes:
+        return
+    actor = current_actor()
+    at = utcnow()
+    rows = [
+        {
+            "at": at,
+            "user_id": actor.user_id,
+            "actor": actor.name,
+            "action": item["action"],
+            "entity": item["entity"],
+            "entity_id": item["entity_id"],
+            "enterprise_id": item.get("enterprise_id"),
+            "changes": {
+                k: [
+                    before if type(before) in _AS_IS else plain(before),
+                    after if type(after) in _AS_IS else plain(after),
+                ]
+                for k, (before, after) in item["changes"].items()
+            },
+            "batch_id": actor.batch_id,
+            "job_run_id": actor.job_run_id,
+        }
+        for item in changes
+    ]
+    if connection is None:
+        from crm.extensions import db
+
+        connection = db.session.connection()
+    connection.execute(AuditLog.__table__.insert(), rows)

@@ -1,0 +1,169 @@
+"""Operations of the imports area: import a file as a batch, roll a batch back, remember mappings.
+
+The web pages, the CLI and the tests call these; the work itself is in
+``importers/`` (parsing: importers.workbook, writing: importers.writer,
+rollback: importers.batches).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from crm.audit import acting_as
+from crm.extensions import db
+from crm.models import HeaderMapping, ImportBatch, User
+from importers import parse_workbook
+from importers.readers import MAX_FILE_BYTES, WorkbookError
+from importers.writer import BatchWriter, ImportResult
+
+# Roles that may import and roll back: the city bureau and administrators. County
+# officers send their sheets to the bureau (DOMAIN.md: bureau staff import), and a
+# batch spans districts, so officers do not import even for their own district.
+IMPORT_ROLES = ("admin", "bureau")
+
+
+def can_import(user: Any) -> bool:
+    """True for users who may import spreadsheets and manage batches."""
+    return bool(getattr(user, "is_authenticated", False)) and user.role.value in IMPORT_ROLES
+
+
+def read_source(source: str | os.PathLike[str] | bytes, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes (size-checked), or WorkbookError."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        try:
+            if os.path.getsize(source) > max_bytes:
+                raise WorkbookError(f"文件过大，上限为 {max_bytes / 1024 / 1024:.0f} MB")
+            data = Path(source).read_bytes()
+        except OSError:
+            raise WorkbookError("找不到文件或无法读取") from None
+    if not data:
+        raise WorkbookError("文件为空")
+    return data
+
+
+def import_file(
+    source: str | os.PathLike[str] | bytes,
+    filename: str | None = None,
+    *,
+    year: int | None = None,
+    district: str | None = None,
+    user: User | None = None,
+    dry_run: bool = False,
+    mapping: Mapping[int | str, str | None] | None = None,
+    keep_file: bool = True,
+) -> ImportResult:
+    """Import a county spreadsheet as one batch and commit it (or, with ``dry_run``, roll
+    everything back and report the same counts).
+
+    Raises :class:`WorkbookError` (nothing written) when the file cannot be read.
+    """
+    data = read_source(source)
+    name = filename or Path(os.fspath(source)).name  # type: ignore[arg-type]
+    items = parse_workbook(data, name, year, mapping, default_district=district)
+    session = db.session
+    batch = ImportBatch(
+        user_id=user.id if user else None, filename=name[:255], file_sha256=hashlib.sha256(data).hexdigest(),
+        source_district=district, year=year, counts={}, errors=[], skipped=[], unknown_columns=[],
+    )
+    try:
+        session.add(batch)
+        session.flush()
+        with acting_as("import", user=user, batch_id=batch.id):
+            writer = BatchWriter(session.connection(), user_id=batch.user_id, begin_nested=session.begin_nested)
+            result = writer.run(items)
+        refresh_derived_figures(result.touched_enterprises)
+        batch.counts = result.counts()
+        batch.errors = [{**e.as_dict(), "column_index": e.column_index} for e in result.errors]
+        batch.skipped = [{"sheet": s.sheet, "row": s.row, "reason": s.reason} for s in result.skipped_rows]
+        batch.unknown_columns = result.unknown_columns
+        if dry_run:
+            session.rollback()
+            return result
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    result.batch_id = batch.id
+    if keep_file:
+        _keep(data, batch.file_sha256, name)
+    return result
+
+
+def refresh_derived_figures(enterprise_ids: set[int]) -> None:
+    """Core writes bypass the ORM hooks that keep firms' latest-year figures current
+    (crm.enterprises.summary); refresh them for the firms an import touched."""
+    if not enterprise_ids:
+        return
+    try:
+        from crm.enterprises.summary import refresh_latest_figures
+    except ModuleNotFoundError:  # the enterprises area does not store derived figures
+        return
+    refresh_latest_figures(db.session.connection(), enterprise_ids)
+
+
+def kept_file_path(sha256: str, filename: str) -> Path:
+    """Where a batch's original file is kept (for its error report)."""
+    return Path(current_app.config["UPLOAD_DIR"]) / "imports" / f"{sha256}{Path(filename).suffix.lower()}"
+
+
+def _keep(data: bytes, sha256: str, filename: str) -> None:
+    path = kept_file_path(sha256, filename)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def remembered_mapping(source: str | None) -> dict[str, str]:
+    """The header mapping a user confirmed for ``source`` ({header text: field or ""})."""
+    if not source:
+        return {}
+    found = db.session.scalar(select(HeaderMapping).where(HeaderMapping.source == source))
+    return dict(found.mapping) if found else {}
+
+
+def remember_mapping(source: str, mapping: Mapping[str, str], user: User | None) -> None:
+    """Store (replace) the confirmed header mapping for ``source``; the caller commits."""
+    found = db.session.scalar(select(HeaderMapping).where(HeaderMapping.source == source))
+    if found is None:
+        found = HeaderMapping(source=source)
+        db.session.add(found)
+    found.mapping = dict(mapping)
+    found.updated_by_id = user.id if user else None
+
+
+def rollback_batch(batch: ImportBatch, user: User | None) -> dict[str, int]:
+    """Undo every change ``batch`` made and mark it rolled back, or raise
+    :class:`importers.batches.RollbackRefused` (nothing changed) explaining the conflicts."""
+    from crm.clock import utcnow
+    from crm.models.import_batch import BatchStatus
+    from importers.batches import MAX_CONFLICTS_SHOWN, RollbackRefused, find_conflicts, rollback_changes
+
+    if batch.status is BatchStatus.rolled_back:
+        raise RollbackRefused("该批次已撤销")
+    session = db.session
+    try:
+        connection = session.connection()
+        conflicts = find_conflicts(connection, batch.id)
+        if conflicts:
+            shown = "；".join(c.message() for c in conflicts[:MAX_CONFLICTS_SHOWN])
+            more = f"等共 {len(conflicts)} 处" if len(conflicts) > MAX_CONFLICTS_SHOWN else ""
+            raise RollbackRefused(f"无法撤销：本批次导入后，以下记录已被修改{more}（未做任何更改）：{shown}", conflicts)
+        with acting_as("import:rollback", user=user, batch_id=batch.id):
+            summary = rollback_changes(connection, batch.id)
+        refresh_derived_figures(summary.pop("enterprise_ids"))
+        batch.status = BatchStatus.rolled_back
+        batch.rolled_back_at = utcnow()
+        batch.rolled_back_by_id = user.id if user else None
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return summary

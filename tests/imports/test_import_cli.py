@@ -1,0 +1,57 @@
+"""`flask --app crm import-workbook` as CONTRACT.md fixes it."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import Enterprise, ImportBatch
+from tests.importers.helpers import xlsx_bytes
+from tests.importers.sample_data import sheet_rows
+
+KEYS = ["rows", "created", "updated", "unchanged", "rejected", "skipped", "errors", "batch"]
+
+
+def test_json_shape_and_dry_run(runner, tmp_path) -> None:
+    path = tmp_path / "county.xlsx"
+    rows = sheet_rows() + [[9, "坏数据公司", "91440783MA51AB0C10", "", -5]]
+    path.write_bytes(xlsx_bytes(rows))
+    dry = runner.invoke(args=["import-workbook", str(path), "--dry-run", "--json"])
+    assert dry.exit_code == 0, dry.output
+    payload = json.loads(dry.stdout)
+    assert list(payload) == KEYS and payload["batch"] is None
+    assert payload["rows"] == 4 and payload["rejected"] == 1 and payload["created"] == 3
+    assert all(list(e) == ["sheet", "row", "column", "message"] for e in payload["errors"])
+    assert {e["row"] for e in payload["errors"]} == {8}
+    assert db.session.scalar(select(func.count(Enterprise.id))) == 0
+
+    real = runner.invoke(args=["import-workbook", str(path), "--json", "--year", "2023"])
+    assert real.exit_code == 0
+    payload = json.loads(real.stdout)
+    assert isinstance(payload["batch"], int) and db.session.get(ImportBatch, payload["batch"]) is not None
+    assert db.session.scalar(select(func.count(Enterprise.id))) == 3
+
+
+def test_unreadable_files_exit_non_zero_with_one_line(runner, tmp_path) -> None:
+    not_sheet = tmp_path / "notes.xlsx"
+    not_sheet.write_bytes(b"just some text, not a workbook")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    wrong_type = tmp_path / "a.pdf"
+    wrong_type.write_bytes(b"%PDF-1.4")
+    for path in (not_sheet, empty, wrong_type, tmp_path / "missing.xlsx"):
+        result = runner.invoke(args=["import-workbook", str(path), "--json"])
+        assert result.exit_code != 0
+        assert result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1 and "无法导入" in result.stderr
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
+
+
+def test_text_output_and_unknown_user(runner, tmp_path) -> None:
+    path = tmp_path / "county.xlsx"
+    path.write_bytes(xlsx_bytes(sheet_rows()))
+    result = runner.invoke(args=["import-workbook", str(path)])
+    assert result.exit_code == 0 and "新增 3" in result.stdout
+    bad = runner.invoke(args=["import-workbook", str(path), "--user", "nobody"])
+    assert bad.exit_code != 0 and "nobody" in bad.stderr
