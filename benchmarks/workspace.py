@@ -64,6 +64,10 @@ def build(url: str, count: int, seed: int = 5) -> None:
                 generate_demo_data(count - existing, seed)
             except (ImportError, ValueError, TypeError):
                 bulk_insert(count, existing, seed)
+                from crm.enterprises.summary import refresh_latest_figures
+
+                with db.engine.begin() as conn:
+                    refresh_latest_figures(conn)
             print(f"built {count:,} firms in {time.perf_counter() - started:.0f} s")
         for username, role, district in (("bench_officer", Role.officer, DISTRICT), ("bench_city", Role.bureau, None)):
             if db.session.scalar(select(User).where(User.username == username)) is None:

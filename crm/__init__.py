@@ -55,6 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from crm import audit  # noqa: F401  (registers the audit listener)
+    from crm.enterprises import summary  # noqa: F401  (keeps firms' latest-year figures current)
     from crm.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
     db.init_app(app)

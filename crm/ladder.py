@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.selectable import Subquery
 
 from crm.models.designation import Designation, DesignationKind
 
@@ -59,12 +60,41 @@ def valid_on(as_of: date) -> ColumnElement[bool]:
     )
 
 
-def stage_rank_column(enterprise_id: ColumnElement[int], as_of: date) -> Label[int]:
-    """A correlated scalar subquery: the stage rank (0 = none) of an enterprise on `as_of`."""
-    rank = case(
+def _rank_case() -> ColumnElement[int]:
+    return case(
         *((Designation.kind == kind, rank) for rank, kind in enumerate(STAGES, start=1)),
         else_=0,
     )
+
+
+def staged_firms(as_of: date) -> Subquery:
+    """(enterprise_id, stage_rank) of every firm holding a valid stage designation on `as_of`.
+
+    One grouped pass over the designation index: counting or filtering 100,000 firms
+    by stage this way avoids a correlated subquery per firm.
+    """
+    return (
+        select(Designation.enterprise_id.label("enterprise_id"), func.max(_rank_case()).label("stage_rank"))
+        .where(Designation.kind.in_(STAGES), valid_on(as_of))
+        .group_by(Designation.enterprise_id)
+        .subquery("staged")
+    )
+
+
+def at_stage(enterprise_id: ColumnElement[int], as_of: date, stage: str) -> ColumnElement[bool]:
+    """SQL condition: the firm's stage on `as_of` is `stage` (including "none")."""
+    staged = staged_firms(as_of)
+    if stage == NONE_STAGE:
+        return enterprise_id.not_in(select(staged.c.enterprise_id))
+    return enterprise_id.in_(select(staged.c.enterprise_id).where(staged.c.stage_rank == STAGE_RANK[stage]))
+
+
+def stage_rank_column(enterprise_id: ColumnElement[int], as_of: date) -> Label[int]:
+    """A correlated scalar subquery: the stage rank (0 = none) of an enterprise on `as_of`.
+
+    For the rows of one page; to count or filter many firms use `staged_firms`/`at_stage`.
+    """
+    rank = _rank_case()
     return (
         select(func.coalesce(func.max(rank), 0))
         .where(

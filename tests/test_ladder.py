@@ -54,3 +54,30 @@ def test_listed_is_open_ended_and_highest(app) -> None:
     assert stage_of(firm.designations, date(2040, 1, 1)) == "listed"
     assert sql_stage(firm, date(2025, 6, 1)) == "listed"
     assert sql_stage(firm, date(2025, 5, 31)) == "hitech"
+
+
+def test_stage_counts_and_filter_agree_with_stage_of(app) -> None:
+    from crm.enterprises.queries import EnterpriseFilter, count_of, filtered_enterprises
+    from crm.main.services import district_stage_table, stage_counts
+    from crm.models import Role
+    from tests.factories import UserFactory
+
+    as_of = date(2025, 6, 30)
+    plain = EnterpriseFactory(district="440783")
+    sme = EnterpriseFactory(district="440783")
+    DesignationFactory(enterprise=sme, kind=DesignationKind.tech_sme, valid_from=date(2025, 1, 1))
+    both = EnterpriseFactory(district="440784")
+    DesignationFactory(enterprise=both, kind=DesignationKind.tech_sme, valid_from=date(2025, 1, 1))
+    DesignationFactory(enterprise=both, kind=DesignationKind.hitech, valid_from=date(2023, 1, 1))
+    lapsed = EnterpriseFactory(district="440784")
+    DesignationFactory(enterprise=lapsed, kind=DesignationKind.hitech, valid_from=date(2022, 6, 30))  # ended 2025-06-29
+    bureau = UserFactory(role=Role.bureau)
+    counts = stage_counts(bureau, as_of)
+    assert (counts["none"], counts["tech_sme"], counts["hitech"]) == (2, 1, 1)
+    assert stage_counts(bureau, as_of, "440784") == {**dict.fromkeys(counts, 0), "none": 1, "hitech": 1}
+    table = {code: row for code, _name, row, _total in district_stage_table(bureau, as_of)}
+    assert table["440783"]["none"] == 1 and table["440783"]["tech_sme"] == 1
+    for stage, expected in (("none", {plain.id, lapsed.id}), ("tech_sme", {sme.id}), ("hitech", {both.id})):
+        stmt = filtered_enterprises(bureau, EnterpriseFilter(stage=stage), as_of)
+        assert {e.id for e, _rank in db.session.execute(stmt)} == expected
+        assert count_of(stmt) == len(expected)

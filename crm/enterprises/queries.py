@@ -6,11 +6,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, Select, and_, cast, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, exists, func, or_, select
 
 from crm.districts import DISTRICTS
-from crm.ladder import STAGE_RANK, stage_rank_column, valid_on
+from crm.enterprises.summary import reported
+from crm.ladder import STAGE_RANK, at_stage, stage_rank_column, valid_on
 from crm.models import (
     AnnualReport, Designation, DesignationKind, Enterprise, Flag, Platform, ReportStatus, User,
 )
@@ -69,7 +69,7 @@ def filtered_enterprises(user: User, filters: EnterpriseFilter, as_of: date) -> 
     if filters.district:
         stmt = stmt.where(Enterprise.district_code == filters.district)
     if filters.stage:
-        stmt = stmt.where(rank == STAGE_RANK[filters.stage])
+        stmt = stmt.where(at_stage(Enterprise.id, as_of, filters.stage))
     if filters.flag:
         stmt = stmt.where(
             exists().where(
@@ -106,11 +106,6 @@ def count_of(stmt: Select) -> int:
 
 # --- Sorting and the latest-year figures of the list -------------------------------------
 
-# Figures count once a firm has submitted them (drafts are the firm's own business).
-def _reported(report: type[AnnualReport] | Any) -> Any:  # noqa: ANN401 - an aliased entity
-    return report.status != ReportStatus.draft
-
-
 SORTS: dict[str, str] = {
     "name": "企业名称",
     "revenue": "最近年度营业收入",
@@ -119,62 +114,14 @@ SORTS: dict[str, str] = {
 }
 
 
-def latest_revenue_column() -> Any:  # noqa: ANN401 - a scalar subquery
-    """Sales revenue of each firm's latest reported year (correlated to Enterprise)."""
-    return (
-        select(AnnualReport.revenue)
-        .where(AnnualReport.enterprise_id == Enterprise.id, _reported(AnnualReport))
-        .order_by(AnnualReport.year.desc())
-        .limit(1)
-        .correlate(Enterprise)
-        .scalar_subquery()
-    )
-
-
-def latest_rd_ratio_column() -> Any:  # noqa: ANN401
-    """R&D expense over sales revenue in the latest reported year (NULL without revenue)."""
-    ratio = cast(AnnualReport.rd_expense, Float) / func.nullif(cast(AnnualReport.revenue, Float), 0)
-    return (
-        select(ratio)
-        .where(AnnualReport.enterprise_id == Enterprise.id, _reported(AnnualReport))
-        .order_by(AnnualReport.year.desc())
-        .limit(1)
-        .correlate(Enterprise)
-        .scalar_subquery()
-    )
-
-
-def revenue_growth_column() -> Any:  # noqa: ANN401
-    """Latest reported year's revenue over the year before's, minus one (NULL without both)."""
-    current = aliased(AnnualReport)
-    previous = aliased(AnnualReport)
-    growth = cast(current.revenue, Float) / func.nullif(cast(previous.revenue, Float), 0) - 1
-    return (
-        select(growth)
-        .select_from(current)
-        .outerjoin(
-            previous,
-            and_(
-                previous.enterprise_id == current.enterprise_id,
-                previous.year == current.year - 1,
-                _reported(previous),
-            ),
-        )
-        .where(current.enterprise_id == Enterprise.id, _reported(current))
-        .order_by(current.year.desc())
-        .limit(1)
-        .correlate(Enterprise)
-        .scalar_subquery()
-    )
-
-
 def sort_key(sort: str) -> Any:  # noqa: ANN401
+    """The indexed column a list sorts by (latest-year figures: crm/enterprises/summary.py)."""
     if sort == "revenue":
-        return latest_revenue_column()
+        return Enterprise.latest_revenue
     if sort == "rd_ratio":
-        return latest_rd_ratio_column()
+        return Enterprise.latest_rd_ratio
     if sort == "growth":
-        return revenue_growth_column()
+        return Enterprise.revenue_growth
     return Enterprise.name
 
 
@@ -221,7 +168,7 @@ def latest_figures(enterprise_ids: list[int]) -> dict[int, LatestFigures]:
             select(
                 AnnualReport.enterprise_id, AnnualReport.year, AnnualReport.revenue,
                 AnnualReport.rd_expense, AnnualReport.employees,
-            ).where(AnnualReport.enterprise_id.in_(chunk), _reported(AnnualReport))
+            ).where(AnnualReport.enterprise_id.in_(chunk), reported(AnnualReport))
         )
         for firm_id, year, revenue, rd_expense, employees in rows:
             by_firm.setdefault(firm_id, {})[year] = (revenue, rd_expense, employees)

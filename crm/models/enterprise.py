@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, event
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from crm.extensions import db
-from crm.models.base import TimestampMixin, VersionedMixin, enum_type
+from crm.models.base import Money, TimestampMixin, VersionedMixin, enum_type
 from crm.uscc import normalize_uscc
 
 if TYPE_CHECKING:
@@ -64,6 +65,9 @@ class Enterprise(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         Index("ix_enterprise_district_name", "district_code", "name"),
         Index("ix_enterprise_district_above_size", "district_code", "above_size"),
+        Index("ix_enterprise_latest_revenue", "latest_revenue"),
+        Index("ix_enterprise_latest_rd_ratio", "latest_rd_ratio"),
+        Index("ix_enterprise_revenue_growth", "revenue_growth"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +88,12 @@ class Enterprise(TimestampMixin, VersionedMixin, db.Model):
     contact_phone: Mapped[str | None] = mapped_column(String(50))
     contact_email: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Figures of the latest reported (non-draft) year, kept in step with the reports
+    # by crm/enterprises/summary.py so that lists sort 100,000 firms on an index.
+    latest_year: Mapped[int | None] = mapped_column(Integer)
+    latest_revenue: Mapped[Decimal | None] = mapped_column(Money)
+    latest_rd_ratio: Mapped[float | None] = mapped_column(Float)
+    revenue_growth: Mapped[float | None] = mapped_column(Float)
     assigned_officer_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
