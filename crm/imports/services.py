@@ -167,3 +167,15 @@ def rollback_batch(batch: ImportBatch, user: User | None) -> dict[str, int]:
         session.rollback()
         raise
     return summary
+
+
+def check_readable(data: bytes, filename: str) -> None:
+    """Raise WorkbookError when the file cannot be imported at all (type, size, encryption,
+    zip bomb, no header anywhere), before it is kept for preview."""
+    from importers import SheetResult
+
+    items = parse_workbook(data, filename)
+    for item in items:
+        if isinstance(item, SheetResult) and item.layout is not None:
+            return
+    raise WorkbookError("文件中没有可识别的表头（如“企业名称”“统一社会信用代码”），请使用导入模板")

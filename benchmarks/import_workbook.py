@@ -1,0 +1,160 @@
+"""Benchmark: importing a 100,000-row county workbook end to end.
+
+    .venv/bin/python benchmarks/import_workbook.py [--rows 100000] [--profile] [--keep DIR]
+
+Generates a county workbook with openpyxl (write-only): a merged title, a units
+note, a two-row header, messy-but-valid values (text numbers with thousands
+separators, full-width digits, dotted and Chinese dates, lower-case spaced
+codes), a 合计 row. Then measures python-calamine alone reading every cell, and
+the full import (parse, validate, write, audit, batch) into a fresh SQLite
+database migrated with init-db. Prints rows/s, the ratio to calamine and the
+peak RSS. Figures only, nothing asserted.
+Target (issue 3): ratio ≤ 3×, peak RSS < 500 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("CRM_ENV", "test")
+
+DISTRICTS = ("440703", "440704", "440705", "440781", "440783", "440784", "440785")
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+HEADER_TOP = ["序号", "企业名称", "统一社会信用代码", "所属区县", "成立日期", "所属行业",
+              "营业收入（万元）", "总收入（万元）", "研发费用", "", "高新技术产品收入（万元）",
+              "资产总额（万元）", "净资产（万元）", "净利润（万元）", "职工总数（人）", "科技人员数",
+              "研发人员数", "Ⅰ类知识产权", "Ⅱ类知识产权", "高新技术企业证书编号", "发证日期", "备注"]
+HEADER_SUB = ["", "", "", "", "", "", "", "", "合计（万元）", "其中：境内（万元）"] + [""] * 12
+INDUSTRIES = ("C", "I", "M", "C39", "C38", "制造业", "信息传输、软件和信息技术服务业")
+
+
+def generate(path: Path, rows: int, seed: int = 3) -> None:
+    """Write the benchmark workbook (write-only mode keeps memory flat)."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell  # noqa: F401  (write-only rows are plain lists)
+
+    from crm.uscc import make_uscc
+
+    rng = random.Random(seed)
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("2023年度")
+    sheet.append(["江门市2023年度科技型企业统计表"])
+    sheet.append(["填报单位：江门市科学技术局", "", "", "", "", "", "单位：万元"])
+    sheet.append(HEADER_TOP)
+    sheet.append(HEADER_SUB)
+    for n in range(rows):
+        district = DISTRICTS[n % 7]
+        code = make_uscc(f"91{district}MA{n:07d}")
+        if n % 10 == 3:
+            code = f"{code[:6].lower()} {code[6:].lower()}"  # spaced, lower case
+        revenue = rng.randrange(200, 400_000) / 10
+        rd = round(revenue * rng.uniform(0.01, 0.08), 2)
+        employees = rng.randrange(10, 800)
+        founded = dt.date(1995 + n % 28, 1 + n % 12, 1 + n % 28)
+        founded_cell: object = founded
+        if n % 5 == 1:
+            founded_cell = f"{founded.year}.{founded.month}.{founded.day}"
+        elif n % 5 == 2:
+            founded_cell = f"{founded.year}年{founded.month}月{founded.day}日"
+        revenue_cell: object = revenue
+        if n % 4 == 1:
+            revenue_cell = f"{revenue:,.1f}"
+        elif n % 17 == 0:
+            revenue_cell = f"{revenue:.1f}".translate(FULL_WIDTH)
+        hitech = n % 4 == 0
+        sheet.append([
+            n + 1, f"江门市第{n}号科技有限公司", code, "", founded_cell, INDUSTRIES[n % len(INDUSTRIES)],
+            revenue_cell, round(revenue * 1.05, 2), rd, round(rd * 0.9, 2), round(revenue * 0.6, 2),
+            round(revenue * 1.6, 2), round(revenue * 0.7, 2), round(revenue * rng.uniform(-0.05, 0.15), 2),
+            employees, rng.randrange(0, employees // 3 + 1), str(rng.randrange(0, employees // 5 + 1)),
+            rng.randrange(0, 4), rng.randrange(0, 12),
+            f"GR20224400{n:05d}" if hitech else "", dt.date(2022, 1 + n % 12, 1 + n % 28) if hitech else "",
+            "",
+        ])
+    sheet.append(["合计", "", "", "", "", "", 123456.7])
+    book.save(path)
+
+
+def calamine_time(path: Path) -> float:
+    """Seconds for python-calamine to open the file and produce every row."""
+    import python_calamine
+
+    started = time.perf_counter()
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    count = 0
+    for name in book.sheet_names:
+        for _row in book.get_sheet_by_name(name).iter_rows():
+            count += 1
+    return time.perf_counter() - started
+
+
+def migrate(db_path: Path, instance: Path) -> None:
+    env = {**os.environ, "CRM_DATABASE_URL": f"sqlite:///{db_path}", "CRM_INSTANCE_DIR": str(instance),
+           "CRM_ENV": "development"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "crm", "init-db"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+
+
+def import_time(path: Path, db_path: Path, profile: bool) -> tuple[float, dict]:
+    from crm import create_app
+    from crm.imports.services import import_file
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}"})
+    with app.app_context():
+        started = time.perf_counter()
+        if profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        result = import_file(path, filename=path.name)
+        elapsed = time.perf_counter() - started
+        if profile:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    return elapsed, result.as_json()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--keep", help="Directory to keep the workbook and database in")
+    args = parser.parse_args()
+
+    workdir = Path(args.keep or tempfile.mkdtemp(prefix="import_bench_"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    book = workdir / f"county_{args.rows}.xlsx"
+    if not book.exists():
+        started = time.perf_counter()
+        generate(book, args.rows)
+        print(f"generated {book} ({book.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s")
+    db_path = workdir / "bench.sqlite3"
+    if db_path.exists():
+        db_path.unlink()
+    migrate(db_path, workdir)
+
+    calamine = min(calamine_time(book) for _ in range(3))
+    elapsed, result = import_time(book, db_path, args.profile)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    counts = {k: result[k] for k in ("rows", "created", "updated", "unchanged", "rejected", "skipped")}
+    print(f"counts: {counts}; first errors: {result['errors'][:3]}")
+    print(f"calamine read: {calamine:.2f} s")
+    print(f"import:        {elapsed:.2f} s = {result['rows'] / elapsed:,.0f} rows/s")
+    print(f"ratio:         {elapsed / calamine:.2f}x (target <= 3x)")
+    print(f"peak RSS:      {peak_mb:.0f} MB (target < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The import pages end to end: upload, preview, correct a mapping, import, result,
+error report, rollback, template; and who may use them."""
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import Enterprise, HeaderMapping, ImportBatch
+from crm.models.import_batch import BatchStatus
+from crm.uscc import make_uscc
+from tests.conftest import csrf_token, login
+from tests.factories import EnterpriseUserFactory, OfficerFactory, UserFactory
+from tests.importers.helpers import xlsx_bytes
+
+U1 = make_uscc("91440783MA51AB0C1")
+U2 = make_uscc("91440703MA52CD0E2")
+ROWS = [
+    ["开平市2023年度科技型企业统计表"],
+    ["企业名称", "统一社会信用代码", "营收", "研发费用", "职工总数", "科技人员数"],
+    ["江门甲科技有限公司", U1, 1234.5, 100, 80, 20],
+    ["开平乙电子有限公司", U2, 2000, 50, 10, 30],  # tech staff above staff: rejected
+    ["合计", "", 3234.5, 150, 90, 50],
+]
+
+
+@pytest.fixture
+def bureau(client):
+    UserFactory(username="city1")
+    db.session.commit()
+    login(client, "city1")
+    return client
+
+
+def upload(client, data: bytes, name: str, **extra: str):
+    token = csrf_token(client, "/imports/")
+    return client.post(
+        "/imports/", data={"csrf_token": token, "file": (io.BytesIO(data), name), **extra},
+        content_type="multipart/form-data",
+    )
+
+
+def test_upload_preview_correct_mapping_import_report_and_rollback(bureau) -> None:
+    response = upload(bureau, xlsx_bytes(ROWS, merges=["A1:F1"]), "开平2023.xlsx", district="440783")
+    assert response.status_code == 303
+    preview_url = response.headers["Location"]
+    page = bureau.get(preview_url).get_data(as_text=True)
+    assert "江门甲科技有限公司" in page and "营收" in page
+    assert 'data-count="rows">2<' in page
+    assert db.session.scalar(select(func.count(Enterprise.id))) == 0  # preview writes nothing
+
+    # "营收" is not a known spelling: map it to 营业收入 and re-check.
+    token = csrf_token(bureau, preview_url)
+    form = {"csrf_token": token, "action": "recheck", "col_0": "name", "col_1": "uscc", "col_2": "revenue",
+            "col_3": "rd_expense", "col_4": "employees", "col_5": "tech_staff"}
+    assert bureau.post(preview_url, data=form).status_code == 303
+    page = bureau.get(preview_url).get_data(as_text=True)
+    assert re.search(r'name="col_2"[^>]*>.*?<option value="revenue" selected', page, re.S)
+
+    response = bureau.post(preview_url, data={**form, "action": "import"})
+    assert response.status_code == 303
+    batch_url = response.headers["Location"]
+    page = bureau.get(batch_url).get_data(as_text=True)
+    assert 'data-count="created">1<' in page and 'data-count="rejected">1<' in page and "开平2023.xlsx" in page
+    firm = db.session.scalar(select(Enterprise).where(Enterprise.uscc == U1))
+    assert firm.annual_reports[0].revenue == 1234.5
+    remembered = db.session.scalar(select(HeaderMapping).where(HeaderMapping.source == "district:440783"))
+    assert remembered.mapping["营收"] == "revenue"
+
+    report = bureau.get(batch_url + "/errors.xlsx")
+    assert report.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(report.data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][:2] == ["企业名称", "统一社会信用代码"] and values[0][-1] == "错误原因"
+    assert values[1][0] == "开平乙电子有限公司" and "超过职工总数" in values[1][-1]
+    assert sheet.cell(2, 6).fill.fgColor.rgb == "FFFF9999"
+    assert sheet.cell(2, 1).fill.fill_type is None
+
+    # A second file from the same district gets the remembered mapping.
+    response = upload(bureau, xlsx_bytes(ROWS, merges=["A1:F1"]), "again.xlsx", district="440783")
+    page = bureau.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-count="unchanged">1<' in page
+
+    batch_id = int(batch_url.rstrip("/").rsplit("/", 1)[1])
+    token = csrf_token(bureau, batch_url)
+    response = bureau.post(f"/imports/batches/{batch_id}/rollback", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert db.session.get(ImportBatch, batch_id).status is BatchStatus.rolled_back
+    assert db.session.scalar(select(func.count(Enterprise.id))) == 0
+
+
+def test_rollback_needs_csrf(bureau) -> None:
+    assert bureau.post("/imports/batches/1/rollback").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"not a spreadsheet at all", "a.xlsx", "不是有效的Excel表格"),
+        (b"", "empty.csv", "文件为空"),
+        (b"%PDF", "a.pdf", "只能导入"),
+        (bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, "locked.xlsx", "加密"),
+        (xlsx_bytes([["随便", "什么"], [1, 2]]), "nohead.xlsx", "表头"),
+    ],
+)
+def test_bad_uploads_give_a_clear_message_and_write_nothing(bureau, data, name, message) -> None:
+    response = upload(bureau, data, name)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
+
+
+def test_too_large_upload(bureau, app) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    response = upload(bureau, b"x" * 4096, "big.csv")
+    assert response.status_code == 303
+    page = bureau.get(response.headers["Location"]).get_data(as_text=True)
+    assert "文件过大" in page
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
+
+
+def test_template_download_has_headers_and_validation(bureau) -> None:
+    response = bureau.get("/imports/template.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    headers = [c.value for c in sheet[1]]
+    assert headers[:2] == ["统一社会信用代码", "企业名称"] and "营业收入（万元）" in headers
+    kinds = {v.type for v in sheet.data_validations.dataValidation}
+    assert {"whole", "decimal", "date", "list"} <= kinds
+    assert sheet.cell(1, 1).comment is not None
+
+
+@pytest.mark.parametrize("make_user", [lambda: OfficerFactory(username="off1"),
+                                       lambda: EnterpriseUserFactory(username="ent1")])
+def test_officers_and_enterprise_users_may_not_import(client, make_user) -> None:
+    user = make_user()
+    db.session.commit()
+    login(client, user.username)
+    for path in ("/imports/", "/imports/template.xlsx", "/imports/batches/1", "/imports/preview/abcdefghijklmnopqrstuvwxyz"):
+        assert client.get(path).status_code == 403
