@@ -21,6 +21,7 @@ os.environ.setdefault("CRM_ENV", "test")
 
 from crm import create_app  # noqa: E402
 from crm.extensions import db  # noqa: E402
+from tests.fake_smtp import smtp_server  # noqa: E402,F401  (fixture)
 
 PG_URL = os.environ.get("CRM_TEST_DATABASE_URL", "")
 USING_PG = PG_URL.startswith("postgresql")

@@ -6,11 +6,8 @@ INVITATION_DAYS days.
 """
 from __future__ import annotations
 
-import logging
 import secrets
-import smtplib
 from datetime import timedelta
-from email.message import EmailMessage
 
 from flask import current_app, url_for
 from sqlalchemy import select
@@ -20,8 +17,8 @@ from crm.clock import utcnow
 from crm.extensions import db
 from crm.models import Enterprise, Invitation, Role, User
 from crm.models.user import MIN_PASSWORD_LENGTH, hash_token
+from crm.notifications.mail import build_message, mail_enabled, send_messages
 
-log = logging.getLogger(__name__)
 
 INVITATION_DAYS = 7
 SIGNUP = "signup"
@@ -146,30 +143,12 @@ def firm_invitations(firm: Enterprise) -> list[Invitation]:
 
 
 def mail_configured() -> bool:
-    return bool(current_app.config.get("SMTP_HOST"))
+    return mail_enabled()
 
 
 def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send one plain-text message; False (logged) when SMTP is off or refuses."""
-    if not mail_configured():
-        return False
-    cfg = current_app.config
-    message = EmailMessage()
-    message["From"] = cfg.get("SMTP_SENDER", "crm@localhost")
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    try:
-        with smtplib.SMTP(cfg["SMTP_HOST"], cfg.get("SMTP_PORT", 25), timeout=30) as smtp:
-            if cfg.get("SMTP_STARTTLS"):
-                smtp.starttls()
-            if cfg.get("SMTP_USER"):
-                smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD", ""))
-            smtp.send_message(message)
-        return True
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not send mail to %s", to)
-        return False
+    """Send one plain-text message through the app's mailer; False when SMTP is off or refuses."""
+    return send_messages([build_message(to, subject, body)])[0]
 
 
 def reset_by_email(login: str) -> bool:

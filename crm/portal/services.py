@@ -35,6 +35,7 @@ from crm.models import (
 from crm.models.annual_report import COUNT_FIELDS, FIGURE_FIELDS, MONEY_FIELDS, NON_NEGATIVE_FIELDS
 from crm.models.base import MONEY_PLACES
 from crm.models.enterprise import HITECH_FIELD_LABELS, HitechField, Industry
+from crm.reports.services import LARGE_CHANGE
 
 # --- The annual report form's figures ---------------------------------------------------
 
@@ -83,8 +84,6 @@ assert set(FIGURES) == set(FIGURE_FIELDS), "every AnnualReport figure has a plac
 # Required to submit (zero is a valid answer): what every rung's rules read and
 # every firm knows. Other figures may stay blank; the rules then say what is missing.
 REQUIRED_ON_SUBMIT = ("revenue", "total_assets", "rd_expense", "employees", "tech_staff", "ip_class1", "ip_class2")
-# A figure that moved by more than this share from last year asks for an explanation.
-CHANGE_WARNING_RATIO = Decimal("0.5")
 # Money columns are Numeric(16, 4): at most 12 digits before the point.
 MAX_MONEY = Decimal("1e12")
 MAX_COUNT = 10_000_000
@@ -202,7 +201,7 @@ def change_warnings(values: Mapping[str, Any], previous: AnnualReport | None) ->
         if new is None or old is None or old == 0:
             continue
         change = (Decimal(new) - Decimal(old)) / abs(Decimal(old))
-        if abs(change) > CHANGE_WARNING_RATIO:
+        if abs(change) > LARGE_CHANGE:
             figure = FIGURES[name]
             warnings.append(
                 f"{figure.label}由{previous.year}年度的 {_plain(old)} {figure.unit} 变为 {_plain(new)} {figure.unit}"

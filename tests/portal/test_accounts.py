@@ -181,31 +181,17 @@ def test_forgot_password_without_smtp_points_to_officer(app, client) -> None:
     assert "请联系所在区（市）科技局" in page
 
 
-def test_forgot_password_mails_a_reset_link_when_smtp_configured(app, client, monkeypatch) -> None:
-    sent = []
+def test_forgot_password_mails_a_reset_link_when_smtp_configured(app, client, smtp_server) -> None:
+    from tests.fake_smtp import received
 
-    class FakeSMTP:
-        def __init__(self, host, port, timeout=None):
-            sent.append(("connect", host, port))
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def send_message(self, message):
-            sent.append(("send", message["To"], message.get_content()))
-
-    monkeypatch.setattr("crm.portal.invitations.smtplib.SMTP", FakeSMTP)
-    app.config["SMTP_HOST"] = "mail.example"
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.server_address[1])
     user = EnterpriseUserFactory(username="firm", email="boss@firm.example")
     token = csrf_token(client, "/portal/forgot")
     response = client.post("/portal/forgot", data={"csrf_token": token, "login": "boss@firm.example"})
     assert response.status_code == 302
-    mails = [s for s in sent if s[0] == "send"]
-    assert len(mails) == 1 and mails[0][1] == "boss@firm.example"
-    path = re.search(r"(/portal/invite/\S+)", mails[0][2]).group(1)
+    mails = received(smtp_server)
+    assert len(mails) == 1 and mails[0]["To"] == "boss@firm.example"
+    path = re.search(r"(/portal/invite/\S+)", mails[0].get_content()).group(1)
     invitation = db.session.scalar(select(Invitation))
     assert invitation.purpose == "reset" and invitation.user_id == user.id
     token = csrf_token(client, path)
@@ -218,4 +204,4 @@ def test_forgot_password_mails_a_reset_link_when_smtp_configured(app, client, mo
     token = csrf_token(client, "/portal/forgot")
     response = client.post("/portal/forgot", data={"csrf_token": token, "login": "nobody@x.example"})
     assert response.status_code == 302
-    assert len([s for s in sent if s[0] == "send"]) == 1
+    assert len(received(smtp_server)) == 1
