@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from crm.audit import acting_as
+from crm.enterprises.summary import refresh_latest_figures
 from crm.extensions import db
 from crm.models import HeaderMapping, ImportBatch, User
 from importers import parse_workbook
@@ -100,13 +101,8 @@ def import_file(
 def refresh_derived_figures(enterprise_ids: set[int]) -> None:
     """Core writes bypass the ORM hooks that keep firms' latest-year figures current
     (crm.enterprises.summary); refresh them for the firms an import touched."""
-    if not enterprise_ids:
-        return
-    try:
-        from crm.enterprises.summary import refresh_latest_figures
-    except ModuleNotFoundError:  # the enterprises area does not store derived figures
-        return
-    refresh_latest_figures(db.session.connection(), enterprise_ids)
+    if enterprise_ids:
+        refresh_latest_figures(db.session.connection(), enterprise_ids)
 
 
 def kept_file_path(sha256: str, filename: str) -> Path:

@@ -264,3 +264,17 @@ def test_rollback_of_a_later_batch_frees_the_earlier_one(app) -> None:
     rollback_batch(db.session.get(ImportBatch, second.batch_id), None)
     rollback_batch(db.session.get(ImportBatch, first.batch_id), None)
     assert db.session.scalar(select(func.count(Enterprise.id))) == 0
+
+
+def test_import_and_rollback_keep_firms_latest_figures_current(app) -> None:
+    result = import_file(xlsx_bytes(sheet_rows()), "a.xlsx")
+    firms = db.session.scalars(select(Enterprise)).all()
+    assert firms and all(f.latest_year is not None for f in firms)
+    for firm in firms:
+        latest = db.session.scalar(
+            select(AnnualReport).where(AnnualReport.enterprise_id == firm.id).order_by(AnnualReport.year.desc())
+        )
+        assert (firm.latest_year, firm.latest_revenue) == (latest.year, latest.revenue)
+    rollback_batch(db.session.get(ImportBatch, result.batch_id), user=None)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 0
