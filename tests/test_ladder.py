@@ -81,3 +81,22 @@ def test_stage_counts_and_filter_agree_with_stage_of(app) -> None:
         stmt = filtered_enterprises(bureau, EnterpriseFilter(stage=stage), as_of)
         assert {e.id for e, _rank in db.session.execute(stmt)} == expected
         assert count_of(stmt) == len(expected)
+
+
+def test_rd_institution_filter_counts_only_valid_platforms(app) -> None:
+    from crm.enterprises.queries import EnterpriseFilter, filtered_enterprises
+    from crm.models import PlatformKind, Role
+    from tests.factories import PlatformFactory, UserFactory
+
+    as_of = date(2025, 6, 30)
+    current = PlatformFactory(recognized_on=date(2020, 1, 1), valid_to=date(2025, 6, 30)).enterprise
+    lapsed = PlatformFactory(recognized_on=date(2020, 1, 1), valid_to=date(2025, 6, 29)).enterprise
+    incubator_only = PlatformFactory(kind=PlatformKind.incubator).enterprise
+    bureau = UserFactory(role=Role.bureau)
+
+    def ids(flag: bool) -> set[int]:
+        stmt = filtered_enterprises(bureau, EnterpriseFilter(has_rd_institution=flag), as_of)
+        return {e.id for e, _rank in db.session.execute(stmt)}
+
+    assert ids(True) == {current.id}
+    assert ids(False) == {lapsed.id, incubator_only.id}

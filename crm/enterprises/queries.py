@@ -93,7 +93,13 @@ def filtered_enterprises(user: User, filters: EnterpriseFilter, as_of: date) -> 
     if filters.above_size is not None:
         stmt = stmt.where(Enterprise.above_size.is_(filters.above_size))
     if filters.has_rd_institution is not None:
-        has = exists().where(Platform.enterprise_id == Enterprise.id, Platform.kind.in_(RD_INSTITUTION_KINDS))
+        # Same definition as the dashboard's coverage figure: an R&D institution valid on as_of.
+        has = exists().where(
+            Platform.enterprise_id == Enterprise.id,
+            Platform.kind.in_(RD_INSTITUTION_KINDS),
+            or_(Platform.recognized_on.is_(None), Platform.recognized_on <= as_of),
+            or_(Platform.valid_to.is_(None), Platform.valid_to >= as_of),
+        )
         stmt = stmt.where(has if filters.has_rd_institution else ~has)
     return stmt
 
