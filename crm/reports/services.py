@@ -35,6 +35,16 @@ def verify_report(report: AnnualReport, user: User) -> None:
     report.verified_by_id = user.id
     report.return_reason = None
     report.updated_by_id = user.id
+    _tell_firm(report, "report_verified", f"{report.year}年度报表已审核通过", "")
+
+
+def _tell_firm(report: AnnualReport, kind: str, title: str, body: str) -> None:
+    """Put the outcome of a review in the inbox of the firm's own users."""
+    from crm.notifications.services import enterprise_users, notify, site_link
+
+    link = site_link("portal.report_form", year=report.year)
+    for person in enterprise_users([report.enterprise_id]).get(report.enterprise_id, []):
+        notify(person, kind, title, body, link=link, enterprise_id=report.enterprise_id)
 
 
 def return_report(report: AnnualReport, user: User, reason: str) -> None:
@@ -49,6 +59,7 @@ def return_report(report: AnnualReport, user: User, reason: str) -> None:
     report.verified_at = None
     report.verified_by_id = None
     report.updated_by_id = user.id
+    _tell_firm(report, "report_returned", f"{report.year}年度报表被退回，请修改后重新提交", f"退回原因：{reason}")
 
 
 def update_report(report: AnnualReport, values: dict[str, Any], user: User) -> None:

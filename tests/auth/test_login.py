@@ -132,3 +132,8 @@ def test_production_cookies_are_secure() -> None:
 
     assert config.ProductionConfig.SESSION_COOKIE_SECURE is True
     assert config.Config.SESSION_COOKIE_HTTPONLY is True
+
+
+def test_login_page_offers_password_reset_for_firms(client, app) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    assert 'href="/portal/forgot"' in page

@@ -88,3 +88,36 @@ def test_operations_refuse_wrong_states(app) -> None:
         return_report(submitted, officer, "")
     verify_report(submitted, officer)
     assert submitted.status is ReportStatus.verified
+
+
+def test_firm_users_are_told_of_the_review(app) -> None:
+    from crm.extensions import db
+    from crm.models import Notification, ReportStatus
+    from crm.reports.services import return_report, verify_report
+    from tests.factories import AnnualReportFactory, EnterpriseUserFactory, OfficerFactory
+
+    report = AnnualReportFactory(status=ReportStatus.submitted, year=2025)
+    firm_user = EnterpriseUserFactory(enterprise=report.enterprise)
+    officer = OfficerFactory(district_code=report.enterprise.district_code)
+    return_report(report, officer, "研发费用与附件不一致")
+    db.session.commit()
+    (returned,) = db.session.query(Notification).filter_by(user_id=firm_user.id).all()
+    assert returned.kind == "report_returned" and "研发费用与附件不一致" in returned.body
+    assert returned.link == "/portal/reports/2025"
+    report.status = ReportStatus.submitted
+    verify_report(report, officer)
+    db.session.commit()
+    kinds = {n.kind for n in db.session.query(Notification).filter_by(user_id=firm_user.id)}
+    assert kinds == {"report_returned", "report_verified"}
+    assert db.session.query(Notification).filter_by(user_id=officer.id).count() == 0
+
+
+def test_firm_page_links_to_its_portal_accounts(app, client) -> None:
+    from tests.conftest import login
+    from tests.factories import EnterpriseFactory, OfficerFactory
+
+    firm = EnterpriseFactory(district="440783")
+    OfficerFactory(username="kp-links", district_code="440783")
+    login(client, "kp-links")
+    page = client.get(f"/enterprises/{firm.uscc}").get_data(as_text=True)
+    assert f'href="/portal/manage/{firm.uscc}"' in page
