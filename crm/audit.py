@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -180,29 +181,80 @@ def record_changes(changes: list[dict[str, Any]], connection: Any = None) -> Non
         return
     actor = current_actor()
     at = utcnow()
-    rows = [
-        {
-            "at": at,
-            "user_id": actor.user_id,
-            "actor": actor.name,
-            "action": item["action"],
-            "entity": item["entity"],
-            "entity_id": item["entity_id"],
-            "enterprise_id": item.get("enterprise_id"),
-            "changes": {
-                k: [
-                    before if type(before) in _AS_IS else plain(before),
-                    after if type(after) in _AS_IS else plain(after),
-                ]
-                for k, (before, after) in item["changes"].items()
-            },
-            "batch_id": actor.batch_id,
-            "job_run_id": actor.job_run_id,
-        }
-        for item in changes
-    ]
     if connection is None:
         from crm.extensions import db
 
         connection = db.session.connection()
-    connection.execute(AuditLog.__table__.insert(), rows)
+    table = AuditLog.__table__
+    mark = _PLACEHOLDERS.get(connection.dialect.paramstyle)
+    if mark is None:  # a driver without positional parameters: plain Core
+        connection.execute(table.insert(), [
+            {
+                "at": at, "user_id": actor.user_id, "actor": actor.name, "action": item["action"],
+                "entity": item["entity"], "entity_id": item["entity_id"],
+                "enterprise_id": item.get("enterprise_id"), "changes": _plain_changes(item["changes"]),
+                "batch_id": actor.batch_id, "job_run_id": actor.job_run_id,
+            }
+            for item in changes
+        ])
+        return
+    # Straight to the driver with the bind processors SQLAlchemy would apply (stored
+    # values are identical); Core's per-row parameter handling dominated bulk imports.
+    process = _audit_processors(connection)
+    head = (process["at"](at), process["user_id"](actor.user_id), process["actor"](actor.name))
+    tail = (process["batch_id"](actor.batch_id), process["job_run_id"](actor.job_run_id))
+    action_of = process["action"]
+    actions: dict[Any, Any] = {}
+    to_json = process["changes"]
+    params = []
+    for item in changes:
+        action = item["action"]
+        stored = actions.get(action)
+        if stored is None:
+            stored = actions[action] = action_of(action)
+        params.append((
+            *head, stored, item["entity"], item["entity_id"], item.get("enterprise_id"),
+            to_json(_plain_changes(item["changes"])), *tail,
+        ))
+    quote = connection.dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in _AUDIT_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_AUDIT_COLUMNS))})"
+    )
+    connection.exec_driver_sql(sql, params)
+
+
+def _plain_changes(changes: dict[str, Any]) -> dict[str, list[Any]]:
+    as_is = _AS_IS
+    return {
+        k: [
+            before if type(before) in as_is else plain(before),
+            after if type(after) in as_is else plain(after),
+        ]
+        for k, (before, after) in changes.items()
+    }
+
+
+_AUDIT_COLUMNS = (
+    "at", "user_id", "actor", "action", "entity", "entity_id", "enterprise_id", "changes", "batch_id", "job_run_id",
+)
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+_processors: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _audit_processors(connection: Any) -> dict[str, Any]:
+    """Each audit column's bind processor for the connection's dialect (identity if none)."""
+    dialect = connection.dialect
+    found = _processors.get(dialect)
+    if found is None:
+        table = AuditLog.__table__
+        found = {
+            name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _identity
+            for name in _AUDIT_COLUMNS
+        }
+        _processors[dialect] = found
+    return found

@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError
 
 from crm.audit import record_changes
@@ -54,6 +54,7 @@ from crm.models.audit import AuditAction
 from crm.models.designation import DesignationKind, DesignationSource, hitech_valid_to
 from crm.models.enterprise import HITECH_FIELD_LABELS, HitechField
 
+from importers.bulk import insert_many, update_many
 from importers.fields import FIELD_LABELS
 from importers.headers import HeaderLayout, normalize_header
 from importers.rows import ParsedRow, RowError, SkippedRow
@@ -348,9 +349,7 @@ class BatchWriter:
         if new_firms:
             # RETURNING without a parameter order keeps SQLite's multi-row VALUES batches;
             # rows are matched back by their natural key.
-            for new_id, uscc in conn.execute(
-                ENTERPRISE_TABLE.insert().returning(ENTERPRISE_TABLE.c.id, ENTERPRISE_TABLE.c.uscc), new_firms
-            ):
+            for new_id, uscc in insert_many(conn, ENTERPRISE_TABLE, new_firms, returning=("id", "uscc")):
                 firms[uscc]["id"] = new_id
             for firm in new_firms:
                 audit.append(_created("enterprise", firm["id"], firm["id"], firm))
@@ -454,51 +453,31 @@ class BatchWriter:
                 diff = {c: [before[c], firm[c]] for c in PROFILE_COLUMNS if before[c] != firm[c]}
                 if "name" in diff:
                     firm["name_initials"] = self._name_initials(firm["name"])
-                rows_out.append({"b_id": firm["id"], **{c: firm[c] for c in PROFILE_COLUMNS},
+                rows_out.append({"id": firm["id"], **{c: firm[c] for c in PROFILE_COLUMNS},
                                  "name_initials": firm.get("name_initials") or self._name_initials(firm["name"])})
                 audit.append(_updated("enterprise", firm["id"], firm["id"], diff))
-            conn.execute(
-                update(ENTERPRISE_TABLE).where(ENTERPRISE_TABLE.c.id == bindparam("b_id")).values(
-                    **{c: bindparam(c) for c in (*PROFILE_COLUMNS, "name_initials")},
-                    version_id=ENTERPRISE_TABLE.c.version_id + 1, updated_at=now, updated_by_id=user_id,
-                ),
-                rows_out,
-            )
+            update_many(conn, ENTERPRISE_TABLE, rows_out, (*PROFILE_COLUMNS, "name_initials"),
+                        {"updated_at": now, "updated_by_id": user_id}, bump_version=True)
         if new_reports:
-            for new_id, firm_id, year in conn.execute(
-                REPORT_TABLE.insert().returning(REPORT_TABLE.c.id, REPORT_TABLE.c.enterprise_id, REPORT_TABLE.c.year),
-                new_reports,
+            for new_id, firm_id, year in insert_many(
+                conn, REPORT_TABLE, new_reports, returning=("id", "enterprise_id", "year")
             ):
                 reports[(firm_id, year)]["id"] = new_id
             for report in new_reports:
                 audit.append(_created("annual_report", report["id"], report["enterprise_id"], report))
         if changed_reports:
-            conn.execute(
-                update(REPORT_TABLE).where(REPORT_TABLE.c.id == bindparam("b_id")).values(
-                    **{c: bindparam(c) for c in (*FIGURE_FIELDS, "status", "verified_at", "verified_by_id")},
-                    version_id=REPORT_TABLE.c.version_id + 1, updated_at=now, updated_by_id=user_id,
-                ),
-                [{"b_id": r["id"], **{c: r[c] for c in (*FIGURE_FIELDS, "status", "verified_at", "verified_by_id")}}
-                 for r, _diff in changed_reports],
-            )
+            update_many(conn, REPORT_TABLE, [r for r, _diff in changed_reports],
+                        (*FIGURE_FIELDS, "status", "verified_at", "verified_by_id"),
+                        {"updated_at": now, "updated_by_id": user_id}, bump_version=True)
             for report, diff in changed_reports:
                 audit.append(_updated("annual_report", report["id"], report["enterprise_id"], diff))
         if new_designations:
-            # Few per chunk; inserted one by one so each id is known without a natural key.
+            _insert_designations(conn, new_designations)
             for made in new_designations:
-                made["id"] = conn.execute(
-                    DESIGNATION_TABLE.insert().returning(DESIGNATION_TABLE.c.id), made
-                ).scalar_one()
                 audit.append(_created("designation", made["id"], made["enterprise_id"], made))
         if changed_designations:
-            conn.execute(
-                update(DESIGNATION_TABLE).where(DESIGNATION_TABLE.c.id == bindparam("b_id")).values(
-                    valid_from=bindparam("valid_from"), valid_to=bindparam("valid_to"),
-                    certificate_no=bindparam("certificate_no"), updated_at=now, updated_by_id=user_id,
-                ),
-                [{"b_id": d["id"], "valid_from": d["valid_from"], "valid_to": d["valid_to"],
-                  "certificate_no": d["certificate_no"]} for d, _diff in changed_designations],
-            )
+            update_many(conn, DESIGNATION_TABLE, [d for d, _diff in changed_designations],
+                        ("valid_from", "valid_to", "certificate_no"), {"updated_at": now, "updated_by_id": user_id})
             for made, diff in changed_designations:
                 audit.append(_updated("designation", made["id"], made["enterprise_id"], diff))
         if audit:
@@ -523,6 +502,23 @@ class BatchWriter:
                 cache[char] = initial
             out.append(initial)
         return "".join(out)[:200]
+
+
+def _insert_designations(conn: Connection, made: list[dict[str, Any]]) -> None:
+    """Insert new designations and set their ids. A firm gets at most one new designation
+    of a kind and number per chunk (a second row with that number matches the first), so
+    (firm, kind, number) identifies the returned rows; anything else goes one by one."""
+    keyed: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for one in made:
+        keyed.setdefault((one["enterprise_id"], one["kind"].value, one["certificate_no"]), one)
+    if len(keyed) != len(made):
+        for one in made:
+            one["id"] = insert_many(conn, DESIGNATION_TABLE, [one], returning=("id",))[0][0]
+        return
+    for new_id, firm_id, kind, number in insert_many(
+        conn, DESIGNATION_TABLE, made, returning=("id", "enterprise_id", "kind", "certificate_no")
+    ):
+        keyed[(firm_id, getattr(kind, "value", kind), number)]["id"] = new_id
 
 
 def _designations(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
