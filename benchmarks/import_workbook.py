@@ -122,7 +122,7 @@ def import_time(path: Path, db_path: Path, profile: bool) -> tuple[float, dict]:
         elapsed = time.perf_counter() - started
         if profile:
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
     return elapsed, result.as_json()
 
 

@@ -6,9 +6,11 @@ rollback: importers.batches).
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +79,7 @@ def import_file(
     try:
         session.add(batch)
         session.flush()
-        with acting_as("import", user=user, batch_id=batch.id):
+        with acting_as("import", user=user, batch_id=batch.id), _no_cyclic_gc():
             writer = BatchWriter(session.connection(), user_id=batch.user_id, begin_nested=session.begin_nested)
             result = writer.run(items)
         refresh_derived_figures(result.touched_enterprises)
@@ -96,6 +98,21 @@ def import_file(
     if keep_file:
         _keep(data, batch.file_sha256, name)
     return result
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while rows stream through: an import allocates
+    millions of short-lived, acyclic objects (records, parameters, audit dicts) and the
+    collector's repeated passes over them cost about a quarter of the import's time.
+    Reference counting still frees them; memory stays bounded by the chunk size."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def refresh_derived_figures(enterprise_ids: set[int]) -> None:
