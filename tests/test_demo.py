@@ -1,0 +1,102 @@
+"""The demo data set: deterministic, believable, valid, and usable for signing in."""
+from collections import Counter
+from datetime import date
+
+from sqlalchemy import func, select
+
+from crm.clock import today
+from crm.demo import DEMO_USERS, FIRM_USER, generate_demo_data
+from crm.districts import district_from_uscc
+from crm.extensions import db
+from crm.ladder import STAGE_RANK, stage_of
+from crm.models import AnnualReport, AuditLog, Designation, Enterprise, Role, Talent, User
+from crm.uscc import normalize_uscc
+from tests.conftest import login
+
+
+def snapshot() -> list[tuple]:
+    return [
+        (e.uscc, e.name, e.district_code, e.founded_on, [(r.year, r.revenue, r.employees) for r in e.annual_reports])
+        for e in db.session.scalars(select(Enterprise).order_by(Enterprise.uscc))
+    ]
+
+
+def test_same_seed_same_world(app) -> None:
+    from sqlalchemy import delete
+
+    generate_demo_data(60, seed=3)
+    first = snapshot()
+    # Empty the firms (reports and designations go with them) and draw again.
+    db.session.execute(delete(Enterprise))
+    db.session.commit()
+    generate_demo_data(60, seed=3)
+    assert snapshot() == first
+    assert len(first) == 60
+    first_codes = {row[0] for row in first}
+    generate_demo_data(5, seed=4)
+    added = {row[0] for row in snapshot()} - first_codes
+    assert len(added) == 5  # another seed draws other firms
+
+
+def test_world_is_valid_and_believable(app) -> None:
+    summary = generate_demo_data(400, seed=11)
+    firms = db.session.scalars(select(Enterprise)).all()
+    assert summary["enterprises"] == len(firms) == 400
+    for firm in firms:
+        assert normalize_uscc(firm.uscc) == firm.uscc
+        assert district_from_uscc(firm.uscc) == firm.district_code
+        assert firm.name.endswith("公司") and firm.town
+    assert len({f.name for f in firms}) == 400
+    per_district = Counter(f.district_code for f in firms)
+    assert per_district["440703"] > per_district["440785"]  # Pengjiang has far more firms than Enping
+    reports = db.session.scalars(select(AnnualReport)).all()
+    assert all(r.tech_staff <= r.employees and r.rd_expense_domestic <= r.rd_expense for r in reports)
+    assert all(r.revenue >= 0 and r.year < today().year for r in reports)
+    years = Counter(r.enterprise_id for r in reports)
+    assert max(years.values()) >= 4 and min(years.values()) >= 1
+    stages = Counter(stage_of(f.designations, today()) for f in firms)
+    assert stages["none"] + stages["tech_sme"] > stages["hitech"] > stages["gazelle"]
+    assert set(stages) >= {"none", "tech_sme", "hitech"}
+    hitech = db.session.scalars(select(Designation).where(Designation.kind == "hitech")).all()
+    assert all(d.certificate_no.startswith("GR") and (d.valid_to - d.valid_from).days in (1094, 1095) for d in hitech)
+    assert db.session.scalar(select(func.count()).select_from(Talent).where(Talent.high_end)) > 0
+    # Seeding is not anyone's edit.
+    assert db.session.scalar(select(func.count()).select_from(AuditLog)) == 0
+    # Stored latest-year figures are filled in for firms with reports.
+    assert all(f.latest_year is not None for f in firms if f.annual_reports and any(r.status.value != "draft" for r in f.annual_reports))
+
+
+def test_demo_users_sign_in(app, client) -> None:
+    generate_demo_data(20, seed=5)
+    roles = {u.username: u.role for u in db.session.scalars(select(User))}
+    assert roles == {"admin": Role.admin, "bureau": Role.bureau, "kaiping": Role.officer,
+                     "pengjiang": Role.officer, "firm": Role.enterprise}
+    for username, password, *_ in [*DEMO_USERS, FIRM_USER]:
+        login(client, username, password)
+        client.post("/logout", data={"csrf_token": __import__("tests.conftest", fromlist=["x"]).csrf_token(client, "/")})
+    firm_user = db.session.scalar(select(User).where(User.username == "firm"))
+    assert firm_user.enterprise.district_code == "440783"
+
+
+def test_cli_demo_data_and_if_empty(runner, app) -> None:
+    result = runner.invoke(args=["demo-data", "--enterprises", "50", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 50
+    again = runner.invoke(args=["demo-data", "--enterprises", "50", "--seed", "1", "--if-empty"])
+    assert again.exit_code == 0 and "跳过" in again.output
+    assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 50
+
+
+def test_second_seed_adds_without_collisions(app) -> None:
+    generate_demo_data(30, seed=1)
+    generate_demo_data(30, seed=2)
+    assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 60
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "firm")) == 1
+
+
+def test_showcase_firm_is_close_to_hitech(app) -> None:
+    generate_demo_data(5, seed=9)
+    firm = db.session.scalar(select(User).where(User.username == "firm")).enterprise
+    latest = max(firm.annual_reports, key=lambda r: r.year)
+    assert STAGE_RANK[stage_of(firm.designations, date(latest.year, 12, 1))] == STAGE_RANK["tech_sme"]
+    assert latest.tech_staff / latest.employees < 0.10
