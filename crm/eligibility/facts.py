@@ -33,7 +33,9 @@ def _code(value: Any) -> Any:
 
 def _load(condition_for: Any, as_of: date, years_back: int) -> dict[int, FirmFacts]:
     """Facts for the firms selected by `condition_for(enterprise_id_column)`."""
-    session = db.session
+    # Core rows straight from the connection: the ORM's result machinery costs
+    # more than the query itself on these plain column selects.
+    session = db.session.connection()
     firms = session.execute(
         select(
             Enterprise.id, Enterprise.uscc, Enterprise.name, Enterprise.founded_on,
