@@ -182,17 +182,32 @@ DEFAULT_PARAMETERS: tuple[ParameterSpec, ...] = (
 )
 
 
+def _by_rule() -> dict[str, tuple[ParameterSpec, ...]]:
+    grouped: dict[str, list[ParameterSpec]] = {}
+    for spec in DEFAULT_PARAMETERS:
+        grouped.setdefault(spec.rule, []).append(spec)
+    return {rule: tuple(specs) for rule, specs in grouped.items()}
+
+
+# The catalogue is fixed at import time; rules resolve their parameters once
+# per firm, so the per-rule specs and defaults are computed once here.
+_SPECS_BY_RULE: dict[str, tuple[ParameterSpec, ...]] = _by_rule()
+_DEFAULTS_BY_RULE: dict[str, dict[str, Decimal | int]] = {
+    rule: {s.name: s.default for s in specs} for rule, specs in _SPECS_BY_RULE.items()
+}
+
+
 def specs_for(rule: str) -> tuple[ParameterSpec, ...]:
     """The parameter specs of one rule, in display order."""
-    return tuple(s for s in DEFAULT_PARAMETERS if s.rule == rule)
+    return _SPECS_BY_RULE.get(rule, ())
 
 
 def defaults_for(rule: str) -> dict[str, Decimal | int]:
     """A fresh dict of a rule's default parameter values."""
-    specs = specs_for(rule)
-    if not specs:
+    defaults = _DEFAULTS_BY_RULE.get(rule)
+    if defaults is None:
         raise KeyError(f"unknown rule: {rule}")
-    return {s.name: s.default for s in specs}
+    return dict(defaults)
 
 
 def resolve(rule: str, overrides: Mapping[str, Any] | None) -> dict[str, Decimal | int]:
@@ -204,10 +219,12 @@ def resolve(rule: str, overrides: Mapping[str, Any] | None) -> dict[str, Decimal
     leave the default in force.
     """
     resolved = defaults_for(rule)
-    unknown = sorted(set(overrides or {}) - set(resolved))
+    if not overrides:
+        return resolved
+    unknown = sorted(set(overrides) - set(resolved))
     if unknown:
         raise ValueError(f"unknown parameter(s) for {rule}: {', '.join(unknown)}")
-    for name, value in (overrides or {}).items():
+    for name, value in overrides.items():
         if value is None:
             continue  # a cleared override means "use the default"
         resolved[name] = Decimal(str(value)) if isinstance(resolved[name], Decimal) else int(value)
