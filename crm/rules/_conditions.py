@@ -7,7 +7,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from crm.rules import _format as fmt
-from crm.rules.facts import FIGURE_LABELS, FirmFacts, HeldDesignation
+from crm.rules.facts import FIGURE_LABELS, FILED_STATUSES, FirmFacts, HeldDesignation
 from crm.rules.result import Condition
 
 PERSONS = "人"
@@ -28,7 +28,18 @@ def _whole_unless_money(gap: Decimal, unit: str) -> Decimal | int:
 
 def missing_figures(facts: FirmFacts, years: Iterable[int], fields: Iterable[str] = ()) -> str | None:
     """Say which reports or figures are missing for these years, or None if all are there."""
-    fields = tuple(fields)
+    years, fields = tuple(years), tuple(fields)
+    # Fast path, the common case: every year filed with every figure present.
+    founded = facts.founded_on.year if facts.founded_on is not None else None
+    reports = facts.reports
+    for year in years:
+        figures = reports.get(year)
+        if (figures is None or figures.status not in FILED_STATUSES or (founded is not None and founded > year)
+                or any(getattr(figures, f) is None for f in fields if f != "total_revenue")
+                or ("total_revenue" in fields and figures.effective_total_revenue is None)):
+            break
+    else:
+        return None
     problems: list[str] = []
     for year in years:
         figures = facts.report(year)

@@ -140,17 +140,20 @@ class FirmFacts:
     def filed_report(self, year: int) -> YearFigures | None:
         """The report for a fiscal year if it was submitted or verified, else None."""
         figures = self.reports.get(year)
-        return figures if figures is not None and figures.filed else None
+        return figures if figures is not None and figures.status in FILED_STATUSES else None
 
     def figure(self, year: int, name: str) -> object:
         """One figure of a filed report (None if the report or the figure is missing).
 
         `total_revenue` falls back to sales revenue, as the contract says.
         """
-        figures = self.filed_report(year)
-        if figures is None:
+        # The hottest call of the rules (a dozen per firm and rule): filed_report inlined.
+        figures = self.reports.get(year)
+        if figures is None or figures.status not in FILED_STATUSES:
             return None
-        return figures.effective_total_revenue if name == "total_revenue" else getattr(figures, name)
+        if name == "total_revenue":
+            return figures.effective_total_revenue
+        return getattr(figures, name)
 
     def holds(self, kind: str, on: date) -> HeldDesignation | None:
         """The designation of that kind valid on a day, or None.
