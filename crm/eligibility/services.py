@@ -30,7 +30,7 @@ from crm.eligibility.facts import YEARS_BACK, enterprise_id_chunks, load_facts_r
 from crm.eligibility.parameters import params_for
 from crm.extensions import db
 from crm.models import Flag, HandledStatus, JobRun, JobStatus, User
-from crm.rules import RULES, Eligibility, FirmFacts, defaults_for
+from crm.rules import RULES, Eligibility, FirmFacts, defaults_for, passing_evaluator
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,9 @@ def _error_text(exc: BaseException) -> str:
 def evaluate_chunk(facts: Mapping[int, FirmFacts], as_of: date,
                    params: Mapping[str, Mapping[str, Any]]) -> list[FirmResult]:
     """Every rule for every firm of a chunk: what passed, with reasons and digest (no database)."""
-    rules = [(code, spec.evaluate, _overrides(code, params.get(code) or {}), PRECONDITIONS.get(code))
+    # Only passing results are kept, so a rule that can tell a failure early does.
+    rules = [(code, passing_evaluator(spec.evaluate), _overrides(code, params.get(code) or {}),
+              PRECONDITIONS.get(code))
              for code, spec in RULES.items()]
     results: list[FirmResult] = []
     for enterprise_id, firm in facts.items():
@@ -234,7 +236,7 @@ def evaluate_chunk(facts: Mapping[int, FirmFacts], as_of: date,
                 if precondition is not None and not precondition(firm, as_of):
                     continue
                 result = evaluate(firm, as_of, rule_params)
-                if result.passed:
+                if result is not None:
                     reasons = result.reasons
                     details = result_details(result)
                     passed[code] = (reasons, details, digest(reasons, details))

@@ -52,6 +52,24 @@ RULES: dict[str, RuleSpec] = {
 }
 
 
+def passing_evaluator(evaluate: Evaluate) -> Callable[[FirmFacts, date, Mapping[str, Any]], Eligibility | None]:
+    """A function giving `evaluate`'s result when the firm passes and None otherwise, cheaply.
+
+    Rules whose conditions must all pass provide one (`evaluate.if_passing`)
+    that stops at the first failing condition; others run `evaluate`. For
+    runs that keep passing results only.
+    """
+    screen = getattr(evaluate, "if_passing", None)
+    if screen is not None:
+        return screen
+
+    def if_passing(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligibility | None:
+        result = evaluate(facts, as_of, params)
+        return result if result.passed else None
+
+    return if_passing
+
+
 def evaluate_all(facts: FirmFacts, as_of: date,
                  params_by_rule: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Eligibility]:
     """Run every rule for one firm; a rule without parameters given uses its defaults."""
@@ -61,5 +79,6 @@ def evaluate_all(facts: FirmFacts, as_of: date,
 
 __all__ = [
     "DEFAULT_PARAMETERS", "RULES", "Condition", "Eligibility", "FirmFacts", "HeldDesignation", "HeldPlatform",
-    "Honour", "ParameterSpec", "Parameters", "RuleSpec", "YearFigures", "defaults_for", "evaluate_all", "resolve",
+    "Honour", "ParameterSpec", "Parameters", "RuleSpec", "YearFigures", "defaults_for", "evaluate_all",
+    "passing_evaluator", "resolve",
 ]

@@ -36,19 +36,54 @@ IP_QUANTITY_POINTS_MAX = 8
 
 def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligibility:
     """Whether the firm meets the high-tech recognition conditions on `as_of`."""
+    result = _evaluate(facts, as_of, params, screen=False)
+    assert result is not None  # noqa: S101 - only screening gives up early
+    return result
+
+
+def evaluate_if_passing(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligibility | None:
+    """`evaluate`'s result if the firm passes, else None, found out as cheaply as possible.
+
+    Every condition must pass, so the first one that does not decides: the
+    nightly run, which keeps passing results only, skips the rest (and the
+    innovation estimate). A passing firm gets exactly `evaluate`'s result.
+    """
+    return _evaluate(facts, as_of, params, screen=True)
+
+
+evaluate.if_passing = evaluate_if_passing  # type: ignore[attr-defined]  # see crm.rules.passing_evaluator
+
+
+# Positions in the result of the conditions, in the order screening checks
+# them: those failing most often first (R&D ratio, tech staff, high-tech
+# revenue), the certificate and dates last.
+_SCREEN_ORDER = (4, 3, 6, 2, 5, 1, 0)
+
+
+def _evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any], screen: bool) -> Eligibility | None:
     p = resolve(RULE, params)
     latest = as_of.year - 1
     years = rd_years(facts, latest, p["rd_years"])
     threshold = rd_threshold(facts, latest, p)
-    conditions = (
-        _certificate(facts, as_of, p),
-        _registered(facts, as_of, p),
-        _ip_items(facts, latest, p),
-        _tech_staff(facts, latest, p),
-        _rd_ratio(facts, years, threshold, latest),
-        _domestic_rd(facts, years, p),
-        _hitech_revenue(facts, latest, p),
+    checks = (
+        lambda: _certificate(facts, as_of, p),
+        lambda: _registered(facts, as_of, p),
+        lambda: _ip_items(facts, latest, p),
+        lambda: _tech_staff(facts, latest, p),
+        lambda: _rd_ratio(facts, years, threshold, latest),
+        lambda: _domestic_rd(facts, years, p),
+        lambda: _hitech_revenue(facts, latest, p),
     )
+    if screen:
+        found: list[Condition | None] = [None] * len(checks)
+        for index in _SCREEN_ORDER:
+            condition = checks[index]()
+            if condition.passed is not True:
+                return None
+            found[index] = condition
+        conditions = tuple(c for c in found if c is not None)
+    else:
+        conditions = tuple(check() for check in checks)
     info: dict[str, object] = {
         "latest_year": latest,
         "rd_years": tuple(years),

@@ -43,14 +43,49 @@ class Points:
 
 def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligibility:
     """Whether the firm can be evaluated and registered as a tech SME in `as_of`'s year."""
+    result = _evaluate(facts, as_of, params, screen=False)
+    assert result is not None  # noqa: S101 - only screening gives up early
+    return result
+
+
+def evaluate_if_passing(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligibility | None:
+    """`evaluate`'s result if the firm passes, else None, found out as cheaply as possible.
+
+    The size limits and the not-yet-registered check must all pass: the
+    nightly run, which keeps passing results only, stops at the first that
+    does not. A passing firm gets exactly `evaluate`'s result.
+    """
+    return _evaluate(facts, as_of, params, screen=True)
+
+
+evaluate.if_passing = evaluate_if_passing  # type: ignore[attr-defined]  # see crm.rules.passing_evaluator
+
+
+# Positions of the gate's conditions in the order screening checks them:
+# sales and staff limits fail most often.
+_GATE_SCREEN_ORDER = (2, 1, 3, 0)
+
+
+def _evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any], screen: bool) -> Eligibility | None:
     p = resolve(RULE, params)
     latest = as_of.year - 1
-    gate = (
-        _not_registered(facts, as_of),
-        _size(facts, latest, "employees", "职工总数", p["max_employees"], cond.PERSONS, "employees_max"),
-        _size(facts, latest, "revenue", "销售收入", p["max_revenue"], cond.MONEY, "revenue_max"),
-        _size(facts, latest, "total_assets", "资产总额", p["max_total_assets"], cond.MONEY, "total_assets_max"),
+    checks = (
+        lambda: _not_registered(facts, as_of),
+        lambda: _size(facts, latest, "employees", "职工总数", p["max_employees"], cond.PERSONS, "employees_max"),
+        lambda: _size(facts, latest, "revenue", "销售收入", p["max_revenue"], cond.MONEY, "revenue_max"),
+        lambda: _size(facts, latest, "total_assets", "资产总额", p["max_total_assets"], cond.MONEY,
+                      "total_assets_max"),
     )
+    if screen:
+        found: list[Condition | None] = [None] * len(checks)
+        for index in _GATE_SCREEN_ORDER:
+            condition = checks[index]()
+            if condition.passed is not True:
+                return None
+            found[index] = condition
+        gate = tuple(c for c in found if c is not None)
+    else:
+        gate = tuple(check() for check in checks)
     staff, rd, ip = staff_points(facts, latest, p), rd_points(facts, latest, p), ip_points(facts, latest, p)
     staff_share = _staff_share(facts, latest, p)
     score = _score(facts, latest, p, staff, rd, ip)
@@ -67,6 +102,8 @@ def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligib
         "score": score.actual if score.passed is not None else None,
         "direct_qualifications": tuple(qualifications),
     }
+    if screen and not passed:
+        return None
     return Eligibility(RULE, passed, conditions, info)
 
 
