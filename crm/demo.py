@@ -254,6 +254,7 @@ class DemoWorld:
 
     def designations(self, founded: date, tier: str, district: str, revenue: float, code: str) -> list[dict]:
         rng, last = self.rng, self.last_year
+        this_year = last + 1  # yearly lists in force now are this year's
         rows: list[dict] = []
 
         def add(kind: str, start: date, end: date | None, number: str | None = None, authority: str | None = None) -> None:
@@ -273,7 +274,7 @@ class DemoWorld:
                     start = date(year, rng.randint(4, 9), rng.randint(1, 28))
                     add("tech_sme", start, date(year, 12, 31), f"{year}{district}A{self.cert_serial:07d}", "广东省科学技术厅")
         elif tier == "plain" and rng.random() < 0.12:
-            add("tech_micro", date(last, 6, 1), date(last, 12, 31), None, "江门市科学技术局")
+            add("tech_micro", date(this_year, 1, 10), date(this_year, 12, 31), None, "江门市科学技术局")
         if tier in ("hitech", "star"):
             issue_year = rng.randint(max(founded.year + 1, last - 5), last)
             while issue_year <= last:
@@ -285,21 +286,21 @@ class DemoWorld:
                     break
                 issue_year += 3
         elif tier == "sme" and rng.random() < 0.25:
-            add("hitech_reserve", date(last, 3, 1), date(last, 12, 31), None, "江门市科学技术局")
+            add("hitech_reserve", date(this_year, 1, 10), date(this_year, 12, 31), None, "江门市科学技术局")
         if tier == "star":
             pick = rng.random()
             if pick < 0.45:
-                add("gazelle", date(last, 8, 1), date(last, 12, 31), None, "江门市科学技术局")
+                add("gazelle", date(this_year, 1, 10), date(this_year, 12, 31), None, "江门市科学技术局")
             elif pick < 0.7:
-                add("srdi_sme", date(last - 1, 9, 1), date(last + 1, 8, 31), None, "广东省工业和信息化厅")
+                add("srdi_sme", date(last, 9, 1), date(last + 3, 8, 31), None, "广东省工业和信息化厅")
             elif pick < 0.85:
-                add("little_giant", date(last - 1, 7, 15), date(last + 2, 7, 14), None, "工业和信息化部")
+                add("little_giant", date(last, 7, 15), date(last + 3, 7, 14), None, "工业和信息化部")
             elif pick < 0.95:
-                add("golden_seed", date(last, 10, 1), date(last + 1, 9, 30), None, "江门市科学技术局")
+                add("golden_seed", date(this_year, 1, 10), date(this_year + 1, 1, 9), None, "江门市科学技术局")
             else:
                 add("listed", date(last - rng.randint(1, 6), 6, 18), None, f"{rng.choice(['SZ', 'SH', 'BJ'])}{rng.randint(300000, 839999)}", "中国证监会")
         if tier == "sme" and rng.random() < 0.05:
-            add("eaglet", date(last, 5, 1), date(last, 12, 31), None, "江门市科学技术局")
+            add("eaglet", date(this_year, 1, 10), date(this_year, 12, 31), None, "江门市科学技术局")
         return rows
 
     def platforms(self, firm_name: str, tier: str) -> list[dict]:
@@ -447,11 +448,14 @@ def _add_showcase(world: DemoWorld) -> tuple[int, bool]:
             "created_at": utcnow(), "updated_at": utcnow(), "version_id": 1,
         })
     batch.reports.append(reports)
-    batch.designations.append([{
-        "kind": "tech_sme", "valid_from": date(last, 5, 20), "valid_to": date(last, 12, 31),
-        "certificate_no": f"{last}440783A0000001", "authority": "广东省科学技术厅", "source": "demo",
-        "created_at": utcnow(), "updated_at": utcnow(),
-    }])
+    batch.designations.append([
+        {
+            "kind": "tech_sme", "valid_from": date(year, 5, 20), "valid_to": date(year, 12, 31),
+            "certificate_no": f"{year}440783A000000{year % 10}", "authority": "广东省科学技术厅", "source": "demo",
+            "created_at": utcnow(), "updated_at": utcnow(),
+        }
+        for year in (last, min(last + 1, today().year)) if date(year, 5, 20) <= today()
+    ])
     batch.platforms.append([{
         "kind": "engineering_center", "level": "municipal", "name": "江门市侨兴智能装备工程技术研究中心",
         "recognized_on": date(last - 3, 11, 1), "valid_to": None, "created_at": utcnow(), "updated_at": utcnow(),

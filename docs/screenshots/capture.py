@@ -1,0 +1,79 @@
+"""Take the README's screenshots: demo data in a temporary database, the real pages in Chromium.
+
+    .venv/bin/python docs/screenshots/capture.py
+
+Needs Debian's chromium and fonts-noto-cjk (as the browser tests do).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+os.environ.setdefault("CRM_ENV", "development")
+
+SHOTS = [
+    # (user, password, path, file, full page)
+    ("bureau", "bureau-pass-123", "/", "home.png", False),
+    ("kaiping", "officer-pass-123", "/enterprises/?sort=revenue&desc=1", "firm-list.png", False),
+    ("kaiping", "officer-pass-123", "/enterprises/{showcase}", "firm-page.png", False),
+    ("kaiping", "officer-pass-123", "/eligibility/", "candidates.png", False),
+    ("bureau", "bureau-pass-123", "/dashboard/", "dashboard.png", True),
+    ("firm", "firm-pass-123", "/portal/standing", "portal-standing.png", True),
+    ("bureau", "bureau-pass-123", "/imports/", "imports.png", False),
+]
+
+
+def main() -> None:
+    from flask_migrate import upgrade
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    from crm import create_app
+    from crm.clock import today
+    from crm.demo import _showcase_firm, generate_demo_data
+    from crm.eligibility.services import run_eligibility
+    from crm.extensions import db
+    from crm.reference import load_reference_data
+
+    tmp = tempfile.mkdtemp()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/shots.sqlite3", "UPLOAD_DIR": f"{tmp}/uploads"})
+    with app.app_context():
+        upgrade()
+        load_reference_data()
+        generate_demo_data(1500, 2025)
+        run_eligibility(today(), "cli")
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    showcase = _showcase_firm(today().year - 1)["uscc"]
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        for user, password, path, name, full in SHOTS:
+            context = browser.new_context(base_url=base, viewport={"width": 1366, "height": 860}, locale="zh-CN")
+            page = context.new_page()
+            page.goto("/login")
+            page.get_by_label("用户名").fill(user)
+            page.get_by_label("密码").fill(password)
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_load_state("networkidle")
+            page.goto(path.format(showcase=showcase))
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(800)  # charts animate in
+            page.screenshot(path=str(HERE / name), full_page=full)
+            print("saved", name)
+            context.close()
+        browser.close()
+    server.shutdown()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
