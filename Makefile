@@ -20,7 +20,7 @@ $(STAMP): requirements.txt
 
 # Compiled catalogues are build output (not committed); zh_CN is the source language.
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d crm/translations -f -q || true
+	$(BIN)/pybabel -q compile --use-fuzzy -d crm/translations -f || true
 
 db: $(STAMP) translations
 	$(FLASK) init-db
