@@ -37,7 +37,6 @@ from crm.models.enterprise import name_initials
 from crm.uscc import make_uscc
 
 CHUNK = 2000
-Q = Decimal("0.0001")
 
 # Rough shares of the city's technology firms (the plans' counts: Pengjiang and
 # Jianghai/the high-tech zone lead, Enping trails).
@@ -82,6 +81,9 @@ TRADES = [
 ]
 TRADE_WEIGHTS = [14, 12, 10, 10, 6, 7, 7, 5, 6, 5, 5, 5, 4, 2, 2]
 SUFFIXES = ["有限公司"] * 9 + ["股份有限公司"]
+# Longest first: "股份有限公司" also ends with "有限公司".
+SUFFIX_INITIALS = {"股份有限公司": "gfyxgs", "有限公司": "yxgs"}
+TRADE_CHARS = "华金宏恒鑫德嘉瑞盛源泰丰达利康新永安明力正伟昌隆兴和通福汇辉豪骏锦荣富信美健科创佳立亿聚凯博顺"
 PLATFORM_KINDS = [
     ("engineering_center", 40, "工程技术研究中心"), ("enterprise_tech_center", 20, "企业技术中心"),
     ("key_lab", 6, "重点实验室"), ("new_rd_institution", 4, "新型研发机构"),
@@ -117,7 +119,8 @@ class Batch:
 
 
 def money(value: float) -> Decimal:
-    return Decimal(str(round(max(value, 0.0), 2))).quantize(Q)
+    # "%.2f" rounds the float correctly, as round() does, in one step.
+    return Decimal("%.2f" % max(value, 0.0))
 
 
 class DemoWorld:
@@ -127,6 +130,7 @@ class DemoWorld:
         self.rng = random.Random(seed)
         self.last_year = last_year
         self.names: set[str] = set()
+        self.initials_cache: dict[str, str] = {}
         self.serial = self.rng.randrange(0, 31**5)
         self.cert_serial = 1000
         self.districts = list(DISTRICT_WEIGHTS)
@@ -143,15 +147,38 @@ class DemoWorld:
         return make_uscc(f"91{district}MA{''.join(reversed(chars))}")
 
     def name(self, district: str, words: list[str]) -> str:
-        place = self.rng.choice(["江门市", "江门", DISTRICTS[district][:-1] + ("市" if district > "440780" else "")])
-        for _ in range(50):
-            candidate = f"{place}{self.rng.choice(TRADE_NAMES)}{self.rng.choice(words)}{self.rng.choice(SUFFIXES)}"
+        # 江门市蓬江区…, 开平市…: the registering county's name, or just the city's.
+        local = DISTRICTS[district] if district > "440780" else f"江门市{DISTRICTS[district]}"
+        place = self.rng.choice(["江门市", "江门", local])
+        for attempt in range(60):
+            # The common trade names first; once they are taken, two-character ones
+            # drawn from auspicious characters (100,000 firms need ~a million names).
+            trade = self.rng.choice(TRADE_NAMES) if attempt < 4 else self.trade_name()
+            stem = f"{place}{trade}{self.rng.choice(words)}"
+            candidate = f"{stem}{self.rng.choice(SUFFIXES)}"
             if candidate not in self.names:
                 self.names.add(candidate)
                 return candidate
-        candidate = f"{place}{self.rng.choice(TRADE_NAMES)}{len(self.names)}号{self.rng.choice(words)}有限公司"
+        candidate = f"{place}{self.trade_name()}{len(self.names)}号{self.rng.choice(words)}有限公司"
         self.names.add(candidate)
         return candidate
+
+    def trade_name(self) -> str:
+        first, second = self.rng.sample(TRADE_CHARS, 2)
+        return first + second
+
+    def initials(self, name: str) -> str:
+        """name_initials(name), cached on the part before the suffix (pypinyin is the slow step)."""
+        for suffix in SUFFIX_INITIALS:
+            if name.endswith(suffix):
+                stem = name[: -len(suffix)]
+                cached = self.initials_cache.get(stem)
+                if cached is None:
+                    if len(self.initials_cache) > 200_000:
+                        self.initials_cache.clear()
+                    cached = self.initials_cache[stem] = name_initials(stem)
+                return (cached + SUFFIX_INITIALS[suffix])[:200]
+        return name_initials(name)[:200]
 
     # -- one firm -------------------------------------------------------------------------
 
@@ -172,7 +199,7 @@ class DemoWorld:
             {
                 "uscc": (code := self.uscc(district)),
                 "name": (name := self.name(district, words)),
-                "name_initials": name_initials(name)[:200],
+                "name_initials": self.initials(name),
                 "district_code": district,
                 "district_overridden": False,
                 "town": rng.choice(TOWNS[district]),
@@ -279,7 +306,10 @@ class DemoWorld:
             issue_year = rng.randint(max(founded.year + 1, last - 5), last)
             while issue_year <= last:
                 self.cert_serial += 1
-                issued = date(issue_year, rng.choice([11, 12]), rng.randint(1, 28))
+                # Most batches are gazetted in November/December; supplementary ones fall
+                # through the year, so some certificates end within six months at any date.
+                month = rng.choice([11, 11, 12, 12, 12, 10]) if rng.random() < 0.75 else rng.randint(1, 9)
+                issued = date(issue_year, month, rng.randint(1, 28))
                 add("hitech", issued, hitech_valid_to(issued), f"GR{issue_year}44{self.cert_serial:06d}", "广东省科学技术厅 广东省财政厅 国家税务总局广东省税务局")
                 # Most firms re-apply when the certificate ends; a few let it lapse.
                 if rng.random() > 0.8:
@@ -474,6 +504,9 @@ def generate_demo_data(count: int, seed: int) -> dict[str, int]:
     world = DemoWorld(seed, last_year)
     # Codes come from a seed-derived serial; refuse rather than collide with real records.
     existing = set(db.session.scalars(select(Enterprise.uscc)))
+    # Names stay unique across runs too (a second seed adds to the first).
+    world.names.update(db.session.scalars(select(Enterprise.name)))
+    world.names.add(_showcase_firm(last_year)["name"])
     db.session.info["audit_disabled"] = True
     try:
         totals = dict.fromkeys(("enterprises", "reports", "designations", "platforms", "talents", "users"), 0)

@@ -1,15 +1,17 @@
 """The demo data set: deterministic, believable, valid, and usable for signing in."""
+import re
 from collections import Counter
 from datetime import date
 
 from sqlalchemy import func, select
 
 from crm.clock import today
-from crm.demo import DEMO_USERS, FIRM_USER, generate_demo_data
+from crm.demo import DEMO_USERS, FIRM_USER, TOWNS, generate_demo_data
 from crm.districts import district_from_uscc
 from crm.extensions import db
 from crm.ladder import STAGE_RANK, stage_of
 from crm.models import AnnualReport, AuditLog, Designation, Enterprise, Role, Talent, User
+from crm.models.enterprise import name_initials
 from crm.uscc import normalize_uscc
 from tests.conftest import login
 
@@ -60,6 +62,24 @@ def test_world_is_valid_and_believable(app) -> None:
     hitech = db.session.scalars(select(Designation).where(Designation.kind == "hitech")).all()
     assert all(d.certificate_no.startswith("GR") and (d.valid_to - d.valid_from).days in (1094, 1095) for d in hitech)
     assert db.session.scalar(select(func.count()).select_from(Talent).where(Talent.high_end)) > 0
+    # Yearly lists are in force today, not only last year's ranks.
+    valid_kinds = Counter(d.kind.value for f in firms for d in f.designations if d.is_valid_on(today()))
+    assert valid_kinds["tech_sme"] > valid_kinds["hitech"] > valid_kinds["gazelle"] > 0
+    assert {"tech_micro", "eaglet", "srdi_sme", "hitech_reserve"} <= set(valid_kinds)
+    # Some firms let their high-tech certificate lapse.
+    assert any(
+        any(d.kind.value == "hitech" for d in f.designations)
+        and not any(d.kind.value == "hitech" and d.is_valid_on(today()) for d in f.designations)
+        for f in firms
+    )
+    tech_sme = db.session.scalars(select(Designation.certificate_no).where(Designation.kind == "tech_sme")).all()
+    assert all(re.fullmatch(r"20\d\d4407\d\dA\d{7}", number) for number in tech_sme)
+    for firm in firms:
+        assert firm.town in TOWNS[firm.district_code]
+        # Bulk inserts skip the ORM's 'set' event, so the generator fills the search initials itself.
+        assert firm.name_initials == name_initials(firm.name)
+    for big in ("440703", "440704"):
+        assert all(per_district[big] > per_district[small] for small in ("440783", "440781", "440785"))
     # Seeding is not anyone's edit.
     assert db.session.scalar(select(func.count()).select_from(AuditLog)) == 0
     # Stored latest-year figures are filled in for firms with reports.
@@ -91,6 +111,7 @@ def test_second_seed_adds_without_collisions(app) -> None:
     generate_demo_data(30, seed=1)
     generate_demo_data(30, seed=2)
     assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 60
+    assert db.session.scalar(select(func.count(func.distinct(Enterprise.name)))) == 60
     assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "firm")) == 1
 
 
@@ -100,3 +121,14 @@ def test_showcase_firm_is_close_to_hitech(app) -> None:
     latest = max(firm.annual_reports, key=lambda r: r.year)
     assert STAGE_RANK[stage_of(firm.designations, date(latest.year, 12, 1))] == STAGE_RANK["tech_sme"]
     assert latest.tech_staff / latest.employees < 0.10
+
+
+def test_names_stay_plausible_at_scale() -> None:
+    from crm.demo import DemoWorld
+
+    world = DemoWorld(seed=7, last_year=2024)
+    # As many firms in one trade as the busiest trade holds among 100,000.
+    names = [world.name(district, ["电器", "电机", "照明科技"]) for district in sorted(TOWNS) * 2_000]
+    assert len(set(names)) == len(names) == 14_000
+    assert not any("号" in name for name in names)  # no numbered fallback names
+    assert all(name.startswith(("江门", "开平市", "台山市", "鹤山市", "恩平市")) for name in names)
