@@ -132,3 +132,11 @@ def test_names_stay_plausible_at_scale() -> None:
     assert len(set(names)) == len(names) == 14_000
     assert not any("号" in name for name in names)  # no numbered fallback names
     assert all(name.startswith(("江门", "开平市", "台山市", "鹤山市", "恩平市")) for name in names)
+
+
+def test_same_seed_twice_is_refused_and_nothing_is_added(runner, app) -> None:
+    assert runner.invoke(args=["demo-data", "--enterprises", "30", "--seed", "1"]).exit_code == 0
+    again = runner.invoke(args=["demo-data", "--enterprises", "30", "--seed", "1"])
+    assert again.exit_code == 1
+    assert "统一社会信用代码与已有企业重复" in again.output
+    assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 30
