@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import JSON, ColumnElement, Connection, Text, bindparam, cast, select, update
 
 from crm.audit import acting_as
 from crm.clock import utcnow
@@ -113,10 +113,24 @@ def result_details(result: Eligibility) -> dict[str, Any]:
     }
 
 
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def digest(reasons: list[str], details: dict[str, Any]) -> str:
     """A stable digest of a flag's content, to tell whether a re-run changed anything."""
-    text = json.dumps([reasons, details], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_json_text([reasons, details]).encode()).hexdigest()
+
+
+def stored_form(reasons: list[str], details: dict[str, Any]) -> tuple[str, str, str]:
+    """Flag.reasons and Flag.gaps as the JSON text stored, and the flag's digest.
+
+    Serialised once, where the rules ran (a worker), so the writing process
+    only passes text on. A JSON list's text is its items' texts joined, so the
+    digest is `digest(reasons, details)` without a second serialisation.
+    """
+    reasons_text, details_text = _json_text(reasons), _json_text(details)
+    return reasons_text, details_text, hashlib.sha256(f"[{reasons_text},{details_text}]".encode()).hexdigest()
 
 
 # --- Job runs --------------------------------------------------------------------------
@@ -205,8 +219,9 @@ def evaluate_firms(as_of: date) -> _Outcome:
     return outcome
 
 
-# (enterprise id, uscc, error or None, {rule: (reasons, details, digest)} for the rules passed)
-FirmResult = tuple[int, str, str | None, dict[str, tuple[list[str], dict[str, Any], str]]]
+# (enterprise id, uscc, error or None, {rule: (reasons, details, digest)} for the rules passed),
+# reasons and details as JSON text (see stored_form)
+FirmResult = tuple[int, str, str | None, dict[str, tuple[str, str, str]]]
 
 
 def _overrides(rule: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,16 +245,14 @@ def evaluate_chunk(facts: Mapping[int, FirmFacts], as_of: date,
              for code, spec in RULES.items()]
     results: list[FirmResult] = []
     for enterprise_id, firm in facts.items():
-        passed: dict[str, tuple[list[str], dict[str, Any], str]] = {}
+        passed: dict[str, tuple[str, str, str]] = {}
         try:
             for code, evaluate, rule_params, precondition in rules:
                 if precondition is not None and not precondition(firm, as_of):
                     continue
                 result = evaluate(firm, as_of, rule_params)
                 if result is not None:
-                    reasons = result.reasons
-                    details = result_details(result)
-                    passed[code] = (reasons, details, digest(reasons, details))
+                    passed[code] = stored_form(result.reasons, result_details(result))
         except Exception as exc:  # noqa: BLE001 - one bad firm must not stop the run
             log.exception("eligibility: firm %s failed", firm.uscc)
             results.append((enterprise_id, firm.uscc, _error_text(exc), {}))
@@ -319,7 +332,7 @@ def _plan(results: list[FirmResult], as_of: date,
             if current is None:
                 plan["inserts"].append({
                     "enterprise_id": enterprise_id, "rule": code, "raised_on": as_of, "cleared_on": None,
-                    "reasons": reasons, "gaps": details, "result_digest": result_digest, "evaluated_on": as_of,
+                    "b_reasons": reasons, "b_gaps": details, "result_digest": result_digest, "evaluated_on": as_of,
                 })
             elif current[1] != result_digest:
                 plan["changes"].append({"b_id": current[0], "b_reasons": reasons, "b_gaps": details,
@@ -338,6 +351,7 @@ def _apply(plan: Mapping[str, Any], outcome: _Outcome) -> None:
         outcome.fail(uscc, error)
     table = Flag.__table__
     connection = db.session.connection()
+    reasons_json, gaps_json = _json_param("b_reasons", connection), _json_param("b_gaps", connection)
     if plan["clears"]:
         connection.execute(
             update(table).where(table.c.id == bindparam("b_id")).values(
@@ -349,16 +363,23 @@ def _apply(plan: Mapping[str, Any], outcome: _Outcome) -> None:
     if plan["changes"]:
         connection.execute(
             update(table).where(table.c.id == bindparam("b_id")).values(
-                reasons=bindparam("b_reasons"), gaps=bindparam("b_gaps"),
+                reasons=reasons_json, gaps=gaps_json,
                 result_digest=bindparam("b_digest"), evaluated_on=bindparam("b_evaluated"),
             ),
             plan["changes"],
         )
         counts["updated"] += len(plan["changes"])
     if plan["inserts"]:
-        connection.execute(table.insert(), plan["inserts"])
+        connection.execute(table.insert().values(reasons=reasons_json, gaps=gaps_json), plan["inserts"])
         counts["raised"] += len(plan["inserts"])
         outcome.raised.extend((row["enterprise_id"], row["rule"]) for row in plan["inserts"])
+
+
+def _json_param(name: str, connection: Connection) -> ColumnElement[Any]:
+    """A parameter for a JSON column taking text already serialised (see stored_form)."""
+    param = bindparam(name, type_=Text())
+    # SQLite keeps JSON as text; elsewhere the text is cast to the column's type.
+    return param if connection.dialect.name == "sqlite" else cast(param, JSON)
 
 
 def _open_flags(first: int, last: int) -> dict[tuple[int, str], tuple[int, str]]:
