@@ -75,6 +75,8 @@ def _evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any], screen: 
         lambda: _hitech_revenue(facts, latest, p),
     )
     if screen:
+        if _surely_fails(facts, latest, years, threshold, p):
+            return None
         found: list[Condition | None] = [None] * len(checks)
         for index in _SCREEN_ORDER:
             condition = checks[index]()
@@ -92,6 +94,28 @@ def _evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any], screen: 
         **innovation_estimate(facts, years, latest, p),
     }
     return Eligibility(RULE, cond.all_passed(conditions), conditions, info)
+
+
+def _below(numerator: Decimal | int | None, denominator: Decimal | int | None, threshold: Decimal) -> bool:
+    """True if numerator / denominator ≥ threshold surely fails: a figure missing, no base, or too low."""
+    if numerator is None or denominator is None or denominator <= 0:
+        return True
+    return Decimal(numerator) < Decimal(denominator) * threshold  # cond.ratio's comparison
+
+
+def _surely_fails(facts: FirmFacts, latest: int, years: Sequence[int], threshold: Decimal | None,
+                  p: Mapping[str, Any]) -> bool:
+    """A look at the three ratios that most often fail, without building messages.
+
+    True only when one of those conditions cannot pass (so neither can the
+    rule); False means "evaluate to find out".
+    """
+    if threshold is None or _below(_sum(facts, years, "rd_expense"), _sum(facts, years, "revenue"), threshold):
+        return True
+    if _below(facts.figure(latest, "tech_staff"), facts.figure(latest, "employees"), p["min_tech_staff_ratio"]):
+        return True
+    return _below(facts.figure(latest, "hitech_revenue"), facts.figure(latest, "total_revenue"),
+                  p["min_hitech_revenue_ratio"])
 
 
 def rd_years(facts: FirmFacts, latest: int, count: int) -> list[int]:

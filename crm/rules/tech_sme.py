@@ -77,6 +77,12 @@ def _evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any], screen: 
                       "total_assets_max"),
     )
     if screen:
+        # The size limits without messages: a figure missing or over its limit fails the gate.
+        for name, limit in (("revenue", "max_revenue"), ("employees", "max_employees"),
+                            ("total_assets", "max_total_assets")):
+            value = facts.figure(latest, name)
+            if value is None or value > p[limit]:
+                return None
         found: list[Condition | None] = [None] * len(checks)
         for index in _GATE_SCREEN_ORDER:
             condition = checks[index]()

@@ -53,7 +53,7 @@ def test_if_passing_is_evaluate_for_passes_and_none_for_failures(code: str) -> N
     evaluate = RULES[code].evaluate
     if_passing = passing_evaluator(evaluate)
     passes = 0
-    for _ in range(400):
+    for _ in range(1000):
         facts = _random_firm(rng)
         result = evaluate(facts, AS_OF, {})
         screened = if_passing(facts, AS_OF, {})
