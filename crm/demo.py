@@ -479,12 +479,13 @@ def _add_showcase(world: DemoWorld) -> tuple[int, bool]:
         })
     batch.reports.append(reports)
     batch.designations.append([
+        # Registered last year and (early in the year, so the demo always has it) this year.
         {
-            "kind": "tech_sme", "valid_from": date(year, 5, 20), "valid_to": date(year, 12, 31),
+            "kind": "tech_sme", "valid_from": date(year, 1, 10), "valid_to": date(year, 12, 31),
             "certificate_no": f"{year}440783A000000{year % 10}", "authority": "广东省科学技术厅", "source": "demo",
             "created_at": utcnow(), "updated_at": utcnow(),
         }
-        for year in (last, min(last + 1, today().year)) if date(year, 5, 20) <= today()
+        for year in (last, last + 1)
     ])
     batch.platforms.append([{
         "kind": "engineering_center", "level": "municipal", "name": "江门市侨兴智能装备工程技术研究中心",

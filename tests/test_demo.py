@@ -140,3 +140,9 @@ def test_same_seed_twice_is_refused_and_nothing_is_added(runner, app) -> None:
     assert again.exit_code == 1
     assert "统一社会信用代码与已有企业重复" in again.output
     assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 30
+
+
+def test_showcase_firm_is_a_tech_sme_today(app) -> None:
+    generate_demo_data(3, seed=9)
+    firm = db.session.scalar(select(User).where(User.username == "firm")).enterprise
+    assert stage_of(firm.designations, today()) == "tech_sme"
