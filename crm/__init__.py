@@ -5,7 +5,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
+from flask_babel import gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -70,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
+    login_manager.localize_callback = gettext  # flashed in the viewer's language
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
 
@@ -85,6 +87,8 @@ def _select_locale() -> str:
     """Chinese unless the person chose English (browsers' Accept-Language is not trusted here)."""
     from flask_login import current_user
 
+    if not has_request_context():
+        return "zh_CN"  # CLI commands and jobs: texts they store or send are Chinese
     chosen = request.args.get("lang") or session.get("lang")
     if chosen is None and current_user and current_user.is_authenticated:
         chosen = current_user.locale

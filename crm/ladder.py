@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.sql.elements import Label
 from sqlalchemy.sql.selectable import Subquery
@@ -26,20 +27,20 @@ STAGE_RANK[NONE_STAGE] = 0
 STAGE_CODES: tuple[str, ...] = (NONE_STAGE, *(kind.value for kind in STAGES))
 
 DESIGNATION_LABELS: dict[DesignationKind, str] = {
-    DesignationKind.incubated: "在孵企业",
-    DesignationKind.tech_sme: "科技型中小企业",
-    DesignationKind.hitech: "高新技术企业",
-    DesignationKind.gazelle: "瞪羚企业",
-    DesignationKind.little_giant: "专精特新“小巨人”",
-    DesignationKind.listed: "上市企业",
-    DesignationKind.tech_micro: "科技型小微企业",
-    DesignationKind.hitech_reserve: "高企培育库",
-    DesignationKind.eaglet: "雏鹰企业",
-    DesignationKind.srdi_sme: "专精特新中小企业",
-    DesignationKind.leader: "科技领军企业",
-    DesignationKind.golden_seed: "金种子企业",
+    DesignationKind.incubated: _l("在孵企业"),
+    DesignationKind.tech_sme: _l("科技型中小企业"),
+    DesignationKind.hitech: _l("高新技术企业"),
+    DesignationKind.gazelle: _l("瞪羚企业"),
+    DesignationKind.little_giant: _l("专精特新“小巨人”"),
+    DesignationKind.listed: _l("上市企业"),
+    DesignationKind.tech_micro: _l("科技型小微企业"),
+    DesignationKind.hitech_reserve: _l("高企培育库"),
+    DesignationKind.eaglet: _l("雏鹰企业"),
+    DesignationKind.srdi_sme: _l("专精特新中小企业"),
+    DesignationKind.leader: _l("科技领军企业"),
+    DesignationKind.golden_seed: _l("金种子企业"),
 }
-STAGE_LABELS: dict[str, str] = {NONE_STAGE: "未入梯队", **{k.value: DESIGNATION_LABELS[k] for k in STAGES}}
+STAGE_LABELS: dict[str, str] = {NONE_STAGE: _l("未入梯队"), **{k.value: DESIGNATION_LABELS[k] for k in STAGES}}
 
 
 def stage_of(designations: Iterable[Designation], as_of: date) -> str:

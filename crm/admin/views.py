@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -15,10 +17,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # (endpoint, label, description) of administration pages; those not registered are not shown.
 PAGES = (
-    ("admin.parameters", "规则参数", "各项培育规则的阈值及其生效年份。"),
-    ("users.index", "用户管理", "账号、角色与所属区（市）。"),
-    ("eligibility.runs", "定时任务运行记录", "每日评估与每月到期提醒的运行情况。"),
-    ("imports.index", "数据导入", "导入区（市）科技局报送的表格。"),
+    ("admin.parameters", _l("规则参数"), _l("各项培育规则的阈值及其生效年份。")),
+    ("users.index", _l("用户管理"), _l("账号、角色与所属区（市）。")),
+    ("eligibility.runs", _l("定时任务运行记录"), _l("每日评估与每月到期提醒的运行情况。")),
+    ("imports.index", _l("数据导入"), _l("导入区（市）科技局报送的表格。")),
 )
 
 
@@ -52,7 +54,8 @@ def parameters() -> str | Response:
             flash(str(exc), "danger")
         else:
             db.session.commit()
-            flash(f"已保存：{rule}.{name} = {row.value}，自 {row.effective_year} 年起生效。", "success")
+            flash(_("已保存：%(rule)s.%(name)s = %(value)s，自 %(year)s 年起生效。", rule=rule, name=name, value=row.value,
+                    year=row.effective_year), "success")
             return redirect(url_for("admin.parameters", _anchor=f"{rule}-{name}"))
     as_of = today()
     return render_template("admin/parameters.html", table=parameter_table(as_of), rules=RULES, as_of=as_of,

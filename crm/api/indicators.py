@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from flask import g, jsonify, request
+from flask_babel import force_locale
 
 from crm.api import bp
 from crm.api.auth import api_error, token_required
@@ -31,4 +32,6 @@ def list_indicators() -> Any:
         api_error(400, str(exc))
     except JurisdictionForbidden as exc:
         api_error(403, str(exc))
-    return jsonify({"items": api_items(g.api_user, jurisdiction, as_of)})
+    with force_locale("zh_CN"):  # the API's names are the Chinese ones, whatever the account's language
+        items = api_items(g.api_user, jurisdiction, as_of)
+    return jsonify({"items": items})

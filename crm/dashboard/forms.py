@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
@@ -24,14 +25,14 @@ def parse_targets(text: str) -> dict[str, str]:
             continue
         match = TARGET_LINE.match(line)
         if not match:
-            raise ValueError(f"第{number}行应写成“年份: 目标值”，如 2025: 2600")
+            raise ValueError(_("第%(line)s行应写成“年份: 目标值”，如 2025: 2600", line=number))
         year, value = match.groups()
         try:
             Decimal(value)
         except InvalidOperation:
-            raise ValueError(f"第{number}行的目标值不是数字：{value}") from None
+            raise ValueError(_("第%(line)s行的目标值不是数字：%(value)s", line=number, value=value)) from None
         if not 1980 <= int(year) <= 2100:
-            raise ValueError(f"第{number}行的年份不合理：{year}")
+            raise ValueError(_("第%(line)s行的年份不合理：%(year)s", line=number, year=year))
         targets[year] = value
     return targets
 
@@ -40,7 +41,7 @@ class PlanTargetForm(FlaskForm):
     plan = StringField(_l("规划编号"), validators=[DataRequired(), Length(max=10)])
     jurisdiction = SelectField(
         _l("适用范围"),
-        choices=[(CITY, "江门市（全市）")] + [(code, name) for code, name in DISTRICTS.items()],
+        choices=[(CITY, _l("江门市（全市）"))] + [(code, name) for code, name in DISTRICTS.items()],
     )
     code = StringField(
         _l("指标代码"),

@@ -84,9 +84,9 @@ def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 
         number_format = "0.00%" if row.unit == "%" else ("#,##0" if _integral(row) else "#,##0.00")
         values = (
             row.code,
-            row.name,
+            str(row.name),
             row.unit,
-            PLAN_LABELS.get(row.plan or "", "系统计算"),
+            str(PLAN_LABELS.get(row.plan or "", "系统计算")),
             row.baseline_year,
             row.baseline,
             row.targets.get("2023"),

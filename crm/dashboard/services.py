@@ -26,6 +26,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, or_, select
 
 from crm.districts import DISTRICTS
@@ -56,11 +58,11 @@ MAIN_PLANS: dict[str, tuple[str, ...]] = {
     "440704": ("003",),
 }
 PLAN_LABELS = {
-    "000": "江门市科技创新“十四五”规划",
-    "001": "开平市科技创新“十四五”规划",
-    "002": "鹤山市科技创新“十四五”规划",
-    "003": "江门高新区（江海区）“十四五”规划",
-    "004": "江门创造2025",
+    "000": _l("江门市科技创新“十四五”规划"),
+    "001": _l("开平市科技创新“十四五”规划"),
+    "002": _l("鹤山市科技创新“十四五”规划"),
+    "003": _l("江门高新区（江海区）“十四五”规划"),
+    "004": _l("江门创造2025"),
 }
 COUNTED_REPORT_STATUSES = (ReportStatus.submitted, ReportStatus.verified)
 PROVINCIAL_LEVELS = (PlatformLevel.provincial, PlatformLevel.national)
@@ -96,22 +98,22 @@ def _designation(key: str, kind: DesignationKind, slug: str, name: str) -> Compu
 COMPUTATIONS: dict[str, Computation] = {
     c.key: c
     for c in (
-        _designation("hitech_count", DesignationKind.hitech, "hitech_enterprises", "高新技术企业数量"),
-        _designation("tech_sme_count", DesignationKind.tech_sme, "tech_smes", "科技型中小企业数量"),
-        _designation("tech_micro_count", DesignationKind.tech_micro, "tech_micro_enterprises", "科技型小微企业数量"),
-        _designation("gazelle_count", DesignationKind.gazelle, "gazelle_enterprises", "瞪羚企业数量"),
-        _designation("little_giant_count", DesignationKind.little_giant, "little_giant_enterprises", "专精特新“小巨人”企业数量"),
-        _designation("listed_count", DesignationKind.listed, "listed_enterprises", "上市企业数量"),
-        _designation("golden_seed_count", DesignationKind.golden_seed, "golden_seed_enterprises", "金种子企业数量"),
-        Computation("rd_ratio_above_size", "rd_ratio_above_size", "规模以上工业企业研发经费与营业收入之比", "%",
+        _designation("hitech_count", DesignationKind.hitech, "hitech_enterprises", _l("高新技术企业数量")),
+        _designation("tech_sme_count", DesignationKind.tech_sme, "tech_smes", _l("科技型中小企业数量")),
+        _designation("tech_micro_count", DesignationKind.tech_micro, "tech_micro_enterprises", _l("科技型小微企业数量")),
+        _designation("gazelle_count", DesignationKind.gazelle, "gazelle_enterprises", _l("瞪羚企业数量")),
+        _designation("little_giant_count", DesignationKind.little_giant, "little_giant_enterprises", _l("专精特新“小巨人”企业数量")),
+        _designation("listed_count", DesignationKind.listed, "listed_enterprises", _l("上市企业数量")),
+        _designation("golden_seed_count", DesignationKind.golden_seed, "golden_seed_enterprises", _l("金种子企业数量")),
+        Computation("rd_ratio_above_size", "rd_ratio_above_size", _l("规模以上工业企业研发经费与营业收入之比"), "%",
                     ratio=True, filter_args={"above_size": "1"}),
-        Computation("rd_institution_coverage", "rd_institution_coverage", "规上工业企业研发机构覆盖率", "%",
+        Computation("rd_institution_coverage", "rd_institution_coverage", _l("规上工业企业研发机构覆盖率"), "%",
                     ratio=True, filter_args={"above_size": "1", "has_rd_institution": "1"}),
-        Computation("provincial_platforms", "provincial_platforms", "省级及以上科技创新平台数量", "家"),
+        Computation("provincial_platforms", "provincial_platforms", _l("省级及以上科技创新平台数量"), "家"),
         Computation("provincial_engineering_centers", "provincial_engineering_centers",
-                    "省级及以上企业技术（工程）研究中心数量", "家"),
-        Computation("incubation_carriers", "incubation_carriers", "科技企业孵化器、众创空间、星创天地等总数量", "家"),
-        Computation("talent_teams", "talent_teams", "高端创新创业人才团队数量", "个"),
+                    _l("省级及以上企业技术（工程）研究中心数量"), "家"),
+        Computation("incubation_carriers", "incubation_carriers", _l("科技企业孵化器、众创空间、星创天地等总数量"), "家"),
+        Computation("talent_teams", "talent_teams", _l("高端创新创业人才团队数量"), "个"),
     )
 }
 DESIGNATION_COMPUTATIONS: dict[str, DesignationKind] = {
@@ -392,7 +394,7 @@ class IndicatorRow:
     def api_item(self) -> dict[str, Any]:
         return {
             "code": self.code,
-            "name": self.name,
+            "name": str(self.name),
             "unit": self.unit,
             "actual": self.actual,
             "baseline": {"year": self.baseline_year, "value": self.baseline},
@@ -512,7 +514,7 @@ def resolve_jurisdiction(user: User, requested: str | None) -> str:
 
 
 def jurisdiction_label(jurisdiction: str) -> str:
-    return "江门市（全市）" if jurisdiction == CITY else DISTRICTS.get(jurisdiction, jurisdiction)
+    return _("江门市（全市）") if jurisdiction == CITY else DISTRICTS.get(jurisdiction, jurisdiction)
 
 
 @dataclass

@@ -115,10 +115,10 @@ def index() -> str:
     dashboard = services.build_dashboard(current_user, jurisdiction, as_of)
     breakdown = dashboard.by_district(CHART_KEYS) if jurisdiction == CITY else {}
     chart = {
-        "funnel": [{"name": STAGE_LABELS[s], "value": n} for s, n in dashboard.funnel if s != "none"],
+        "funnel": [{"name": str(STAGE_LABELS[s]), "value": n} for s, n in dashboard.funnel if s != "none"],
         "districts": [DISTRICTS[d] for d in DISTRICTS] if breakdown else [],
         "series": [
-            {"key": key, "name": COMPUTATIONS[key].name, "ratio": COMPUTATIONS[key].ratio,
+            {"key": key, "name": str(COMPUTATIONS[key].name), "ratio": COMPUTATIONS[key].ratio,
              "data": [breakdown[key][d] for d in DISTRICTS]}
             for key in CHART_KEYS
         ] if breakdown else [],
@@ -143,7 +143,7 @@ def trend_json() -> Response:
         {
             "years": years,
             "series": [
-                {"key": key, "name": COMPUTATIONS[key].name, "ratio": COMPUTATIONS[key].ratio, "data": series[key]}
+                {"key": key, "name": str(COMPUTATIONS[key].name), "ratio": COMPUTATIONS[key].ratio, "data": series[key]}
                 for key in CHART_KEYS
             ],
         }

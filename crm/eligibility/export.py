@@ -32,15 +32,15 @@ def _cell(sheet: Any, value: Any) -> WriteOnlyCell:
 def candidates_workbook(rows: Iterable[tuple[Flag, Enterprise, str]], rule: str) -> bytes:
     """The workbook for (flag, enterprise, stage) rows of one rule."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(RULE_LABELS.get(rule, rule)[:31])
+    sheet = book.create_sheet(str(RULE_LABELS.get(rule, rule))[:31])
     sheet.append([_cell(sheet, h) for h in HEADERS])
     for flag, firm, stage in rows:
         figures = "；".join(f"{label} {text}" for label, text, _passed in deciding_figures(flag))
         values = [
             firm.uscc, firm.name, firm.district.name if firm.district else firm.district_code,
-            STAGE_LABELS.get(stage, stage), RULE_LABELS.get(flag.rule, flag.rule), flag.raised_on.isoformat(),
+            str(STAGE_LABELS.get(stage, stage)), str(RULE_LABELS.get(flag.rule, flag.rule)), flag.raised_on.isoformat(),
             figures, "\n".join(flag.reasons or []),
-            HANDLED_STATUS_LABELS[flag.handled_status] if flag.handled_status else "未处理",
+            str(HANDLED_STATUS_LABELS[flag.handled_status]) if flag.handled_status else "未处理",
             flag.handled_note or "",
         ]
         sheet.append([_cell(sheet, v) for v in values])

@@ -6,6 +6,7 @@ from datetime import date
 from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
@@ -138,7 +139,8 @@ def handle(flag_id: int) -> Response:
         flash(str(exc), "danger")
         return redirect(back)
     db.session.commit()
-    flash(f"已记录处理情况：{row.enterprise.name}（{HANDLED_STATUS_LABELS[row.handled_status]}）", "success")
+    flash(_("已记录处理情况：%(firm)s（%(status)s）", firm=row.enterprise.name, status=HANDLED_STATUS_LABELS[row.handled_status]),
+          "success")
     return redirect(back)
 
 

@@ -12,6 +12,8 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -23,21 +25,21 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("uscc", "统一社会信用代码"),
-    ("name", "企业名称"),
-    ("district", "所属区（市）"),
-    ("town", "镇街/园区"),
-    ("industry", "所属行业"),
-    ("stage", "梯队阶段"),
-    ("above_size", "规模以上"),
-    ("year", "最近报表年度"),
-    ("revenue", "营业收入（万元）"),
-    ("rd_expense", "研发费用（万元）"),
-    ("rd_ratio", "研发费用占比"),
-    ("growth", "营业收入增长率"),
-    ("employees", "职工总数（人）"),
-    ("contact_person", "联系人"),
-    ("contact_phone", "联系电话"),
+    ("uscc", _l("统一社会信用代码")),
+    ("name", _l("企业名称")),
+    ("district", _l("所属区（市）")),
+    ("town", _l("镇街/园区")),
+    ("industry", _l("所属行业")),
+    ("stage", _l("梯队阶段")),
+    ("above_size", _l("规模以上")),
+    ("year", _l("最近报表年度")),
+    ("revenue", _l("营业收入（万元）")),
+    ("rd_expense", _l("研发费用（万元）")),
+    ("rd_ratio", _l("研发费用占比")),
+    ("growth", _l("营业收入增长率")),
+    ("employees", _l("职工总数（人）")),
+    ("contact_person", _l("联系人")),
+    ("contact_phone", _l("联系电话")),
 )
 
 
@@ -56,7 +58,7 @@ def row_values(row: ListRow) -> list[Any]:
     return [
         e.uscc, e.name, e.district.name if e.district else e.district_code, e.town or "",
         e.industry.name if e.industry_code and e.industry else (e.industry_code or ""),
-        STAGE_LABELS[row.stage], "是" if e.above_size else "否", f.year, f.revenue, f.rd_expense,
+        str(STAGE_LABELS[row.stage]), _("是") if e.above_size else _("否"), f.year, f.revenue, f.rd_expense,
         f.rd_ratio, f.growth, f.employees, e.contact_person or "", e.contact_phone or "",
     ]
 
@@ -74,7 +76,7 @@ def export_rows(ids: list[int], as_of: date) -> Iterator[ListRow]:
 def write_workbook(rows: Iterable[ListRow], title: str = "企业名单") -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    sheet.append([safe_cell(sheet, label) for _, label in COLUMNS])
+    sheet.append([safe_cell(sheet, str(label)) for _name, label in COLUMNS])  # headers in the viewer's language
     for row in rows:
         cells = [safe_cell(sheet, value) for value in row_values(row)]
         for index in (10, 11):  # ratios as percentages

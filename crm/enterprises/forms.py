@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,12 +25,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from crm.ladder import DESIGNATION_LABELS
 from crm.models import DesignationKind
 from crm.models.contact import CONTACT_KIND_LABELS
-from crm.models.enterprise import HITECH_FIELD_LABELS
+from crm.models.enterprise import HITECH_FIELD_NAMES
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
 from crm.models.support import HONOUR_KIND_LABELS, SUPPORT_KIND_LABELS
 from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
 
-REQUIRED = "请填写此项"
+REQUIRED = _l("请填写此项")
 
 
 def _choices(labels: dict[Any, str], blank: str | None = None) -> list[tuple[str, str]]:
@@ -69,11 +71,11 @@ class MoneyField(DecimalField):
                 raise InvalidOperation
         except InvalidOperation:
             self.data = None
-            raise ValueError("请输入数字（单位：万元）") from None
+            raise ValueError(_("请输入数字（单位：万元）")) from None
         if self.data.as_tuple().exponent < -4:  # type: ignore[operator]
-            raise ValueError("最多保留4位小数")
+            raise ValueError(_("最多保留4位小数"))
         if abs(self.data) >= Decimal("1e12"):
-            raise ValueError("数值过大")
+            raise ValueError(_("数值过大"))
 
 
 class CountField(IntegerField):
@@ -87,7 +89,7 @@ class CountField(IntegerField):
             self.data = int(_normalise_number(str(valuelist[0])))
         except ValueError:
             self.data = None
-            raise ValueError("请输入整数") from None
+            raise ValueError(_("请输入整数")) from None
 
 
 class YmdField(DateField):
@@ -104,7 +106,7 @@ class YmdField(DateField):
             self.data = date.fromisoformat(str(valuelist[0]).strip())
         except ValueError:
             self.data = None
-            raise ValueError("日期格式应为 YYYY-MM-DD") from None
+            raise ValueError(_("日期格式应为 YYYY-MM-DD")) from None
 
 
 def not_negative(label: str) -> Any:  # noqa: ANN401 - a WTForms validator
@@ -112,21 +114,21 @@ def not_negative(label: str) -> Any:  # noqa: ANN401 - a WTForms validator
 
     def check(form: FlaskForm, field: Any) -> None:  # noqa: ANN401
         if field.data is not None and field.data < 0:
-            raise ValidationError(f"{label}不能为负数")
+            raise ValidationError(_("%(label)s不能为负数", label=label))
 
     return check
 
 
 def year_range(form: FlaskForm, field: Any) -> None:  # noqa: ANN401
     if field.data is not None and not 1980 <= field.data <= 2100:
-        raise ValidationError("年度应在1980至2100之间")
+        raise ValidationError(_("年度应在1980至2100之间"))
 
 
 def not_future(form: FlaskForm, field: YmdField) -> None:
     from crm.clock import today
 
     if field.data and field.data > today():
-        raise ValidationError("日期不能晚于今天")
+        raise ValidationError(_("日期不能晚于今天"))
 
 
 class VersionedForm(FlaskForm):
@@ -136,73 +138,89 @@ class VersionedForm(FlaskForm):
 
 
 class ProfileForm(VersionedForm):
-    name = StringField("企业名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
-    district_code = SelectField("所属区（市）", choices=[])
-    town = StringField("镇街/园区", validators=[Optional(), Length(max=50, message="不超过50字")])
-    founded_on = YmdField("成立日期", validators=[Optional(), not_future])
-    industry_code = SelectField("所属行业", choices=[], default="")
-    hitech_field = SelectField("高新技术领域", choices=_choices(HITECH_FIELD_LABELS, "（未填写）"), default="")
-    above_size = BooleanField("规模以上企业")
-    address = StringField("地址", validators=[Optional(), Length(max=300, message="不超过300字")])
-    contact_person = StringField("联系人", validators=[Optional(), Length(max=50, message="不超过50字")])
+    name = StringField(_l("企业名称"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l("不超过200字"))])
+    district_code = SelectField(_l("所属区（市）"), choices=[])
+    town = StringField(_l("镇街/园区"), validators=[Optional(), Length(max=50, message=_l("不超过50字"))])
+    founded_on = YmdField(_l("成立日期"), validators=[Optional(), not_future])
+    industry_code = SelectField(_l("所属行业"), choices=[], default="")
+    hitech_field = SelectField(_l("高新技术领域"), choices=_choices(HITECH_FIELD_NAMES, _l("（未填写）")), default="")
+    above_size = BooleanField(_l("规模以上企业"))
+    address = StringField(_l("地址"), validators=[Optional(), Length(max=300, message=_l("不超过300字"))])
+    contact_person = StringField(_l("联系人"), validators=[Optional(), Length(max=50, message=_l("不超过50字"))])
     contact_phone = StringField(
-        "联系电话",
-        validators=[Optional(), Regexp(r"^[0-9+\-() 转]{5,50}$", message="电话号码只能包含数字、+、-、括号和空格")],
+        _l("联系电话"),
+        validators=[Optional(), Regexp(r"^[0-9+\-() 转]{5,50}$", message=_l("电话号码只能包含数字、+、-、括号和空格"))],
     )
     contact_email = StringField(
-        "电子邮箱",
-        validators=[Optional(), Length(max=200), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="电子邮箱格式不正确")],
+        _l("电子邮箱"),
+        validators=[Optional(), Length(max=200), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("电子邮箱格式不正确"))],
     )
-    notes = TextAreaField("备注", validators=[Optional(), Length(max=5000, message="不超过5000字")])
+    notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=5000, message=_l("不超过5000字"))])
 
 
 class DesignationForm(VersionedForm):
-    kind = SelectField("认定类型", choices=_choices(DESIGNATION_LABELS), validators=[DataRequired(REQUIRED)])
-    valid_from = YmdField("生效日期", validators=[InputRequired("请填写生效日期")])
-    valid_to = YmdField("有效期至", validators=[Optional()], description="留空则按类型默认有效期（高企三年，其余当年年底）")
-    certificate_no = StringField("证书/入库编号", validators=[Optional(), Length(max=64, message="不超过64字符")])
-    authority = StringField("认定机关", validators=[Optional(), Length(max=100, message="不超过100字")])
+    kind = SelectField(_l("认定类型"), choices=_choices(DESIGNATION_LABELS), validators=[DataRequired(REQUIRED)])
+    valid_from = YmdField(_l("生效日期"), validators=[InputRequired(_l("请填写生效日期"))])
+    valid_to = YmdField(_l("有效期至"), validators=[Optional()], description=_l("留空则按类型默认有效期（高企三年，其余当年年底）"))
+    certificate_no = StringField(_l("证书/入库编号"), validators=[Optional(), Length(max=64, message=_l("不超过64字符"))])
+    authority = StringField(_l("认定机关"), validators=[Optional(), Length(max=100, message=_l("不超过100字"))])
 
     def validate_valid_to(self, field: YmdField) -> None:
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
-            raise ValidationError("有效期至不能早于生效日期")
+            raise ValidationError(_("有效期至不能早于生效日期"))
 
 
 MONEY_LABELS = {
-    "revenue": "营业收入（万元）",
-    "total_revenue": "总收入（万元）",
-    "rd_expense": "研发费用（万元）",
-    "rd_expense_domestic": "境内研发费用（万元）",
-    "hitech_revenue": "高新技术产品（服务）收入（万元）",
-    "total_assets": "资产总额（万元）",
-    "net_assets": "净资产（万元）",
-    "net_profit": "净利润（万元）",
-    "total_costs": "成本费用总额（万元）",
+    "revenue": _l("营业收入（万元）"),
+    "total_revenue": _l("总收入（万元）"),
+    "rd_expense": _l("研发费用（万元）"),
+    "rd_expense_domestic": _l("境内研发费用（万元）"),
+    "hitech_revenue": _l("高新技术产品（服务）收入（万元）"),
+    "total_assets": _l("资产总额（万元）"),
+    "net_assets": _l("净资产（万元）"),
+    "net_profit": _l("净利润（万元）"),
+    "total_costs": _l("成本费用总额（万元）"),
 }
 COUNT_LABELS = {
-    "employees": "职工总数（人）",
-    "tech_staff": "科技人员（人）",
-    "rd_staff": "研发人员（人）",
-    "ip_class1": "I类知识产权（件）",
-    "ip_class2": "II类知识产权（件）",
+    "employees": _l("职工总数（人）"),
+    "tech_staff": _l("科技人员（人）"),
+    "rd_staff": _l("研发人员（人）"),
+    "ip_class1": _l("I类知识产权（件）"),
+    "ip_class2": _l("II类知识产权（件）"),
 }
 FIGURE_LABELS = {**MONEY_LABELS, **COUNT_LABELS}
+# The label without its unit, as the "cannot be negative" message names the figure.
+SHORT_LABELS = {
+    "revenue": _l("营业收入"),
+    "total_revenue": _l("总收入"),
+    "rd_expense": _l("研发费用"),
+    "rd_expense_domestic": _l("境内研发费用"),
+    "hitech_revenue": _l("高新技术产品"),
+    "total_assets": _l("资产总额"),
+    "net_assets": _l("净资产"),
+    "net_profit": _l("净利润"),
+    "total_costs": _l("成本费用总额"),
+    "employees": _l("职工总数"),
+    "tech_staff": _l("科技人员"),
+    "rd_staff": _l("研发人员"),
+    "ip_class1": _l("I类知识产权"),
+    "ip_class2": _l("II类知识产权"),
+}
 
 
 def _money(name: str, signed: bool = False) -> MoneyField:
     label = MONEY_LABELS[name]
-    short = label.split("（")[0]
-    validators = [Optional()] if signed else [Optional(), not_negative(short)]
+    validators = [Optional()] if signed else [Optional(), not_negative(SHORT_LABELS[name])]
     return MoneyField(label, validators=validators, places=None, render_kw={"inputmode": "decimal"})
 
 
 def _count(name: str) -> CountField:
     label = COUNT_LABELS[name]
-    return CountField(label, validators=[Optional(), not_negative(label.split("（")[0])], render_kw={"inputmode": "numeric"})
+    return CountField(label, validators=[Optional(), not_negative(SHORT_LABELS[name])], render_kw={"inputmode": "numeric"})
 
 
 class AnnualReportForm(VersionedForm):
-    year = CountField("年度", validators=[InputRequired("请填写年度"), year_range])
+    year = CountField(_l("年度"), validators=[InputRequired(_l("请填写年度")), year_range])
     revenue = _money("revenue")
     total_revenue = _money("total_revenue")
     rd_expense = _money("rd_expense")
@@ -217,104 +235,104 @@ class AnnualReportForm(VersionedForm):
     rd_staff = _count("rd_staff")
     ip_class1 = _count("ip_class1")
     ip_class2 = _count("ip_class2")
-    change_explanation = TextAreaField("变动说明", validators=[Optional(), Length(max=2000, message="不超过2000字")])
+    change_explanation = TextAreaField(_l("变动说明"), validators=[Optional(), Length(max=2000, message=_l("不超过2000字"))])
 
     def validate_tech_staff(self, field: CountField) -> None:
         if field.data is not None and self.employees.data is not None and field.data > self.employees.data:
-            raise ValidationError("科技人员不能多于职工总数")
+            raise ValidationError(_("科技人员不能多于职工总数"))
 
     def validate_rd_staff(self, field: CountField) -> None:
         if field.data is not None and self.employees.data is not None and field.data > self.employees.data:
-            raise ValidationError("研发人员不能多于职工总数")
+            raise ValidationError(_("研发人员不能多于职工总数"))
 
     def validate_rd_expense_domestic(self, field: MoneyField) -> None:
         if field.data is not None and self.rd_expense.data is not None and field.data > self.rd_expense.data:
-            raise ValidationError("境内研发费用不能超过研发费用")
+            raise ValidationError(_("境内研发费用不能超过研发费用"))
 
 
 class PlatformForm(VersionedForm):
-    kind = SelectField("类型", choices=_choices(PLATFORM_KIND_LABELS), validators=[DataRequired(REQUIRED)])
-    level = SelectField("级别", choices=_choices(PLATFORM_LEVEL_LABELS), validators=[DataRequired(REQUIRED)])
-    name = StringField("名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
-    recognized_on = YmdField("认定日期", validators=[Optional()])
-    valid_to = YmdField("有效期至", validators=[Optional()])
+    kind = SelectField(_l("类型"), choices=_choices(PLATFORM_KIND_LABELS), validators=[DataRequired(REQUIRED)])
+    level = SelectField(_l("级别"), choices=_choices(PLATFORM_LEVEL_LABELS), validators=[DataRequired(REQUIRED)])
+    name = StringField(_l("名称"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l("不超过200字"))])
+    recognized_on = YmdField(_l("认定日期"), validators=[Optional()])
+    valid_to = YmdField(_l("有效期至"), validators=[Optional()])
 
     def validate_valid_to(self, field: YmdField) -> None:
         if field.data and self.recognized_on.data and field.data < self.recognized_on.data:
-            raise ValidationError("有效期至不能早于认定日期")
+            raise ValidationError(_("有效期至不能早于认定日期"))
 
 
 class TalentForm(VersionedForm):
-    category = SelectField("类别", choices=_choices(TALENT_CATEGORY_LABELS), validators=[DataRequired(REQUIRED)])
-    is_team = BooleanField("团队")
-    name = StringField("姓名/团队名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
-    programme = SelectField("人才计划", choices=_choices(TALENT_PROGRAMME_LABELS), validators=[DataRequired(REQUIRED)])
-    year = CountField("入选年度", validators=[InputRequired("请填写年度"), year_range])
-    high_end = BooleanField("高端创新创业人才团队")
+    category = SelectField(_l("类别"), choices=_choices(TALENT_CATEGORY_LABELS), validators=[DataRequired(REQUIRED)])
+    is_team = BooleanField(_l("团队"))
+    name = StringField(_l("姓名/团队名称"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l("不超过200字"))])
+    programme = SelectField(_l("人才计划"), choices=_choices(TALENT_PROGRAMME_LABELS), validators=[DataRequired(REQUIRED)])
+    year = CountField(_l("入选年度"), validators=[InputRequired(_l("请填写年度")), year_range])
+    high_end = BooleanField(_l("高端创新创业人才团队"))
 
 
 class SupportRecordForm(VersionedForm):
-    kind = SelectField("支持方式", choices=_choices(SUPPORT_KIND_LABELS), validators=[DataRequired(REQUIRED)])
-    programme = StringField("项目", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
+    kind = SelectField(_l("支持方式"), choices=_choices(SUPPORT_KIND_LABELS), validators=[DataRequired(REQUIRED)])
+    programme = StringField(_l("项目"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l("不超过200字"))])
     # InputRequired, not DataRequired: a zero amount is still a recorded amount.
-    amount = MoneyField("金额（万元）", validators=[InputRequired("请填写金额"), not_negative("金额")], places=None)
-    granted_on = YmdField("日期", validators=[InputRequired("请填写日期")])
+    amount = MoneyField(_l("金额（万元）"), validators=[InputRequired(_l("请填写金额")), not_negative(_l("金额"))], places=None)
+    granted_on = YmdField(_l("日期"), validators=[InputRequired(_l("请填写日期"))])
 
 
 class HonourForm(VersionedForm):
-    kind = SelectField("类别", choices=_choices(HONOUR_KIND_LABELS), validators=[DataRequired(REQUIRED)])
-    title = StringField("名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不超过200字")])
-    year = CountField("年度", validators=[InputRequired("请填写年度"), year_range])
-    amount = MoneyField("金额（万元）", validators=[Optional(), not_negative("金额")], places=None)
+    kind = SelectField(_l("类别"), choices=_choices(HONOUR_KIND_LABELS), validators=[DataRequired(REQUIRED)])
+    title = StringField(_l("名称"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l("不超过200字"))])
+    year = CountField(_l("年度"), validators=[InputRequired(_l("请填写年度")), year_range])
+    amount = MoneyField(_l("金额（万元）"), validators=[Optional(), not_negative(_l("金额"))], places=None)
 
 
 class ContactNoteForm(VersionedForm):
-    kind = SelectField("方式", choices=_choices(CONTACT_KIND_LABELS), validators=[DataRequired(REQUIRED)])
-    happened_on = YmdField("日期", validators=[InputRequired("请填写日期"), not_future])
-    note = TextAreaField("内容", validators=[DataRequired("请填写内容"), Length(max=5000, message="不超过5000字")])
+    kind = SelectField(_l("方式"), choices=_choices(CONTACT_KIND_LABELS), validators=[DataRequired(REQUIRED)])
+    happened_on = YmdField(_l("日期"), validators=[InputRequired(_l("请填写日期")), not_future])
+    note = TextAreaField(_l("内容"), validators=[DataRequired(_l("请填写内容")), Length(max=5000, message=_l("不超过5000字"))])
 
 
 class ReviewForm(VersionedForm):
     """Verify a submitted report or return it with a reason the enterprise sees."""
 
-    reason = TextAreaField("退回原因", validators=[Optional(), Length(max=2000, message="不超过2000字")],
-                           description="退回时必填，企业将看到此说明")
+    reason = TextAreaField(_l("退回原因"), validators=[Optional(), Length(max=2000, message=_l("不超过2000字"))],
+                           description=_l("退回时必填，企业将看到此说明"))
 
 
-BULK_ACTIONS = [("designation", "批量添加认定"), ("assign", "分配给同事"), ("export", "导出所选企业")]
+BULK_ACTIONS = [("designation", _l("批量添加认定")), ("assign", _l("分配给同事")), ("export", _l("导出所选企业"))]
 
 
 class BulkForm(FlaskForm):
-    action = SelectField("批量操作", choices=BULK_ACTIONS)
-    ids = SelectMultipleField("所选企业", coerce=int, choices=[], validate_choice=False)
-    kind = SelectField("认定类型", choices=_choices(DESIGNATION_LABELS, "（请选择）"), default="")
+    action = SelectField(_l("批量操作"), choices=BULK_ACTIONS)
+    ids = SelectMultipleField(_l("所选企业"), coerce=int, choices=[], validate_choice=False)
+    kind = SelectField(_l("认定类型"), choices=_choices(DESIGNATION_LABELS, _l("（请选择）")), default="")
     # No Optional(): it would stop the chain before the action-dependent checks below.
-    valid_from = YmdField("生效日期")
-    valid_to = YmdField("有效期至")
+    valid_from = YmdField(_l("生效日期"))
+    valid_to = YmdField(_l("有效期至"))
     certificate_pattern = StringField(
-        "编号规则", validators=[Optional(), Length(max=64, message="不超过64字符")],
-        description="可选；其中连续的 # 依次替换为序号，如 2025440783#### → 20254407830001",
+        "编号规则", validators=[Optional(), Length(max=64, message=_l("不超过64字符"))],
+        description=_l("可选；其中连续的 # 依次替换为序号，如 2025440783#### → 20254407830001"),
     )
-    officer_id = SelectField("分配给", coerce=int, choices=[], validate_choice=False, default=0)
+    officer_id = SelectField(_l("分配给"), coerce=int, choices=[], validate_choice=False, default=0)
 
     def validate_ids(self, field: SelectMultipleField) -> None:
         if not field.data:
-            raise ValidationError("请先勾选企业")
+            raise ValidationError(_("请先勾选企业"))
 
     def validate_kind(self, field: SelectField) -> None:
         if self.action.data == "designation" and not field.data:
-            raise ValidationError("请选择认定类型")
+            raise ValidationError(_("请选择认定类型"))
         if field.data and field.data not in {k.value for k in DesignationKind}:
-            raise ValidationError("未知的认定类型")
+            raise ValidationError(_("未知的认定类型"))
 
     def validate_valid_from(self, field: YmdField) -> None:
         if self.action.data == "designation" and not field.data:
-            raise ValidationError("请填写生效日期")
+            raise ValidationError(_("请填写生效日期"))
 
     def validate_valid_to(self, field: YmdField) -> None:
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
-            raise ValidationError("有效期至不能早于生效日期")
+            raise ValidationError(_("有效期至不能早于生效日期"))
 
     def validate_officer_id(self, field: SelectField) -> None:
         if self.action.data == "assign" and not field.data:
-            raise ValidationError("请选择同事")
+            raise ValidationError(_("请选择同事"))

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, or_, select
 
 from crm.districts import DISTRICTS
@@ -113,10 +114,10 @@ def count_of(stmt: Select) -> int:
 # --- Sorting and the latest-year figures of the list -------------------------------------
 
 SORTS: dict[str, str] = {
-    "name": "企业名称",
-    "revenue": "最近年度营业收入",
-    "rd_ratio": "研发费用占比",
-    "growth": "营业收入增长率",
+    "name": _l("企业名称"),
+    "revenue": _l("最近年度营业收入"),
+    "rd_ratio": _l("研发费用占比"),
+    "growth": _l("营业收入增长率"),
 }
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import desc, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -51,7 +52,7 @@ class DuplicateEnterprise(ValueError):
     """An enterprise with this code already exists."""
 
     def __init__(self, uscc: str):
-        super().__init__(f"统一社会信用代码 {uscc} 的企业已存在")
+        super().__init__(_("统一社会信用代码 %(uscc)s 的企业已存在", uscc=uscc))
         self.uscc = uscc
 
 
@@ -70,11 +71,11 @@ def resolve_district(uscc: str, district_code: str | None) -> tuple[str, bool]:
     inferred = district_from_uscc(uscc)
     if district_code:
         if district_code not in DISTRICTS:
-            raise ValidationFailed({"district_code": f"未知的区（市）代码：{district_code}"})
+            raise ValidationFailed({"district_code": _("未知的区（市）代码：%(code)s", code=district_code)})
         return district_code, inferred is not None and inferred != district_code
     if inferred is None:
         raise ValidationFailed(
-            {"district_code": f"无法从统一社会信用代码 {uscc} 推断所属区（市），请填写所属区（市）"}
+            {"district_code": _("无法从统一社会信用代码 %(uscc)s 推断所属区（市），请填写所属区（市）", uscc=uscc)}
         )
     return inferred, False
 
@@ -82,16 +83,16 @@ def resolve_district(uscc: str, district_code: str | None) -> tuple[str, bool]:
 def check_profile(values: dict[str, Any]) -> None:
     errors: dict[str, str] = {}
     if "name" in values and not (values["name"] or "").strip():
-        errors["name"] = "企业名称不能为空"
+        errors["name"] = _("企业名称不能为空")
     founded = values.get("founded_on")
     if isinstance(founded, date) and founded > date.today():
-        errors["founded_on"] = "成立日期不能晚于今天"
+        errors["founded_on"] = _("成立日期不能晚于今天")
     field = values.get("hitech_field")
     if field is not None and not isinstance(field, HitechField):
         try:
             values["hitech_field"] = HitechField(field)
         except ValueError:
-            errors["hitech_field"] = f"未知的高新技术领域：{field}"
+            errors["hitech_field"] = _("未知的高新技术领域：%(field)s", field=field)
     if errors:
         raise ValidationFailed(errors)
 
@@ -104,7 +105,7 @@ def create_enterprise(uscc: str, name: str, district_code: str | None = None, **
         raise ValidationFailed({"uscc": str(exc)}) from None
     unknown = set(profile) - set(PROFILE_FIELDS)
     if unknown:
-        raise ValidationFailed({f: "未知字段" for f in sorted(unknown)})
+        raise ValidationFailed({f: _("未知字段") for f in sorted(unknown)})
     values = {"name": name, **profile}
     check_profile(values)
     district, overridden = resolve_district(code, district_code)
@@ -216,8 +217,8 @@ def sparkline_points(values: list[Decimal | int | None], width: int = 120, heigh
     present = [(i, float(v)) for i, v in enumerate(values) if v is not None]
     if len(present) < 2:
         return ""
-    low = min(v for _, v in present)
-    high = max(v for _, v in present)
+    low = min(v for _code, v in present)
+    high = max(v for _code, v in present)
     span = (high - low) or 1.0
     step = (width - 4) / max(1, len(values) - 1)
     return " ".join(
@@ -315,7 +316,7 @@ def set_district(enterprise: Enterprise, district_code: str, user: User) -> None
     if district_code == enterprise.district_code:
         return
     if user.role not in (Role.bureau, Role.admin):
-        raise ValidationFailed({"district_code": "只有市科技局或系统管理员可以变更所属区（市）"})
+        raise ValidationFailed({"district_code": _("只有市科技局或系统管理员可以变更所属区（市）")})
     code, overridden = resolve_district(enterprise.uscc, district_code)
     enterprise.district_code = code
     enterprise.district_overridden = overridden
@@ -353,7 +354,7 @@ def add_designation_to_all(
     for enterprise in sorted(enterprises, key=lambda e: e.uscc):
         held = any(d.kind is kind and d.valid_from == valid_from for d in enterprise.designations)
         if held:
-            result.skipped.append((enterprise, "已有相同的认定"))
+            result.skipped.append((enterprise, _("已有相同的认定")))
             continue
         n += 1
         enterprise.designations.append(
@@ -393,7 +394,7 @@ def assign_to(enterprises: list[Enterprise], colleague: User, user: User) -> Bul
     result = BulkResult()
     for enterprise in enterprises:
         if not may_be_assigned(colleague, enterprise):
-            result.skipped.append((enterprise, "该同事不负责此企业所在区（市）"))
+            result.skipped.append((enterprise, _("该同事不负责此企业所在区（市）")))
             continue
         enterprise.assigned_officer_id = colleague.id
         enterprise.updated_by_id = user.id

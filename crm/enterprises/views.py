@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -73,7 +75,7 @@ from crm.scoping import enterprise_or_404, scoped
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
 PER_PAGE = 50
-CONFLICT_MESSAGE = "该记录已被他人修改，您的修改未保存。您填写的内容保留在下方；请重新打开此页查看最新数据后再修改。"
+CONFLICT_MESSAGE = _l("该记录已被他人修改，您的修改未保存。您填写的内容保留在下方；请重新打开此页查看最新数据后再修改。")
 
 
 @bp.before_request
@@ -148,8 +150,8 @@ def index() -> str | tuple[str, int]:
         result = list_page(current_user, filters, as_of, sort, descending, 1, PER_PAGE)
     counts = stage_counts(current_user, as_of, filters.district)
     bulk = f.BulkForm()
-    bulk.officer_id.choices = [(0, "（请选择）")] + [
-        (u.id, f"{u.label}（{u.district.name if u.district else '市科技局'}）")
+    bulk.officer_id.choices = [(0, _("（请选择）"))] + [
+        (u.id, f"{u.label}（{u.district.name if u.district else _('市科技局')}）")
         for u in assignable_colleagues(current_user, filters.district)
     ]
     return render_template(
@@ -183,7 +185,7 @@ def export() -> Response:
         ids = all_matching_ids(current_user, filters_from_args(request.args), as_of, sort, descending)
     except FilterError as exc:
         abort(400, str(exc))
-    return _xlsx_response(write_workbook(export_rows(ids, as_of)), "企业名单")
+    return _xlsx_response(write_workbook(export_rows(ids, as_of)), _("企业名单"))
 
 
 # --- Bulk actions ------------------------------------------------------------------------------
@@ -207,24 +209,25 @@ def bulk() -> Response:
         abort(404)
     if form.action.data == "export":
         ids = sorted((e.id for e in firms), key=list(form.ids.data).index)
-        return _xlsx_response(write_workbook(export_rows(ids, today())), "所选企业")
+        return _xlsx_response(write_workbook(export_rows(ids, today())), _("所选企业"))
     if form.action.data == "designation":
         result = add_designation_to_all(
             firms, DesignationKind(form.kind.data), form.valid_from.data, form.valid_to.data,
             form.certificate_pattern.data, current_user,
         )
         db.session.commit()
-        flash(f"已为 {len(result.done)} 家企业添加认定“{f.DESIGNATION_LABELS[DesignationKind(form.kind.data)]}”。", "success")
+        flash(_("已为 %(count)s 家企业添加认定“%(kind)s”。", count=len(result.done),
+                kind=f.DESIGNATION_LABELS[DesignationKind(form.kind.data)]), "success")
     else:
         colleague = db.session.get(User, form.officer_id.data)
         if colleague is None:
-            flash("分配给：未找到该同事", "danger")
+            flash(_("分配给：未找到该同事"), "danger")
             return redirect(back)
         result = assign_to(firms, colleague, current_user)
         db.session.commit()
-        flash(f"已将 {len(result.done)} 家企业分配给 {colleague.label}。", "success")
+        flash(_("已将 %(count)s 家企业分配给 %(name)s。", count=len(result.done), name=colleague.label), "success")
     for enterprise, reason in result.skipped:
-        flash(f"{enterprise.name}：{reason}，已跳过。", "warning")
+        flash(_("%(firm)s：%(reason)s，已跳过。", firm=enterprise.name, reason=reason), "warning")
     return redirect(back)
 
 
@@ -242,13 +245,13 @@ class RecordKind:
 
 
 RECORD_KINDS: dict[str, RecordKind] = {
-    "designations": RecordKind(Designation, f.DesignationForm, "认定", {"kind": DesignationKind}, "ladder"),
-    "reports": RecordKind(AnnualReport, f.AnnualReportForm, "年度报表", {}, "reports"),
-    "platforms": RecordKind(Platform, f.PlatformForm, "研发机构与载体", {"kind": PlatformKind, "level": PlatformLevel}, "platforms"),
-    "talents": RecordKind(Talent, f.TalentForm, "人才与团队", {"category": TalentCategory, "programme": TalentProgramme}, "talents"),
-    "support": RecordKind(SupportRecord, f.SupportRecordForm, "扶持记录", {"kind": SupportKind}, "support"),
-    "honours": RecordKind(Honour, f.HonourForm, "荣誉与奖励", {"kind": HonourKind}, "support"),
-    "notes": RecordKind(ContactNote, f.ContactNoteForm, "联系记录", {"kind": ContactKind}, "notes"),
+    "designations": RecordKind(Designation, f.DesignationForm, _l("认定"), {"kind": DesignationKind}, "ladder"),
+    "reports": RecordKind(AnnualReport, f.AnnualReportForm, _l("年度报表"), {}, "reports"),
+    "platforms": RecordKind(Platform, f.PlatformForm, _l("研发机构与载体"), {"kind": PlatformKind, "level": PlatformLevel}, "platforms"),
+    "talents": RecordKind(Talent, f.TalentForm, _l("人才与团队"), {"category": TalentCategory, "programme": TalentProgramme}, "talents"),
+    "support": RecordKind(SupportRecord, f.SupportRecordForm, _l("扶持记录"), {"kind": SupportKind}, "support"),
+    "honours": RecordKind(Honour, f.HonourForm, _l("荣誉与奖励"), {"kind": HonourKind}, "support"),
+    "notes": RecordKind(ContactNote, f.ContactNoteForm, _l("联系记录"), {"kind": ContactKind}, "notes"),
 }
 
 LABELS = {
@@ -325,20 +328,20 @@ def edit_record(uscc: str, kind_name: str, record_id: int | None = None) -> Any:
         try:
             check_version(record, form.version_id.data)
             _save(kind, enterprise, record, _values(form, kind))
-            flash(f"{kind.label}已保存。", "success")
+            flash(_("%(kind)s已保存。", kind=kind.label), "success")
             return redirect(url_for("enterprises.detail", uscc=enterprise.uscc, _anchor=kind.anchor))
         except EditConflict:
-            flash(CONFLICT_MESSAGE, "danger")
+            flash(str(CONFLICT_MESSAGE), "danger")
             status = 409
         except IntegrityError:
             if kind.model is AnnualReport:
-                form.year.errors = [*form.year.errors, "该年度的报表已存在"]
+                form.year.errors = [*form.year.errors, _("该年度的报表已存在")]
             else:
-                flash("保存失败：数据与已有记录冲突。", "danger")
+                flash(_("保存失败：数据与已有记录冲突。"), "danger")
             status = 422
     elif request.method == "POST":
         status = 422
-    title = f"{'编辑' if record is not None else '新增'}{kind.label}"
+    title = _("编辑%(kind)s", kind=kind.label) if record is not None else _("新增%(kind)s", kind=kind.label)
     return render_template(
         "enterprises/record_form.html", firm=enterprise, form=form, title=title, kind=kind, kind_name=kind_name,
         record=record,
@@ -383,9 +386,9 @@ def delete_record(uscc: str, kind_name: str, record_id: int) -> Response:
         check_version(record, request.form.get("version_id"))
         db.session.delete(record)
         commit_edit()
-        flash(f"{kind.label}已删除。", "success")
+        flash(_("%(kind)s已删除。", kind=kind.label), "success")
     except EditConflict:
-        flash(CONFLICT_MESSAGE.split("。")[0] + "，未删除。", "danger")
+        flash(_("该记录已被他人修改，您的修改未保存，未删除。"), "danger")
     return redirect(url_for("enterprises.detail", uscc=enterprise.uscc, _anchor=kind.anchor))
 
 
@@ -408,7 +411,7 @@ def edit_profile(uscc: str) -> Any:  # noqa: ANN401
     else:
         form = f.ProfileForm()
     form.district_code.choices = list(DISTRICTS.items())
-    form.industry_code.choices = [("", "（未填写）")] + [
+    form.industry_code.choices = [("", _("（未填写）"))] + [
         (i.code, f"{i.code} {i.name}") for i in db.session.scalars(select(Industry).order_by(Industry.code))
     ]
     if not may_move:
@@ -434,10 +437,10 @@ def edit_profile(uscc: str) -> Any:  # noqa: ANN401
                 set_district(enterprise, form.district_code.data, current_user)
             enterprise.updated_by_id = current_user.id
             commit_edit()
-            flash("企业信息已保存。", "success")
+            flash(_("企业信息已保存。"), "success")
             return redirect(url_for("enterprises.detail", uscc=enterprise.uscc))
         except EditConflict:
-            flash(CONFLICT_MESSAGE, "danger")
+            flash(str(CONFLICT_MESSAGE), "danger")
             status = 409
         except ValidationFailed as exc:
             db.session.rollback()
@@ -447,7 +450,7 @@ def edit_profile(uscc: str) -> Any:  # noqa: ANN401
     elif request.method == "POST":
         status = 422
     return render_template(
-        "enterprises/record_form.html", firm=enterprise, form=form, title="编辑企业信息", kind=None,
+        "enterprises/record_form.html", firm=enterprise, form=form, title=_("编辑企业信息"), kind=None,
         kind_name="profile", record=enterprise,
     ), status
 
@@ -479,17 +482,17 @@ def review_report(report_id: int) -> Any:  # noqa: ANN401
             check_version(report, form.version_id.data)
             if decision == "verify":
                 verify_report(report, current_user)
-                message = f"{report.enterprise.name} {report.year} 年度报表已核实。"
+                message = _("%(firm)s %(year)s 年度报表已核实。", firm=report.enterprise.name, year=report.year)
             elif decision == "return":
                 return_report(report, current_user, form.reason.data)
-                message = f"{report.enterprise.name} {report.year} 年度报表已退回。"
+                message = _("%(firm)s %(year)s 年度报表已退回。", firm=report.enterprise.name, year=report.year)
             else:
                 abort(400)
             commit_edit()
             flash(message, "success")
             return redirect(url_for("enterprises.verification_queue"))
         except EditConflict:
-            flash(CONFLICT_MESSAGE, "danger")
+            flash(str(CONFLICT_MESSAGE), "danger")
             status = 409
         except ReportStateError as exc:
             db.session.rollback()

@@ -5,6 +5,7 @@ import enum
 from datetime import date
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,9 +24,9 @@ class ContactKind(enum.Enum):
 
 
 CONTACT_KIND_LABELS: dict[ContactKind, str] = {
-    ContactKind.visit: "走访",
-    ContactKind.call: "电话",
-    ContactKind.note: "备注",
+    ContactKind.visit: _l("走访"),
+    ContactKind.call: _l("电话"),
+    ContactKind.note: _l("备注"),
 }
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -36,6 +37,8 @@ class HitechField(enum.Enum):
     advanced_manufacturing = "advanced_manufacturing"
 
 
+# The source-language names: importers match sheet text against them and the import
+# template lists them, whatever the viewer's language, so they stay plain Chinese.
 HITECH_FIELD_LABELS: dict[HitechField, str] = {
     HitechField.electronics: "电子信息",
     HitechField.biomedicine: "生物与新医药",
@@ -45,6 +48,17 @@ HITECH_FIELD_LABELS: dict[HitechField, str] = {
     HitechField.new_energy: "新能源与节能",
     HitechField.environment: "资源与环境",
     HitechField.advanced_manufacturing: "先进制造与自动化",
+}
+# The same names for display (translated to the viewer's language).
+HITECH_FIELD_NAMES: dict[HitechField, str] = {
+    HitechField.electronics: _l("电子信息"),
+    HitechField.biomedicine: _l("生物与新医药"),
+    HitechField.aerospace: _l("航空航天"),
+    HitechField.new_materials: _l("新材料"),
+    HitechField.hitech_services: _l("高技术服务"),
+    HitechField.new_energy: _l("新能源与节能"),
+    HitechField.environment: _l("资源与环境"),
+    HitechField.advanced_manufacturing: _l("先进制造与自动化"),
 }
 
 

@@ -5,6 +5,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, Unicode,
     UniqueConstraint,
@@ -27,9 +28,9 @@ class HandledStatus(enum.Enum):
 
 
 HANDLED_STATUS_LABELS: dict[HandledStatus, str] = {
-    HandledStatus.contacted: "已联系",
-    HandledStatus.applied: "已申报",
-    HandledStatus.declined: "企业暂不申报",
+    HandledStatus.contacted: _l("已联系"),
+    HandledStatus.applied: _l("已申报"),
+    HandledStatus.declined: _l("企业暂不申报"),
 }
 
 

@@ -5,6 +5,7 @@ import enum
 from datetime import date
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,17 +31,17 @@ class PlatformKind(enum.Enum):
 
 
 PLATFORM_KIND_LABELS: dict[PlatformKind, str] = {
-    PlatformKind.engineering_center: "工程技术研究中心",
-    PlatformKind.enterprise_tech_center: "企业技术中心",
-    PlatformKind.key_lab: "重点实验室",
-    PlatformKind.new_rd_institution: "新型研发机构",
-    PlatformKind.tech_innovation_center: "技术创新中心",
-    PlatformKind.postdoc_station: "博士后科研工作站/创新实践基地",
-    PlatformKind.academician_workstation: "院士工作站",
-    PlatformKind.incubator: "科技企业孵化器",
-    PlatformKind.maker_space: "众创空间",
-    PlatformKind.star_space: "星创天地",
-    PlatformKind.accelerator: "加速器",
+    PlatformKind.engineering_center: _l("工程技术研究中心"),
+    PlatformKind.enterprise_tech_center: _l("企业技术中心"),
+    PlatformKind.key_lab: _l("重点实验室"),
+    PlatformKind.new_rd_institution: _l("新型研发机构"),
+    PlatformKind.tech_innovation_center: _l("技术创新中心"),
+    PlatformKind.postdoc_station: _l("博士后科研工作站/创新实践基地"),
+    PlatformKind.academician_workstation: _l("院士工作站"),
+    PlatformKind.incubator: _l("科技企业孵化器"),
+    PlatformKind.maker_space: _l("众创空间"),
+    PlatformKind.star_space: _l("星创天地"),
+    PlatformKind.accelerator: _l("加速器"),
 }
 
 # Incubation carriers (孵化载体); every other kind is an R&D institution (研发机构).
@@ -57,9 +58,9 @@ class PlatformLevel(enum.Enum):
 
 
 PLATFORM_LEVEL_LABELS: dict[PlatformLevel, str] = {
-    PlatformLevel.national: "国家级",
-    PlatformLevel.provincial: "省级",
-    PlatformLevel.municipal: "市级",
+    PlatformLevel.national: _l("国家级"),
+    PlatformLevel.provincial: _l("省级"),
+    PlatformLevel.municipal: _l("市级"),
 }
 
 

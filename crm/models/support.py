@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,10 +25,10 @@ class SupportKind(enum.Enum):
 
 
 SUPPORT_KIND_LABELS: dict[SupportKind, str] = {
-    SupportKind.subsidy: "财政补助",
-    SupportKind.loan: "科技信贷",
-    SupportKind.investment: "股权投资",
-    SupportKind.voucher: "创新券",
+    SupportKind.subsidy: _l("财政补助"),
+    SupportKind.loan: _l("科技信贷"),
+    SupportKind.investment: _l("股权投资"),
+    SupportKind.voucher: _l("创新券"),
 }
 
 
@@ -61,11 +62,11 @@ class HonourKind(enum.Enum):
 
 
 HONOUR_KIND_LABELS: dict[HonourKind, str] = {
-    HonourKind.national_science_award: "国家级科技奖励",
-    HonourKind.provincial_science_award: "省级科技奖励",
-    HonourKind.led_national_standard: "主导制定国家标准",
-    HonourKind.led_industry_standard: "主导制定行业标准",
-    HonourKind.equity_raised: "新增股权融资",
+    HonourKind.national_science_award: _l("国家级科技奖励"),
+    HonourKind.provincial_science_award: _l("省级科技奖励"),
+    HonourKind.led_national_standard: _l("主导制定国家标准"),
+    HonourKind.led_industry_standard: _l("主导制定行业标准"),
+    HonourKind.equity_raised: _l("新增股权融资"),
 }
 
 

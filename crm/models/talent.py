@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,10 +23,10 @@ class TalentCategory(enum.Enum):
 
 
 TALENT_CATEGORY_LABELS: dict[TalentCategory, str] = {
-    TalentCategory.academician: "院士",
-    TalentCategory.doctor: "博士",
-    TalentCategory.high_level: "高层次人才",
-    TalentCategory.innovation_team: "创新创业团队",
+    TalentCategory.academician: _l("院士"),
+    TalentCategory.doctor: _l("博士"),
+    TalentCategory.high_level: _l("高层次人才"),
+    TalentCategory.innovation_team: _l("创新创业团队"),
 }
 
 
@@ -40,13 +41,13 @@ class TalentProgramme(enum.Enum):
 
 
 TALENT_PROGRAMME_LABELS: dict[TalentProgramme, str] = {
-    TalentProgramme.pearl_river: "珠江人才计划",
-    TalentProgramme.national_thousand: "国家“千人计划”",
-    TalentProgramme.national_ten_thousand: "国家“万人计划”",
-    TalentProgramme.qiaodu: "侨都英才计划",
-    TalentProgramme.bay_area: "湾区人才",
-    TalentProgramme.academician_workstation: "院士工作站",
-    TalentProgramme.other: "其他",
+    TalentProgramme.pearl_river: _l("珠江人才计划"),
+    TalentProgramme.national_thousand: _l("国家“千人计划”"),
+    TalentProgramme.national_ten_thousand: _l("国家“万人计划”"),
+    TalentProgramme.qiaodu: _l("侨都英才计划"),
+    TalentProgramme.bay_area: _l("湾区人才"),
+    TalentProgramme.academician_workstation: _l("院士工作站"),
+    TalentProgramme.other: _l("其他"),
 }
 
 

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,10 +30,10 @@ class Role(enum.Enum):
 
 
 ROLE_LABELS: dict[Role, str] = {
-    Role.admin: "系统管理员",
-    Role.bureau: "市科技局",
-    Role.officer: "区（市）科技局科员",
-    Role.enterprise: "企业填报人",
+    Role.admin: _l("系统管理员"),
+    Role.bureau: _l("市科技局"),
+    Role.officer: _l("区（市）科技局科员"),
+    Role.enterprise: _l("企业填报人"),
 }
 
 MIN_PASSWORD_LENGTH = 8

@@ -20,12 +20,19 @@ from crm.districts import DISTRICTS
 from crm.extensions import db
 from crm.models import Enterprise, Flag, Notification, Role, User
 from crm.notifications.mail import build_message, mail_enabled, send_messages
-from crm.rules_catalogue import RULE_LABELS
+from crm.rules import RULES
 from crm.scoping import enterprise_scope
 
 # How many firm names an officer's digest lists before "等".
 DIGEST_NAMES = 30
 IN_CLAUSE_CHUNK = 5000
+
+
+
+def _rule_name(rule: str) -> str:
+    """The rule's Chinese name: notifications are stored and read later by others, so never translated."""
+    return RULES[rule].label if rule in RULES else rule
+
 
 # What an enterprise's own users read when a rule flags their firm.
 ENTERPRISE_TITLES: dict[str, str] = {
@@ -114,7 +121,7 @@ def notify_flags_raised(raised: Sequence[tuple[int, str]], as_of: date) -> list[
     for (district, rule), ids in sorted(by_district_rule.items()):
         if not officers.get(district):
             continue
-        label = RULE_LABELS.get(rule, rule)
+        label = _rule_name(rule)
         names = [f"{firms[eid][1]}（{firms[eid][0]}）" for eid in ids]
         title = f"{label}：{DISTRICTS.get(district, district)}新增 {len(ids)} 家企业（{as_of.isoformat()}）"
         link = site_link("eligibility.index", rule=rule, district=district)
@@ -135,7 +142,7 @@ def notify_flags_raised(raised: Sequence[tuple[int, str]], as_of: date) -> list[
                 reasons[(eid, rule)] = list(flag_reasons or [])
         link = site_link("portal.standing")
         for eid, rule in sorted(wanted):
-            title = ENTERPRISE_TITLES.get(rule, RULE_LABELS.get(rule, rule))
+            title = ENTERPRISE_TITLES.get(rule, _rule_name(rule))
             body = "\n".join(f"· {reason}" for reason in reasons.get((eid, rule), []))
             for user in users[eid]:
                 created.append(notify(user, f"flag:{rule}", title, body, link, eid))

@@ -5,6 +5,7 @@ import math
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -57,5 +58,5 @@ def read(notification_id: int) -> Response:
 def read_all() -> Response:
     count = mark_read(current_user)
     db.session.commit()
-    flash(f"已将 {count} 条消息标记为已读。", "success")
+    flash(_("已将 %(count)s 条消息标记为已读。", count=count), "success")
     return redirect(url_for("notifications.inbox"))

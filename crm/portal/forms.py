@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from crm.models.enterprise import HITECH_FIELD_LABELS
+from crm.models.enterprise import HITECH_FIELD_NAMES
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
 from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
 from crm.models.user import MIN_PASSWORD_LENGTH
@@ -101,7 +101,7 @@ class ProfileChangeForm(FlaskForm):
     industry_code = SelectField(_l("所属行业"), validators=[Optional()])
     hitech_field = SelectField(
         _l("技术领域"), validators=[Optional()],
-        choices=[("", "—")] + [(k.value, v) for k, v in HITECH_FIELD_LABELS.items()],
+        choices=[("", "—")] + [(k.value, v) for k, v in HITECH_FIELD_NAMES.items()],
     )
     founded_on = DateField(_l("成立日期"), validators=[Optional()],
                            render_kw={"max": date.today().isoformat()})

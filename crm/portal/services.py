@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from crm.clock import today, utcnow
@@ -34,8 +36,9 @@ from crm.models import (
 )
 from crm.models.annual_report import COUNT_FIELDS, FIGURE_FIELDS, MONEY_FIELDS, NON_NEGATIVE_FIELDS
 from crm.models.base import MONEY_PLACES
-from crm.models.enterprise import HITECH_FIELD_LABELS, HitechField, Industry
+from crm.models.enterprise import HITECH_FIELD_NAMES, HitechField, Industry
 from crm.reports.services import LARGE_CHANGE
+from crm.rules_catalogue import RULE_LABELS
 
 # --- The annual report form's figures ---------------------------------------------------
 
@@ -55,27 +58,27 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("经营情况", (
-        Figure("revenue", "销售收入（营业收入）", "万元", "本年度营业收入，研发费用占比以此为分母。必填。"),
-        Figure("total_revenue", "总收入", "万元", "收入总额（含营业外收入等）；不填时按销售收入计。"),
-        Figure("hitech_revenue", "高新技术产品（服务）收入", "万元", "来自高新技术产品（服务）的收入，不得超过总收入。"),
-        Figure("total_assets", "资产总额", "万元", "年末资产总额。必填。"),
-        Figure("net_assets", "净资产", "万元", "年末所有者权益；亏损企业可为负数。"),
-        Figure("net_profit", "净利润", "万元", "本年度净利润；亏损时填负数。"),
-        Figure("total_costs", "成本费用总额", "万元", "营业成本与期间费用之和，用于计算研发费用占成本费用比例。"),
+    Section(_l("经营情况"), (
+        Figure("revenue", _l("销售收入（营业收入）"), _l("万元"), _l("本年度营业收入，研发费用占比以此为分母。必填。")),
+        Figure("total_revenue", _l("总收入"), _l("万元"), _l("收入总额（含营业外收入等）；不填时按销售收入计。")),
+        Figure("hitech_revenue", _l("高新技术产品（服务）收入"), _l("万元"), _l("来自高新技术产品（服务）的收入，不得超过总收入。")),
+        Figure("total_assets", _l("资产总额"), _l("万元"), _l("年末资产总额。必填。")),
+        Figure("net_assets", _l("净资产"), _l("万元"), _l("年末所有者权益；亏损企业可为负数。")),
+        Figure("net_profit", _l("净利润"), _l("万元"), _l("本年度净利润；亏损时填负数。")),
+        Figure("total_costs", _l("成本费用总额"), _l("万元"), _l("营业成本与期间费用之和，用于计算研发费用占成本费用比例。")),
     )),
-    Section("研发投入", (
-        Figure("rd_expense", "研发费用", "万元", "本年度研究开发费用总额（按税务口径归集）。必填，无则填0。"),
-        Figure("rd_expense_domestic", "境内研发费用", "万元", "在中国境内发生的研发费用，不得超过研发费用总额。"),
+    Section(_l("研发投入"), (
+        Figure("rd_expense", _l("研发费用"), _l("万元"), _l("本年度研究开发费用总额（按税务口径归集）。必填，无则填0。")),
+        Figure("rd_expense_domestic", _l("境内研发费用"), _l("万元"), _l("在中国境内发生的研发费用，不得超过研发费用总额。")),
     )),
-    Section("人员", (
-        Figure("employees", "职工总数", "人", "年度职工总数（含全年累计工作183天以上的兼职、临时人员）。必填。"),
-        Figure("tech_staff", "科技人员数", "人", "直接从事研发和相关技术创新活动的人员，不得超过职工总数。必填，无则填0。"),
-        Figure("rd_staff", "研发人员数", "人", "专职从事研发活动的人员，不得超过职工总数。"),
+    Section(_l("人员"), (
+        Figure("employees", _l("职工总数"), _l("人"), _l("年度职工总数（含全年累计工作183天以上的兼职、临时人员）。必填。")),
+        Figure("tech_staff", _l("科技人员数"), _l("人"), _l("直接从事研发和相关技术创新活动的人员，不得超过职工总数。必填，无则填0。")),
+        Figure("rd_staff", _l("研发人员数"), _l("人"), _l("专职从事研发活动的人员，不得超过职工总数。")),
     )),
-    Section("知识产权", (
-        Figure("ip_class1", "I类知识产权数", "项", "发明专利、植物新品种、国家新药、集成电路布图设计等的有效数量。必填，无则填0。"),
-        Figure("ip_class2", "II类知识产权数", "项", "实用新型专利、外观设计专利、软件著作权等的有效数量。必填，无则填0。"),
+    Section(_l("知识产权"), (
+        Figure("ip_class1", _l("I类知识产权数"), _l("项"), _l("发明专利、植物新品种、国家新药、集成电路布图设计等的有效数量。必填，无则填0。")),
+        Figure("ip_class2", _l("II类知识产权数"), _l("项"), _l("实用新型专利、外观设计专利、软件著作权等的有效数量。必填，无则填0。")),
     )),
 )
 FIGURES: dict[str, Figure] = {f.name: f for s in SECTIONS for f in s.figures}
@@ -91,17 +94,17 @@ MAX_COUNT = 10_000_000
 YEARS_BACK = 5
 EDITABLE = (ReportStatus.draft, ReportStatus.returned)
 STATUS_LABELS: dict[ReportStatus, str] = {
-    ReportStatus.draft: "草稿",
-    ReportStatus.submitted: "已提交，待审核",
-    ReportStatus.verified: "已审核",
-    ReportStatus.returned: "已退回，待修改",
+    ReportStatus.draft: _l("草稿"),
+    ReportStatus.submitted: _l("已提交，待审核"),
+    ReportStatus.verified: _l("已审核"),
+    ReportStatus.returned: _l("已退回，待修改"),
 }
 # (dependent figure, bound, message) as the database's check constraints demand, plus
 # high-tech revenue within total revenue (checked on submit only; no constraint).
 STORED_BOUNDS = (
-    ("rd_expense_domestic", "rd_expense", "境内研发费用不得超过研发费用"),
-    ("tech_staff", "employees", "科技人员数不得超过职工总数"),
-    ("rd_staff", "employees", "研发人员数不得超过职工总数"),
+    ("rd_expense_domestic", "rd_expense", _l(_l("境内研发费用不得超过研发费用"))),
+    ("tech_staff", "employees", _l(_l("科技人员数不得超过职工总数"))),
+    ("rd_staff", "employees", _l(_l("研发人员数不得超过职工总数"))),
 )
 
 
@@ -145,25 +148,25 @@ def parse_figures(raw: Mapping[str, Any]) -> FigureCheck:
             if not number.is_finite():
                 raise InvalidOperation
         except InvalidOperation:
-            check.error(name, f"{figure.label}：“{raw.get(name)}”不是有效的数字。")
+            check.error(name, _("%(label)s：“%(value)s”不是有效的数字。", label=figure.label, value=raw.get(name)))
             continue
         if number < 0 and name in NON_NEGATIVE_FIELDS:
-            check.error(name, f"{figure.label}不能为负数。")
+            check.error(name, _("%(label)s不能为负数。", label=figure.label))
             continue
         if name in MONEY_FIELDS:
             if abs(number) >= MAX_MONEY:
-                check.error(name, f"{figure.label}数值过大，请以万元为单位填写。")
+                check.error(name, _("%(label)s数值过大，请以万元为单位填写。", label=figure.label))
                 continue
             if number != number.quantize(MONEY_PLACES):
-                check.error(name, f"{figure.label}最多保留4位小数（万元）。")
+                check.error(name, _("%(label)s最多保留4位小数（万元）。", label=figure.label))
                 continue
             check.values[name] = number.quantize(MONEY_PLACES)
         else:
             if number != number.to_integral_value():
-                check.error(name, f"{figure.label}应为整数（{figure.unit}）。")
+                check.error(name, _("%(label)s应为整数（%(unit)s）。", label=figure.label, unit=figure.unit))
                 continue
             if number > MAX_COUNT:
-                check.error(name, f"{figure.label}数值过大。")
+                check.error(name, _("%(label)s数值过大。", label=figure.label))
                 continue
             check.values[name] = int(number)
     _check_bounds(check)
@@ -175,19 +178,19 @@ def _check_bounds(check: FigureCheck) -> None:
     for part, whole, message in STORED_BOUNDS:
         a, b = check.values.get(part), check.values.get(whole)
         if a is not None and b is not None and a > b:
-            check.error(part, f"{message}（{FIGURES[part].label} {a} > {FIGURES[whole].label} {b}）。")
+            check.error(part, _("%(message)s（%(part)s %(a)s > %(whole)s %(b)s）。", message=message, part=FIGURES[part].label, a=a, whole=FIGURES[whole].label, b=b))
 
 
 def check_for_submit(check: FigureCheck, previous: AnnualReport | None) -> None:
     """Add what submitting needs on top of parsing: required figures, revenue bound, change warnings."""
     for name in REQUIRED_ON_SUBMIT:
         if name not in check.errors and check.values.get(name) is None:
-            check.error(name, f"{FIGURES[name].label}为必填项（没有请填0）。")
+            check.error(name, _("%(label)s为必填项（没有请填0）。", label=FIGURES[name].label))
     hitech = check.values.get("hitech_revenue")
     total = check.values.get("total_revenue")
     total = total if total is not None else check.values.get("revenue")
     if hitech is not None and total is not None and hitech > total:
-        check.error("hitech_revenue", f"高新技术产品（服务）收入不得超过总收入（未填总收入时为销售收入）：{hitech} > {total}。")
+        check.error("hitech_revenue", _("高新技术产品（服务）收入不得超过总收入（未填总收入时为销售收入）：%(hitech)s > %(total)s。", hitech=hitech, total=total))
     check.warnings = change_warnings(check.values, previous)
 
 
@@ -203,9 +206,12 @@ def change_warnings(values: Mapping[str, Any], previous: AnnualReport | None) ->
         change = (Decimal(new) - Decimal(old)) / abs(Decimal(old))
         if abs(change) > LARGE_CHANGE:
             figure = FIGURES[name]
+            words = {"label": figure.label, "year": previous.year, "old": _plain(old), "new": _plain(new),
+                     "unit": figure.unit, "percent": f"{abs(change) * 100:.0f}"}
             warnings.append(
-                f"{figure.label}由{previous.year}年度的 {_plain(old)} {figure.unit} 变为 {_plain(new)} {figure.unit}"
-                f"（{'增加' if change > 0 else '减少'} {abs(change) * 100:.0f}%）"
+                (_("%(label)s由%(year)s年度的 %(old)s %(unit)s 变为 %(new)s %(unit)s（增加 %(percent)s%%）", **words)
+                 if change > 0 else
+                 _("%(label)s由%(year)s年度的 %(old)s %(unit)s 变为 %(new)s %(unit)s（减少 %(percent)s%%）", **words))
             )
     return warnings
 
@@ -265,7 +271,7 @@ def get_or_start_report(firm: Enterprise, year: int) -> AnnualReport:
     report = report_for(firm, year)
     if report is None:
         if year not in open_years(firm):
-            raise ReportError(f"{year}年度不在可填报的年度范围内。")
+            raise ReportError(_("%(year)s年度不在可填报的年度范围内。", year=year))
         report = AnnualReport(enterprise_id=firm.id, year=year, status=ReportStatus.draft)
         db.session.add(report)
     return report
@@ -283,7 +289,7 @@ def store_figures(report: AnnualReport, check: FigureCheck, explanation: str | N
     unchanged because of errors.
     """
     if not is_editable(report):
-        raise ReportError("该年度报表已提交或已审核，不能修改。")
+        raise ReportError(_("该年度报表已提交或已审核，不能修改。"))
     kept = []
     for name in FIGURE_FIELDS:
         if name in check.errors:
@@ -302,7 +308,7 @@ def store_figures(report: AnnualReport, check: FigureCheck, explanation: str | N
 def submit_report(report: AnnualReport, user: User) -> None:
     """Hand the report in (its figures already stored and checked)."""
     if not is_editable(report):
-        raise ReportError("该年度报表已提交或已审核，不能重复提交。")
+        raise ReportError(_("该年度报表已提交或已审核，不能重复提交。"))
     report.status = ReportStatus.submitted
     report.submitted_at = utcnow()
     report.updated_by_id = user.id
@@ -319,21 +325,21 @@ def firm_reports(firm: Enterprise) -> list[AnnualReport]:
 # --- Profile change requests ------------------------------------------------------------
 
 PROFILE_FIELDS: dict[str, str] = {
-    "name": "企业名称",
-    "town": "镇街/园区",
-    "address": "地址",
-    "contact_person": "联系人",
-    "contact_phone": "联系电话",
-    "contact_email": "联系邮箱",
-    "industry_code": "所属行业",
-    "hitech_field": "技术领域",
-    "founded_on": "成立日期",
+    "name": _l("企业名称"),
+    "town": _l("镇街/园区"),
+    "address": _l("地址"),
+    "contact_person": _l("联系人"),
+    "contact_phone": _l("联系电话"),
+    "contact_email": _l("联系邮箱"),
+    "industry_code": _l("所属行业"),
+    "hitech_field": _l("技术领域"),
+    "founded_on": _l("成立日期"),
 }
-KIND_LABELS = {"profile": "企业信息变更", "platform": "新增研发机构/载体", "talent": "新增人才/团队"}
+KIND_LABELS = {"profile": _l(_l("企业信息变更")), "platform": _l(_l("新增研发机构/载体")), "talent": _l(_l("新增人才/团队"))}
 CR_STATUS_LABELS = {
-    ChangeRequestStatus.pending: "待审核",
-    ChangeRequestStatus.approved: "已通过",
-    ChangeRequestStatus.rejected: "未通过",
+    ChangeRequestStatus.pending: _l(_l(_l("待审核"))),
+    ChangeRequestStatus.approved: _l(_l(_l("已通过"))),
+    ChangeRequestStatus.rejected: _l(_l(_l("未通过"))),
 }
 
 
@@ -358,7 +364,7 @@ def display_value(name: str, text: str) -> str:
     if not text:
         return "—"
     if name == "hitech_field":
-        return HITECH_FIELD_LABELS.get(HitechField(text), text)
+        return HITECH_FIELD_NAMES.get(HitechField(text), text)
     if name == "industry_code":
         industry = db.session.get(Industry, text)
         return f"{text} {industry.name}" if industry else text
@@ -376,9 +382,9 @@ def request_profile_change(firm: Enterprise, user: User, proposed: Mapping[str, 
         if new != old:
             changes[name] = [old, new]
     if not changes:
-        raise ChangeRequestError("没有需要变更的内容：填写的信息与当前登记一致。")
+        raise ChangeRequestError(_("没有需要变更的内容：填写的信息与当前登记一致。"))
     if "name" in changes and not changes["name"][1]:
-        raise ChangeRequestError("企业名称不能为空。")
+        raise ChangeRequestError(_("企业名称不能为空。"))
     request = ChangeRequest(enterprise_id=firm.id, kind="profile", payload={"changes": changes},
                             requested_by_id=user.id)
     db.session.add(request)
@@ -421,12 +427,12 @@ def _apply_profile(firm: Enterprise, changes: Mapping[str, list[str]]) -> None:
             value = HitechField(new) if new else None
         elif name == "industry_code":
             if new and db.session.get(Industry, new) is None:
-                raise ChangeRequestError(f"所属行业代码不存在：{new}")
+                raise ChangeRequestError(_("所属行业代码不存在：%(code)s", code=new))
             value = new or None
         else:
             value = new or None
         if name == "name" and not value:
-            raise ChangeRequestError("企业名称不能为空。")
+            raise ChangeRequestError(_("企业名称不能为空。"))
         setattr(firm, name, value)
 
 
@@ -449,16 +455,16 @@ def apply_change_request(request: ChangeRequest) -> None:
             high_end=payload["high_end"],
         ))
     else:
-        raise ChangeRequestError(f"未知的变更类型：{request.kind}")
+        raise ChangeRequestError(_("未知的变更类型：%(kind)s", kind=request.kind))
 
 
 def decide_change_request(request: ChangeRequest, officer: User, approve: bool, note: str | None) -> None:
     """Approve (and apply) or reject a pending request; a rejection needs a note."""
     if request.status is not ChangeRequestStatus.pending:
-        raise ChangeRequestError("该申请已处理。")
+        raise ChangeRequestError(_("该申请已处理。"))
     note = (note or "").strip() or None
     if not approve and not note:
-        raise ChangeRequestError("驳回时请填写说明，告知企业原因。")
+        raise ChangeRequestError(_("驳回时请填写说明，告知企业原因。"))
     if approve:
         apply_change_request(request)
     request.status = ChangeRequestStatus.approved if approve else ChangeRequestStatus.rejected
@@ -479,21 +485,21 @@ def describe_request(request: ChangeRequest) -> list[tuple[str, str, str]]:
         from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
 
         return [
-            ("名称", "", payload.get("name", "")),
-            ("类型", "", PLATFORM_KIND_LABELS[PlatformKind(payload["kind"])]),
-            ("级别", "", PLATFORM_LEVEL_LABELS[PlatformLevel(payload["level"])]),
-            ("认定日期", "", payload.get("recognized_on") or "—"),
+            (_("名称"), "", payload.get("name", "")),
+            (_("类型"), "", PLATFORM_KIND_LABELS[PlatformKind(payload["kind"])]),
+            (_("级别"), "", PLATFORM_LEVEL_LABELS[PlatformLevel(payload["level"])]),
+            (_("认定日期"), "", payload.get("recognized_on") or "—"),
         ]
     if request.kind == "talent":
         from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
 
         return [
-            ("名称", "", payload.get("name", "")),
-            ("类别", "", TALENT_CATEGORY_LABELS[TalentCategory(payload["category"])]),
-            ("人才计划", "", TALENT_PROGRAMME_LABELS[TalentProgramme(payload["programme"])]),
-            ("入选年份", "", str(payload.get("year", ""))),
-            ("团队", "", "是" if payload.get("is_team") else "否"),
-            ("高端创新创业人才团队", "", "是" if payload.get("high_end") else "否"),
+            (_("名称"), "", payload.get("name", "")),
+            (_("类别"), "", TALENT_CATEGORY_LABELS[TalentCategory(payload["category"])]),
+            (_("人才计划"), "", TALENT_PROGRAMME_LABELS[TalentProgramme(payload["programme"])]),
+            (_("入选年份"), "", str(payload.get("year", ""))),
+            (_("团队"), "", _("是") if payload.get("is_team") else _("否")),
+            (_("高端创新创业人才团队"), "", _("是") if payload.get("high_end") else _("否")),
         ]
     return []
 
@@ -540,7 +546,7 @@ def next_rungs(firm: Enterprise, as_of: date) -> list[RungResult]:
     for code in NEXT_RUNGS:
         spec = RULES[code]
         result = spec.evaluate(facts, as_of, params.get(code) or {})
-        results.append(RungResult(code, spec.label, result.passed, result.conditions, result.info))
+        results.append(RungResult(code, str(RULE_LABELS.get(code, spec.label)), result.passed, result.conditions, result.info))
     return results
 
 

@@ -78,7 +78,7 @@ def reports() -> str:
     firm = _firm()
     year_form = YearForm(meta={"csrf": False})
     years = services.open_years(firm)
-    year_form.year.choices = [(y, f"{y}年度") for y in years]
+    year_form.year.choices = [(y, _("%(year)s年度", year=y)) for y in years]
     year_form.year.data = years[0] if years else None
     return render_template(
         "portal/reports.html", firm=firm, reports=services.firm_reports(firm), year_form=year_form,
