@@ -166,14 +166,16 @@ def _record_audit(session: Session, _flush_context: Any) -> None:
 
 
 # Types that are already JSON-friendly (checked by exact type: bool is not int here).
-_AS_IS = frozenset({str, int, bool, float, type(None)})
+JSON_READY_TYPES = _AS_IS = frozenset({str, int, bool, float, type(None)})
 
 
 def record_changes(changes: list[dict[str, Any]], connection: Any = None) -> None:
     """Write audit rows for changes made with Core (bulk imports and their rollback).
 
     Each item: ``entity`` (table name), ``entity_id``, ``enterprise_id``, ``action``
-    (AuditAction) and ``changes`` {field: [before, after]} with raw column values;
+    (AuditAction) and ``changes`` {field: [before, after]} with raw column values
+    (or, with ``plain`` true, values already in :func:`plain` form, converted where the
+    caller built them, so a bulk import does not walk every change twice);
     the rows get the same shape and attribution (current actor, batch, job run) as
     those the after_flush listener writes. ``connection`` defaults to the session's.
     """
@@ -192,7 +194,8 @@ def record_changes(changes: list[dict[str, Any]], connection: Any = None) -> Non
             {
                 "at": at, "user_id": actor.user_id, "actor": actor.name, "action": item["action"],
                 "entity": item["entity"], "entity_id": item["entity_id"],
-                "enterprise_id": item.get("enterprise_id"), "changes": _plain_changes(item["changes"]),
+                "enterprise_id": item.get("enterprise_id"),
+                "changes": item["changes"] if item.get("plain") else _plain_changes(item["changes"]),
                 "batch_id": actor.batch_id, "job_run_id": actor.job_run_id,
             }
             for item in changes
@@ -214,7 +217,7 @@ def record_changes(changes: list[dict[str, Any]], connection: Any = None) -> Non
             stored = actions[action] = action_of(action)
         params.append((
             *head, stored, item["entity"], item["entity_id"], item.get("enterprise_id"),
-            to_json(_plain_changes(item["changes"])), *tail,
+            to_json(item["changes"] if item.get("plain") else _plain_changes(item["changes"])), *tail,
         ))
     quote = connection.dialect.identifier_preparer.quote
     sql = (

@@ -47,7 +47,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError
 
-from crm.audit import record_changes
+from crm.audit import JSON_READY_TYPES, plain, record_changes
 from crm.models import AnnualReport, Designation, Enterprise, Industry
 from crm.models.annual_report import FIGURE_FIELDS, ReportStatus
 from crm.models.audit import AuditAction
@@ -564,9 +564,15 @@ _NOT_AUDITED = frozenset({"created_at", "updated_at", "updated_by_id", "version_
 
 
 def _created(entity: str, entity_id: int, enterprise_id: int, values: dict[str, Any]) -> dict[str, Any]:
-    changes = {k: [None, v] for k, v in values.items() if v is not None and k not in _NOT_AUDITED}
+    # Values converted to their audit form here, in the one pass that picks them
+    # (record_changes would otherwise walk every change again).
+    as_is = JSON_READY_TYPES
+    changes = {
+        k: [None, v if type(v) in as_is else plain(v)]
+        for k, v in values.items() if v is not None and k not in _NOT_AUDITED
+    }
     return {"entity": entity, "entity_id": entity_id, "enterprise_id": enterprise_id,
-            "action": AuditAction.create, "changes": changes}
+            "action": AuditAction.create, "changes": changes, "plain": True}
 
 
 def _updated(entity: str, entity_id: int, enterprise_id: int, diff: dict[str, list[Any]]) -> dict[str, Any]:
