@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import random
@@ -107,7 +108,18 @@ def build(path: Path, count: int, demo: bool) -> None:
         db.engine.dispose()
 
 
-def time_run(path: Path, profile: bool) -> tuple[float, float, dict, dict, int]:
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time of this process and of its finished children (the run's worker processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def cpu_text(before: tuple[float, float]) -> str:
+    main, workers = (now - then for now, then in zip(cpu_seconds(), before))
+    return f"{main + workers:.2f} s CPU (main {main:.2f} s, workers {workers:.2f} s)"
+
+
+def time_run(path: Path, profile: bool, workers: int | None = None) -> tuple[float, float, dict, dict, int]:
     from sqlalchemy import func, select
 
     from crm import create_app
@@ -115,10 +127,13 @@ def time_run(path: Path, profile: bool) -> tuple[float, float, dict, dict, int]:
     from crm.extensions import db
     from crm.models import Enterprise
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    config: dict = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+    if workers is not None:
+        config["ELIGIBILITY_WORKERS"] = workers
+    app = create_app(config)
     with app.app_context():
         firms = db.session.scalar(select(func.count(Enterprise.id)))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         if profile:
             import cProfile
             import pstats
@@ -129,9 +144,11 @@ def time_run(path: Path, profile: bool) -> tuple[float, float, dict, dict, int]:
         else:
             first = run_eligibility(AS_OF, "benchmark")
         first_time = time.perf_counter() - started
-        started = time.perf_counter()
+        print(f"  first run: {first_time:.2f} s wall, {cpu_text(cpu)}")
+        started, cpu = time.perf_counter(), cpu_seconds()
         second = run_eligibility(AS_OF, "benchmark")
         second_time = time.perf_counter() - started
+        print(f"  re-run:    {second_time:.2f} s wall, {cpu_text(cpu)}")
         db.engine.dispose()
     return first_time, second_time, first, second, firms
 
@@ -144,6 +161,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--repeat", type=int, default=1,
                         help="time each size N times on a fresh copy of its database (best and median shown)")
+    parser.add_argument("--workers", type=int, help="ELIGIBILITY_WORKERS (default: the app's choice)")
     parser.add_argument("--cache", type=Path,
                         help="keep the freshly built databases in this directory and reuse them next time")
     args = parser.parse_args()
@@ -162,7 +180,7 @@ def main() -> None:
         firsts, seconds = [], []
         for attempt in range(args.repeat):
             shutil.copyfile(pristine, path)  # every attempt starts without flags
-            first, second, counts, again, firms = time_run(path, args.profile and attempt == 0)
+            first, second, counts, again, firms = time_run(path, args.profile and attempt == 0, args.workers)
             firsts.append(first)
             seconds.append(second)
             print(f"{size:>7,} firms: first run {first:.2f} s ({firms / first:,.0f} firms/s) {counts}")
