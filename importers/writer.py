@@ -42,12 +42,13 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError
 
-from crm.audit import JSON_READY_TYPES, plain, record_changes
+from crm.audit import JSON_READY_TYPES, plain, plain_decimal, record_changes
 from crm.models import AnnualReport, Designation, Enterprise, Industry
 from crm.models.annual_report import FIGURE_FIELDS, ReportStatus
 from crm.models.audit import AuditAction
@@ -565,14 +566,26 @@ def _matching(held: list[dict[str, Any]], wanted: dict[str, Any]) -> dict[str, A
 _NOT_AUDITED = frozenset({"created_at", "updated_at", "updated_by_id", "version_id", "name_initials"})
 
 
+# crm.audit.plain for the value types of imported rows, looked up by exact type.
+_PLAIN_BY_TYPE: dict[type, Callable[[Any], Any]] = {
+    Decimal: plain_decimal, dt.date: dt.date.isoformat, dt.datetime: dt.datetime.isoformat,
+}
+
+
 def _created(entity: str, entity_id: int, enterprise_id: int, values: dict[str, Any]) -> dict[str, Any]:
     # Values converted to their audit form here, in the one pass that picks them
     # (record_changes would otherwise walk every change again).
-    as_is = JSON_READY_TYPES
-    changes = {
-        k: [None, v if type(v) in as_is else plain(v)]
-        for k, v in values.items() if v is not None and k not in _NOT_AUDITED
-    }
+    as_is, by_type, not_audited = JSON_READY_TYPES, _PLAIN_BY_TYPE, _NOT_AUDITED
+    changes: dict[str, list[Any]] = {}
+    for k, v in values.items():
+        if v is None or k in not_audited:
+            continue
+        kind = type(v)
+        if kind in as_is:
+            changes[k] = [None, v]
+        else:
+            convert = by_type.get(kind)
+            changes[k] = [None, convert(v) if convert is not None else plain(v)]
     return {"entity": entity, "entity_id": entity_id, "enterprise_id": enterprise_id,
             "action": AuditAction.create, "changes": changes, "plain": True}
 
