@@ -272,5 +272,40 @@ def _audit_processors(connection: Any) -> dict[str, Any]:
             name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _identity
             for name in _AUDIT_COLUMNS
         }
+        found["changes"] = _reused_json_encoder(found["changes"])
         _processors[dialect] = found
     return found
+
+
+_JSON_PROBE = {"name": [None, "江门市“某”科技\n有限公司"], "n": [1, 2.5], "ok": [True, None], "at": ["2024-01-02", ""]}
+
+
+def _reused_json_encoder(stock: Any) -> Any:
+    """The JSON column's processor, with the C encoder that ``json.dumps`` builds on every
+    call built once instead (about a third of the cost of encoding an audit row).
+
+    Used only where the stock processor's output is exactly ``json.dumps``' (checked on a
+    probe value: SQLite with the default serializer); elsewhere, and for anything but a
+    dict, the stock processor runs.
+    """
+    import json
+    from json.encoder import c_make_encoder, encode_basestring_ascii
+
+    if c_make_encoder is None or stock is _identity:
+        return stock
+    default = json.JSONEncoder().default
+    # json.dumps' defaults: ensure_ascii, ", " and ": ", no sorting, allow_nan. No
+    # circular-reference bookkeeping: audit changes are trees of plain values.
+    encode = c_make_encoder(None, default, encode_basestring_ascii, None, ": ", ", ", False, False, True)
+    try:
+        if stock(_JSON_PROBE) != json.dumps(_JSON_PROBE) or "".join(encode(_JSON_PROBE, 0)) != json.dumps(_JSON_PROBE):
+            return stock
+    except Exception:  # a driver wrapper (psycopg's Json) or anything unexpected: keep the stock one
+        return stock
+
+    def to_json(value: Any) -> Any:
+        if type(value) is dict:
+            return "".join(encode(value, 0))
+        return stock(value)
+
+    return to_json
