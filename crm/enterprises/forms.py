@@ -310,7 +310,7 @@ class BulkForm(FlaskForm):
     valid_from = YmdField(_l("生效日期"))
     valid_to = YmdField(_l("有效期至"))
     certificate_pattern = StringField(
-        "编号规则", validators=[Optional(), Length(max=64, message=_l("不超过64字符"))],
+        _l("编号规则"), validators=[Optional(), Length(max=64, message=_l("不超过64字符"))],
         description=_l("可选；其中连续的 # 依次替换为序号，如 2025440783#### → 20254407830001"),
     )
     officer_id = SelectField(_l("分配给"), coerce=int, choices=[], validate_choice=False, default=0)

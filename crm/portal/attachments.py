@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm.extensions import db
@@ -74,20 +75,21 @@ def check_file(filename: str, content: bytes) -> FileType:
     """The file's type if it is allowed and is what its name says, else AttachmentError."""
     name = (filename or "").strip()
     if not name:
-        raise AttachmentError("请选择要上传的文件。")
+        raise AttachmentError(_("请选择要上传的文件。"))
     extension = Path(name).suffix.lower()
     expected = BY_EXTENSION.get(extension)
     if expected is None:
-        raise AttachmentError(f"文件“{name}”的类型不支持，仅支持 {ALLOWED_TEXT}。")
+        raise AttachmentError(_("文件“%(name)s”的类型不支持，仅支持 %(allowed)s。", name=name, allowed=ALLOWED_TEXT))
     if not content:
-        raise AttachmentError(f"文件“{name}”是空文件。")
+        raise AttachmentError(_("文件“%(name)s”是空文件。", name=name))
     limit = max_bytes()
     if len(content) > limit:
-        raise AttachmentError(f"文件“{name}”超过 {limit // (1024 * 1024)} MB 的大小限制。")
+        raise AttachmentError(_("文件“%(name)s”超过 %(mb)s MB 的大小限制。", name=name, mb=limit // (1024 * 1024)))
     actual = sniff(content)
     if actual is not expected:
-        found = f"实际为 {actual.label} 文件" if actual else "内容无法识别"
-        raise AttachmentError(f"文件“{name}”的内容不是有效的 {expected.label} 文件（{found}），已拒绝上传。")
+        found = _("实际为 %(kind)s 文件", kind=actual.label) if actual else _("内容无法识别")
+        raise AttachmentError(_("文件“%(name)s”的内容不是有效的 %(kind)s 文件（%(found)s），已拒绝上传。", name=name,
+                                kind=expected.label, found=found))
     return expected
 
 
@@ -104,7 +106,7 @@ def path_of(attachment: Attachment) -> Path:
 def save_attachment(report: AnnualReport, stream: IO[bytes], filename: str, user: User) -> Attachment:
     """Check and store an uploaded file for a report the firm may still change (caller commits)."""
     if not is_editable(report):
-        raise AttachmentError("报表已提交或已审核，不能再添加附件。")
+        raise AttachmentError(_("报表已提交或已审核，不能再添加附件。"))
     content = stream.read(max_bytes() + 1)
     file_type = check_file(filename, content)
     stored_name = secrets.token_hex(16) + file_type.extensions[0]
@@ -128,7 +130,7 @@ def delete_attachment(attachment: Attachment) -> None:
     """Remove a file of a report still open for changes (row now, file after the flush)."""
     report = db.session.get(AnnualReport, attachment.annual_report_id) if attachment.annual_report_id else None
     if report is not None and not is_editable(report):
-        raise AttachmentError("报表已提交或已审核，附件不能删除。")
+        raise AttachmentError(_("报表已提交或已审核，附件不能删除。"))
     path = path_of(attachment)
     db.session.delete(attachment)
     db.session.flush()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm.clock import utcnow
@@ -29,7 +30,7 @@ class ReportStateError(ValueError):
 def verify_report(report: AnnualReport, user: User) -> None:
     """Accept a submitted report as correct."""
     if report.status is not ReportStatus.submitted:
-        raise ReportStateError("只有已提交的报表可以核实")
+        raise ReportStateError(_("只有已提交的报表可以核实"))
     report.status = ReportStatus.verified
     report.verified_at = utcnow()
     report.verified_by_id = user.id
@@ -51,9 +52,9 @@ def return_report(report: AnnualReport, user: User, reason: str) -> None:
     """Send a submitted report back to the enterprise with a reason it will read."""
     reason = (reason or "").strip()
     if not reason:
-        raise ReportStateError("退回时请填写退回原因")
+        raise ReportStateError(_("退回时请填写退回原因"))
     if report.status is not ReportStatus.submitted:
-        raise ReportStateError("只有已提交的报表可以退回")
+        raise ReportStateError(_("只有已提交的报表可以退回"))
     report.status = ReportStatus.returned
     report.return_reason = reason
     report.verified_at = None
