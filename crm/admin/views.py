@@ -12,6 +12,7 @@ from crm.eligibility.parameters import ParameterError, parameter_table, set_para
 from crm.extensions import db
 from crm.models import Role
 from crm.rules import RULES
+from crm.rules_catalogue import RULE_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -58,5 +59,5 @@ def parameters() -> str | Response:
                     year=row.effective_year), "success")
             return redirect(url_for("admin.parameters", _anchor=f"{rule}-{name}"))
     as_of = today()
-    return render_template("admin/parameters.html", table=parameter_table(as_of), rules=RULES, as_of=as_of,
-                           errors=errors, submitted=submitted), (422 if errors else 200)
+    return render_template("admin/parameters.html", table=parameter_table(as_of), rules=RULES, rule_labels=RULE_LABELS,
+                           as_of=as_of, errors=errors, submitted=submitted), (422 if errors else 200)
