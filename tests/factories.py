@@ -1,12 +1,13 @@
 """factory-boy factories for every model tests build worlds from."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from crm.clock import today
 from crm.extensions import db
 from crm.models import (
     AnnualReport,
@@ -70,7 +71,8 @@ class DesignationFactory(BaseFactory):
 
     enterprise = factory.SubFactory(EnterpriseFactory)
     kind = DesignationKind.hitech
-    valid_from = date(2023, 12, 1)
+    # Issued a year ago, so the default designation is valid whatever day the suite runs.
+    valid_from = factory.LazyFunction(lambda: today().replace(month=1, day=1) - timedelta(days=365))
     valid_to = factory.LazyAttribute(lambda o: default_valid_to(o.kind, o.valid_from))
     certificate_no = factory.Sequence(lambda n: f"GR2023440{n:05d}")
     source = DesignationSource.officer
