@@ -73,13 +73,16 @@ def fact(code: str, label: str, passed: bool, message: str, *,
 
 def ratio(code: str, label: str, *, numerator: Decimal | int | None, denominator: Decimal | int | None,
           threshold: Decimal, subject: str, denominator_name: str, gap_unit: str = MONEY,
-          periods: int | None = None, missing: str | None = None) -> Condition:
+          periods: int | None = None, missing: str | None = None, share: bool = False) -> Condition:
     """numerator / denominator ≥ threshold (inclusive), the one ratio check of all rules.
 
     With `periods`, the threshold is a growth rate per period and the actual
     value is the compound growth (numerator/denominator)^(1/periods) − 1.
     The comparison multiplies instead of dividing, so exactly 5% passes. The
     gap is the numerator still missing, in `gap_unit` (whole persons).
+    With `share`, the numerator is part of the denominator (tech staff among
+    all staff, high-tech among all revenue): what is added counts in both, so
+    the gap is (threshold·denominator − numerator) / (1 − threshold).
     """
     if missing is not None or numerator is None or denominator is None:
         return undecided(code, label, missing or f"缺少计算{subject}所需数据",
@@ -107,9 +110,15 @@ def ratio(code: str, label: str, *, numerator: Decimal | int | None, denominator
     if passed:
         return fact(code, label, True, f"{subject} {shown}，达到 {required} 的要求",
                     actual=actual, threshold=threshold, unit="%", gap_unit=gap_unit)
-    gap = _whole_unless_money(denominator * factor - numerator, gap_unit)
+    missing_part = denominator * factor - numerator
+    note = ""
+    if share and periods is None and threshold < 1:
+        # Adding x to a part raises the whole too: (n + x) / (d + x) ≥ t ⇔ x ≥ (t·d − n) / (1 − t).
+        missing_part = missing_part / (1 - threshold)
+        note = f"（新增部分同时计入{denominator_name}）"
+    gap = _whole_unless_money(missing_part, gap_unit)
     return fact(code, label, False,
-                f"{subject} {shown}，低于 {required} 的要求，差 {_gap(gap, gap_unit)}",
+                f"{subject} {shown}，低于 {required} 的要求，差 {_gap(gap, gap_unit)}{note}",
                 actual=actual, threshold=threshold, gap=gap, unit="%", gap_unit=gap_unit)
 
 

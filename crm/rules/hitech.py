@@ -200,7 +200,7 @@ def _tech_staff(facts: FirmFacts, latest: int, p: Mapping[str, Any]) -> Conditio
         numerator=facts.figure(latest, "tech_staff"), denominator=facts.figure(latest, "employees"),
         threshold=p["min_tech_staff_ratio"],
         subject=f"{latest}年度科技人员占职工总数比例", denominator_name=f"{latest}年度职工总数",
-        gap_unit=cond.PERSONS,
+        gap_unit=cond.PERSONS, share=True,
         missing=cond.missing_figures(facts, [latest], ["employees", "tech_staff"]),
     )
 
@@ -232,7 +232,7 @@ def _domestic_rd(facts: FirmFacts, years: Sequence[int], p: Mapping[str, Any]) -
         "rd_domestic_ratio", "境内研发费用占全部研发费用比例",
         numerator=_sum(facts, years, "rd_expense_domestic"), denominator=_sum(facts, years, "rd_expense"),
         threshold=p["min_domestic_rd_ratio"],
-        subject=f"{span}境内研发费用占全部研发费用比例", denominator_name=f"{span}研发费用合计",
+        subject=f"{span}境内研发费用占全部研发费用比例", denominator_name=f"{span}研发费用合计", share=True,
         missing=cond.missing_figures(facts, years, ["rd_expense", "rd_expense_domestic"]),
     )
 
@@ -243,7 +243,7 @@ def _hitech_revenue(facts: FirmFacts, latest: int, p: Mapping[str, Any]) -> Cond
         numerator=facts.figure(latest, "hitech_revenue"), denominator=facts.figure(latest, "total_revenue"),
         threshold=p["min_hitech_revenue_ratio"],
         subject=f"{latest}年度高新技术产品（服务）收入占总收入比例", denominator_name=f"{latest}年度总收入",
-        missing=cond.missing_figures(facts, [latest], ["hitech_revenue", "total_revenue"]),
+        share=True, missing=cond.missing_figures(facts, [latest], ["hitech_revenue", "total_revenue"]),
     )
 
 

@@ -182,7 +182,8 @@ def _staff_share(facts: FirmFacts, latest: int, p: Mapping[str, Any]) -> Conditi
         "staff_score", "科技人员得分不为0", numerator=facts.figure(latest, "tech_staff"),
         denominator=facts.figure(latest, "employees"), threshold=p["staff_share_for_4"],
         subject=f"{latest}年度科技人员占职工总数比例", denominator_name=f"{latest}年度职工总数",
-        gap_unit=cond.PERSONS, missing=cond.missing_figures(facts, [latest], ["employees", "tech_staff"]),
+        gap_unit=cond.PERSONS, share=True,
+        missing=cond.missing_figures(facts, [latest], ["employees", "tech_staff"]),
     )
     if result.passed is False:
         result = dataclasses.replace(result, message=result.message + "，科技人员指标得0分，不能参加评价")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from crm.rules import _format as fmt
 from crm.rules import hitech
 from crm.rules.parameters import defaults_for
 from crm.rules.result import Eligibility
@@ -82,10 +83,11 @@ def test_ip_items(class1: int | None, class2: int | None, passed: bool | None, a
     "employees, tech_staff, passed, gap, shown",
     [
         (100, 10, True, None, "10.00%"),     # exactly 10%
-        (100, 9, False, 1, "9.00%"),
+        (100, 9, False, 2, "9.00%"),         # 10/101 still fails: the newcomers join the staff too
         (100, 11, True, None, "11.00%"),
-        (1001, 100, False, 1, "9.99%"),      # 100.1 needed → one more person
+        (1001, 100, False, 1, "9.99%"),      # 101/1002 passes
         (201, 20, False, 1, "9.95%"),
+        (90, 8, False, 2, "8.88%"),          # (9 − 8) / 0.9 = 1.11 → 2
     ],
 )
 def test_tech_staff_ratio(employees: int, tech_staff: int, passed: bool, gap: int | None, shown: str) -> None:
@@ -94,7 +96,27 @@ def test_tech_staff_ratio(employees: int, tech_staff: int, passed: bool, gap: in
     assert c.actual == Decimal(tech_staff) / Decimal(employees)
     assert shown in c.message
     if gap:
-        assert f"低于 10% 的要求，差 {gap} 人" in c.message
+        assert f"低于 10% 的要求，差 {gap} 人（新增部分同时计入2025年度职工总数）" in c.message
+
+
+@pytest.mark.parametrize("employees, tech_staff", [(100, 9), (1001, 100), (201, 20), (90, 8), (120, 10), (37, 0)])
+def test_tech_staff_gap_is_exactly_enough_when_added(employees: int, tech_staff: int) -> None:
+    c = run(firm(reports(y2025={"employees": employees, "tech_staff": tech_staff}))).condition("tech_staff_ratio")
+    added = c.gap
+    more = run(firm(reports(y2025={"employees": employees + added, "tech_staff": tech_staff + added})))
+    assert more.condition("tech_staff_ratio").passed is True
+    fewer = run(firm(reports(y2025={"employees": employees + added - 1, "tech_staff": tech_staff + added - 1})))
+    assert fewer.condition("tech_staff_ratio").passed is False
+
+
+def test_hitech_revenue_gap_is_enough_when_added() -> None:
+    # 2,400 of 5,000 is 48%; 1,500 more high-tech revenue makes 3,900 of 6,500 = 60% exactly.
+    c = run(firm(reports(y2025={"hitech_revenue": 2400, "total_revenue": 5000}))).condition("hitech_revenue_ratio")
+    assert c.gap == 1500
+    after = firm(reports(y2025={"hitech_revenue": 2400 + c.gap, "total_revenue": 5000 + c.gap}))
+    assert run(after).condition("hitech_revenue_ratio").passed is True
+    short = firm(reports(y2025={"hitech_revenue": D("3899.99"), "total_revenue": D("6499.99")}))
+    assert run(short).condition("hitech_revenue_ratio").passed is False
 
 
 def test_tech_staff_with_zero_employees_fails_clearly() -> None:
@@ -247,7 +269,7 @@ def test_missing_figure_in_latest_report() -> None:
     "domestic_2025, passed, gap",
     [
         (32, True, None),      # 200+200+32 = 432 of 720: exactly 60%
-        ("31.99", False, D("0.01")),
+        ("31.99", False, D("0.025")),   # 0.01 more abroad-free R&D raises the total too: 0.01 / 0.4
         (33, True, None),
     ],
 )
@@ -267,9 +289,9 @@ def test_domestic_rd_with_no_rd_at_all() -> None:
     "hitech_revenue, total_revenue, passed, gap",
     [
         (2400, None, True, None),            # 60% of the sales revenue when no total is reported
-        ("2399.99", None, False, D("0.01")),
+        ("2399.99", None, False, D("0.025")),   # 0.01 / (1 − 60%): added revenue counts in the total too
         (2401, None, True, None),
-        (2400, 5000, False, 600),            # total revenue is the base when reported
+        (2400, 5000, False, 1500),           # total revenue is the base when reported: (3,000 − 2,400) / 0.4
         (3000, 5000, True, None),
     ],
 )
@@ -278,7 +300,7 @@ def test_hitech_revenue_ratio(hitech_revenue: Any, total_revenue: Any, passed: b
     c = run(facts).condition("hitech_revenue_ratio")
     assert (c.passed, c.gap) == (passed, gap)
     if gap:
-        assert f"低于 60% 的要求，差 {gap} 万元" in c.message
+        assert f"低于 60% 的要求，差 {fmt.gap_money(gap)} 万元（新增部分同时计入2025年度总收入）" in c.message
 
 
 @pytest.mark.parametrize(
@@ -315,14 +337,16 @@ def test_parameters_change_thresholds() -> None:
     facts = firm(reports(y2025={"employees": 100, "tech_staff": 12}))
     assert run(facts).passed is True
     c = run(facts, min_tech_staff_ratio="0.15").condition("tech_staff_ratio")
-    assert c.passed is False and c.gap == 3 and "低于 15% 的要求，差 3 人" in c.message
+    # (15 − 12) / 0.85 = 3.5: 16 of 104 passes, 15 of 103 does not.
+    assert c.passed is False and c.gap == 4 and "低于 15% 的要求，差 4 人" in c.message
 
 
 def test_reasons_and_gaps_when_failing() -> None:
     facts = firm(reports(y2025={"tech_staff": 5, "rd_expense": 100}))
     result = run(facts)
     assert result.passed is False
-    assert result.gaps == {"tech_staff_ratio": 5, "rd_ratio_3y": D(20)}  # 600 needed, 580 spent
+    # 5 of 100 tech staff: (10 − 5) / 0.9 = 5.6 → 6; R&D: 600 needed, 580 spent.
+    assert result.gaps == {"tech_staff_ratio": 6, "rd_ratio_3y": D(20)}
     assert result.reasons == [result.condition("tech_staff_ratio").message, result.condition("rd_ratio_3y").message]
     assert "差 20 万元" in result.reasons[1]
 
