@@ -5,6 +5,7 @@ Every command exits 0 on success, otherwise non-zero with a one-line reason on s
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -23,6 +24,50 @@ def emit_json(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, default=str))
 
 
+def one_line(text: str) -> str:
+    """Collapse a message to one line (click's choices lists, driver errors span several)."""
+    return " ".join(text.split())
+
+
+class OneLineCommand(click.Command):
+    """A command whose every failure is one line on stderr and a non-zero exit (CONTRACT.md).
+
+    Click prints usage errors as usage, hint and message on three or more lines, and an
+    unexpected exception (a database that cannot be reached) as a traceback; both become
+    one line here. FLASK_DEBUG=1 keeps the traceback for developers.
+    """
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line_usage_error(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _one_line_usage_error(exc) from None
+        except (click.exceptions.Exit, click.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            if os.environ.get("FLASK_DEBUG", "").lower() in ("1", "true"):
+                raise
+            lines = [line for line in str(exc).splitlines() if line.strip()]
+            # A driver's message starts with its own class, e.g. "(psycopg.OperationalError) ...".
+            reason = lines[0] if lines else type(exc).__name__
+            fail(f"{ctx.command_path} 失败：{reason if reason.startswith('(') else f'{type(exc).__name__}: {reason}'}")
+
+
+def _one_line_usage_error(exc: click.UsageError) -> click.UsageError:
+    """The same error without its context, so click prints only "Error: message"."""
+    command = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+    error = click.UsageError(command + one_line(exc.format_message()))
+    error.exit_code = exc.exit_code
+    return error
+
+
 # Areas that add their own commands (each module has register(app)).
 AREA_COMMANDS = ("crm.imports.cli", "crm.eligibility.cli")
 
@@ -30,6 +75,8 @@ AREA_COMMANDS = ("crm.imports.cli", "crm.eligibility.cli")
 def register_commands(app: Flask) -> None:
     from importlib import import_module
 
+    # Every command of every area, registered through app.cli.command, gets one-line failures.
+    app.cli.command_class = OneLineCommand
     for module_name in AREA_COMMANDS:
         try:
             module = import_module(module_name)

@@ -70,3 +70,32 @@ def test_create_token_prints_usable_token(runner, app, client) -> None:
 def test_create_token_for_unknown_user_fails(runner, app) -> None:
     result = runner.invoke(args=["create-token", "nobody"])
     assert result.exit_code == 1 and "用户不存在" in result.stderr
+
+
+def test_usage_errors_are_one_line_on_stderr(runner, app) -> None:
+    cases = [
+        (["create-user", "a", "--role", "king"], "--role"),
+        (["create-user", "a"], "--role"),  # click lists the choices on several lines by itself
+        (["create-token"], "USERNAME"),
+        (["demo-data", "--enterprises", "0"], "--enterprises"),
+    ]
+    for args, reason in cases:
+        result = runner.invoke(args=args, input="s3cret-pass\n")
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
+        assert reason in result.stderr
+
+
+def test_unexpected_failure_is_one_line_not_a_traceback(runner, app, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def unreachable(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused\nIs the server running?"))
+
+    monkeypatch.setattr("flask_migrate.upgrade", unreachable)
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "init-db" in result.stderr and "connection refused" in result.stderr
+    assert "Traceback" not in result.stderr
