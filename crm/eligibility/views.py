@@ -169,5 +169,16 @@ def runs() -> str:
 @bp.route("/runs/<int:run_id>")
 def run_detail(run_id: int) -> str:
     run = db.session.get(JobRun, run_id) or abort(404)
-    return render_template("eligibility/run_detail.html", run=run, job_labels=JOB_LABELS)
+    return render_template("eligibility/run_detail.html", run=run, job_labels=JOB_LABELS,
+                           errors=_errors_in_scope(run.errors or []))
+
+
+def _errors_in_scope(errors: list[dict]) -> list[dict]:
+    """A run's errors about firms the user may see (and those about no firm): an officer's district only."""
+    codes = {e.get("enterprise") for e in errors if e.get("enterprise")}
+    visible: set[str] = set()
+    if codes:
+        visible = set(db.session.scalars(scoped(select(Enterprise.uscc), current_user)
+                                          .where(Enterprise.uscc.in_(codes))))
+    return [e for e in errors if not e.get("enterprise") or e["enterprise"] in visible]
 

@@ -137,3 +137,25 @@ def test_admin_parameters_page(client) -> None:
     assert (row.value, row.effective_year) == ("0.06", 2027)
     audit = db.session.scalar(select(AuditLog).where(AuditLog.entity == "rule_parameter"))
     assert audit is not None and audit.actor == "root"
+
+
+def test_run_errors_show_only_firms_in_the_officers_district(client) -> None:
+    from crm.models import JobRun, JobStatus
+
+    kaiping, heshan = world()
+    run = JobRun(job="eligibility", as_of=AS_OF, trigger="cli", status=JobStatus.succeeded, counts={"failed": 2},
+                 errors=[{"enterprise": kaiping.uscc, "message": "ValueError: kaiping-broken"},
+                         {"enterprise": heshan.uscc, "message": "ValueError: heshan-broken"},
+                         {"enterprise": None, "message": "RuntimeError: whole-run"}])
+    db.session.add(run)
+    db.session.commit()
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    page = client.get(f"/eligibility/runs/{run.id}").get_data(as_text=True)
+    assert "kaiping-broken" in page and kaiping.uscc in page and "whole-run" in page
+    assert "heshan-broken" not in page and heshan.uscc not in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    page = client.get(f"/eligibility/runs/{run.id}").get_data(as_text=True)
+    assert "kaiping-broken" in page and "heshan-broken" in page
