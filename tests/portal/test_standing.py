@@ -88,3 +88,35 @@ def test_dashboard_deadline_follows_parameter(app, client) -> None:
     db.session.commit()
     login(client, "firm")
     assert f"{today().year}-06-30" in client.get("/portal/").get_data(as_text=True)
+
+
+def test_standing_reads_as_many_years_as_the_job_when_the_growth_period_is_longer(app, client, runner) -> None:
+    """Growth over 5 fiscal years needs 5 reports: the page and the nightly job agree on the outcome."""
+    import json
+
+    from sqlalchemy import select
+
+    from crm.extensions import db
+    from crm.models import Flag
+
+    user = EnterpriseUserFactory(username="firm", enterprise__founded_on=today().replace(year=today().year - 6))
+    firm = user.enterprise
+    DesignationFactory(enterprise=firm, kind=DesignationKind.hitech)
+    for offset, revenue in enumerate(("1000", "1300", "1600", "2000", "2500")):
+        AnnualReportFactory(enterprise=firm, year=LAST_YEAR - 4 + offset, revenue=Decimal(revenue),
+                            total_revenue=Decimal(revenue), hitech_revenue=Decimal("900"))
+    db.session.add(RuleParameter(rule="gazelle_candidate", name="growth_years", value="5", effective_year=2016))
+    db.session.commit()
+
+    result = runner.invoke(args=["run-job", "eligibility", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["raised"] >= 1
+    assert db.session.scalar(select(Flag).where(Flag.enterprise_id == firm.id, Flag.rule == "gazelle_candidate"))
+
+    login(client, "firm")
+    page = client.get("/portal/standing").get_data(as_text=True)
+    row = _row(page, "gazelle_candidate", "revenue_cagr")
+    # 1000 -> 2500 over four growth periods is 25.74% a year.
+    assert "table-success" in row and "25.74%" in row
+    section = page[page.index('data-rule="gazelle_candidate"'):]
+    assert "已满足条件" in section[:section.index("</section>")]
