@@ -31,6 +31,7 @@ from importers.writer import BatchWriter, ImportResult
 IMPORT_ROLES = ("admin", "bureau")
 # SQLite page cache during an import, in KiB (negative = KiB in PRAGMA cache_size).
 SQLITE_IMPORT_CACHE_KIB = -65536
+NO_HEADER_MESSAGE = "文件中没有可识别的表头（如“企业名称”“统一社会信用代码”），请使用导入模板"
 
 
 def can_import(user: Any) -> bool:
@@ -68,7 +69,8 @@ def import_file(
     """Import a county spreadsheet as one batch and commit it (or, with ``dry_run``, roll
     everything back and report the same counts).
 
-    Raises :class:`WorkbookError` (nothing written) when the file cannot be read.
+    Raises :class:`WorkbookError` (nothing written) when the file cannot be read or no
+    sheet of it has a recognisable header.
     """
     data = read_source(source)
     name = filename or Path(os.fspath(source)).name  # type: ignore[arg-type]
@@ -84,6 +86,10 @@ def import_file(
         with acting_as("import", user=user, batch_id=batch.id), _no_cyclic_gc(), _roomy_sqlite_cache():
             writer = BatchWriter(session.connection(), user_id=batch.user_id, begin_nested=session.begin_nested)
             result = writer.run(items)
+        if not any(sheet.layout is not None for sheet in result.sheets):
+            # Not a county sheet at all (a text file saved as .csv, a sheet of something
+            # else): refused like an unreadable file, so no empty batch is recorded.
+            raise WorkbookError(NO_HEADER_MESSAGE)
         refresh_derived_figures(result.touched_enterprises)
         batch.counts = result.counts()
         batch.errors = [{**e.as_dict(), "column_index": e.column_index} for e in result.errors]
@@ -210,4 +216,4 @@ def check_readable(data: bytes, filename: str) -> None:
     for item in items:
         if isinstance(item, SheetResult) and item.layout is not None:
             return
-    raise WorkbookError("文件中没有可识别的表头（如“企业名称”“统一社会信用代码”），请使用导入模板")
+    raise WorkbookError(NO_HEADER_MESSAGE)

@@ -48,6 +48,17 @@ def test_unreadable_files_exit_non_zero_with_one_line(runner, tmp_path) -> None:
     assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
 
 
+def test_a_file_without_any_header_is_refused_and_records_no_batch(runner, tmp_path) -> None:
+    # A text file saved as .csv reads as a "spreadsheet" but holds no county sheet.
+    path = tmp_path / "notes.csv"
+    path.write_bytes("会议纪要\n下周一交材料\n".encode("gbk"))
+    for extra in ([], ["--dry-run"]):
+        result = runner.invoke(args=["import-workbook", str(path), "--json", *extra])
+        assert result.exit_code == 1 and result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1 and "没有可识别的表头" in result.stderr
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
+
+
 def test_text_output_and_unknown_user(runner, tmp_path) -> None:
     path = tmp_path / "county.xlsx"
     path.write_bytes(xlsx_bytes(sheet_rows()))
