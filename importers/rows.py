@@ -36,6 +36,7 @@ from importers.values import (
     parse_money,
     parse_text,
     parse_year,
+    shown_cell,
 )
 
 MIN_YEAR = 2000
@@ -205,7 +206,7 @@ def _money(factor: Decimal, signed: bool) -> Converter:
             return number.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
         number = parse_money(value, factor)
         if not signed and number is not None and number < 0:
-            raise ValueError(f"「{str(value).strip()}」不能为负数")
+            raise ValueError(f"「{shown_cell(value)}」不能为负数")
         return number
 
     return parse
@@ -216,7 +217,7 @@ def _count(value: object) -> int | None:
         return int(value)
     number = parse_int(value)
     if number is not None and number < 0:
-        raise ValueError(f"「{str(value).strip()}」不能为负数")
+        raise ValueError(f"「{shown_cell(value)}」不能为负数")
     return number
 
 

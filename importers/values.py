@@ -64,8 +64,11 @@ def _clean_text(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).replace("−", "-").split())
 
 
-def _shown(value: object) -> str:
-    """The cell as a person would recognise it in a message."""
+def shown_cell(value: object) -> str:
+    """The cell as a person would recognise it in a message (a whole float without ".0",
+    as Excel shows it)."""
+    if type(value) is float and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
     return str(value).strip()
 
 
@@ -89,7 +92,7 @@ def parse_number(value: object) -> tuple[Decimal | None, str | None]:
     if isinstance(value, Decimal):
         return value, None
     if not isinstance(value, str):
-        raise ValueError(f"「{_shown(value)}」不是数字")
+        raise ValueError(f"「{shown_cell(value)}」不是数字")
     text = _clean_text(value)
     if text.lower() in EMPTY_MARKERS:
         return None, None
@@ -102,11 +105,11 @@ def parse_number(value: object) -> tuple[Decimal | None, str | None]:
         negative, text = True, text[1:-1]
     text = text.replace(",", "")
     if not _NUMBER_RE.fullmatch(text):
-        raise ValueError(f"「{_shown(value)}」不是有效的数字")
+        raise ValueError(f"「{shown_cell(value)}」不是有效的数字")
     try:
         number = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
-        raise ValueError(f"「{_shown(value)}」不是有效的数字") from None
+        raise ValueError(f"「{shown_cell(value)}」不是有效的数字") from None
     return (-number if negative else number), unit
 
 
@@ -122,7 +125,7 @@ def parse_decimal(value: object, *, ratio: bool = False) -> Decimal | None:
         return None
     if unit in ("%", "‰"):
         if not ratio:
-            raise ValueError(f"「{_shown(value)}」应为数值，不应为百分比")
+            raise ValueError(f"「{shown_cell(value)}」应为数值，不应为百分比")
         return number / (100 if unit == "%" else 1000)
     return number
 
@@ -143,11 +146,11 @@ def parse_money(value: object, factor: Decimal = Decimal(1)) -> Decimal | None:
             if unit in MONEY_UNIT_FACTORS:
                 factor = MONEY_UNIT_FACTORS[unit]
             else:
-                raise ValueError(f"「{_shown(value)}」应为金额")
+                raise ValueError(f"「{shown_cell(value)}」应为金额")
     if factor != 1:
         number *= factor
     if abs(number) >= MAX_MONEY:
-        raise ValueError(f"「{_shown(value)}」数值过大，请检查单位")
+        raise ValueError(f"「{shown_cell(value)}」数值过大，请检查单位")
     return number.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
@@ -162,12 +165,12 @@ def parse_int(value: object) -> int | None:
         if parsed is None:
             return None
         if unit is not None and unit not in COUNT_UNITS:
-            raise ValueError(f"「{_shown(value)}」应为整数")
+            raise ValueError(f"「{shown_cell(value)}」应为整数")
         if parsed != parsed.to_integral_value():
-            raise ValueError(f"「{_shown(value)}」应为整数")
+            raise ValueError(f"「{shown_cell(value)}」应为整数")
         number = int(parsed)
     if abs(number) > MAX_COUNT:
-        raise ValueError(f"「{_shown(value)}」数值过大")
+        raise ValueError(f"「{shown_cell(value)}」数值过大")
     return int(number)
 
 
@@ -175,12 +178,12 @@ def _make_date(year: int, month: int, day: int, shown: object) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(f"「{_shown(shown)}」不是有效的日期") from None
+        raise ValueError(f"「{shown_cell(shown)}」不是有效的日期") from None
 
 
 def _date_from_serial(serial: int | float, shown: object) -> dt.date:
     if not _MIN_SERIAL <= serial <= _MAX_SERIAL:
-        raise ValueError(f"「{_shown(shown)}」不是有效的日期")
+        raise ValueError(f"「{shown_cell(shown)}」不是有效的日期")
     return EXCEL_EPOCH + dt.timedelta(days=int(serial))
 
 
@@ -191,13 +194,13 @@ def _date_from_number(value: int | float, shown: object) -> dt.date:
         # typed as 2019.10 (October) or 2019.1 (January) — refuse to guess.
         fraction = repr(float(value)).split(".")[1]
         if fraction == "1":
-            raise ValueError(f"「{_shown(shown)}」有歧义（1月还是10月？），请填写完整日期")
+            raise ValueError(f"「{shown_cell(shown)}」有歧义（1月还是10月？），请填写完整日期")
         return _make_date(int(value), int(fraction), 1, shown)
     if float(value).is_integer() and 19000101 <= value <= 21001231:
         text = str(int(value))
         return _make_date(int(text[:4]), int(text[4:6]), int(text[6:]), shown)
     if 1900 <= value < 2100:
-        raise ValueError(f"「{_shown(shown)}」只有年份，请填写完整日期")
+        raise ValueError(f"「{shown_cell(shown)}」只有年份，请填写完整日期")
     return _date_from_serial(value, shown)
 
 
@@ -219,7 +222,7 @@ def parse_date(value: object) -> dt.date | None:
     if isinstance(value, (int, float)):
         return _date_from_number(value, value)
     if not isinstance(value, str):
-        raise ValueError(f"「{_shown(value)}」不是日期")
+        raise ValueError(f"「{shown_cell(value)}」不是日期")
     if _clean_text(value).lower() in EMPTY_MARKERS:
         return None
     # Drop a time part ("2019-05-12 00:00:00" from exported text) before removing spaces.
@@ -234,13 +237,13 @@ def parse_date(value: object) -> dt.date | None:
     match = _YM_RE.fullmatch(text)
     if match:
         if text.count(".") == 1 and text.endswith(".1"):
-            raise ValueError(f"「{_shown(value)}」有歧义（1月还是10月？），请填写完整日期")
+            raise ValueError(f"「{shown_cell(value)}」有歧义（1月还是10月？），请填写完整日期")
         return _make_date(int(match[1]), int(match[2]), 1, value)
     if re.fullmatch(r"(?:19|20)\d{2}年?", text):
-        raise ValueError(f"「{_shown(value)}」只有年份，请填写完整日期")
+        raise ValueError(f"「{shown_cell(value)}」只有年份，请填写完整日期")
     if text.isdigit() and len(text) <= 5:
         return _date_from_serial(int(text), value)
-    raise ValueError(f"「{_shown(value)}」不是可识别的日期（示例：2019-05-12）")
+    raise ValueError(f"「{shown_cell(value)}」不是可识别的日期（示例：2019-05-12）")
 
 
 def parse_bool(value: object) -> bool | None:
@@ -259,7 +262,7 @@ def parse_bool(value: object) -> bool | None:
             return False
         if text in EMPTY_MARKERS:
             return None
-    raise ValueError(f"「{_shown(value)}」应填“是”或“否”")
+    raise ValueError(f"「{shown_cell(value)}」应填“是”或“否”")
 
 
 def parse_year(value: object) -> int | None:
@@ -267,19 +270,19 @@ def parse_year(value: object) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime)):
-        raise ValueError(f"「{_shown(value)}」不是年份，应填写如 2023")
+        raise ValueError(f"「{shown_cell(value)}」不是年份，应填写如 2023")
     if isinstance(value, (int, float)):
         if float(value).is_integer() and 1900 <= value < 2100:
             return int(value)
-        raise ValueError(f"「{_shown(value)}」不是有效的年份")
+        raise ValueError(f"「{shown_cell(value)}」不是有效的年份")
     if not isinstance(value, str):
-        raise ValueError(f"「{_shown(value)}」不是有效的年份")
+        raise ValueError(f"「{shown_cell(value)}」不是有效的年份")
     text = _clean_text(value)
     if text.lower() in EMPTY_MARKERS:
         return None
     match = _YEAR_RE.fullmatch(text)
     if not match:
-        raise ValueError(f"「{_shown(value)}」不是有效的年份，应填写如 2023")
+        raise ValueError(f"「{shown_cell(value)}」不是有效的年份，应填写如 2023")
     return int(match[1])
 
 
