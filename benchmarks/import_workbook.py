@@ -109,7 +109,8 @@ def import_time(path: Path, db_path: Path, profile: bool) -> tuple[float, dict]:
     from crm import create_app
     from crm.imports.services import import_file
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}"})
+    # The kept copy of the file goes beside the database, not into the repository's instance/.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "UPLOAD_DIR": str(db_path.parent / "uploads")})
     with app.app_context():
         started = time.perf_counter()
         if profile:
