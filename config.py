@@ -27,6 +27,10 @@ class Config:
     # Sign-in throttling: this many failures per username or address within the window.
     LOGIN_MAX_FAILURES = int(os.environ.get("CRM_LOGIN_MAX_FAILURES", "5"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("CRM_LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted. Behind
+    # nginx every request comes from 127.0.0.1, so without this one person's failed
+    # sign-ins would throttle everyone.
+    TRUSTED_PROXIES = int(os.environ.get("CRM_TRUSTED_PROXIES", "0"))
     # Scheduler: runs inside the app; jobs stored in the database, guarded by a lease.
     SCHEDULER_ENABLED = os.environ.get("CRM_SCHEDULER", "0") == "1"
     ELIGIBILITY_CRON = os.environ.get("CRM_ELIGIBILITY_CRON", "30 1 * * *")
@@ -40,6 +44,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     DEMO_LOGINS = False
 
 
@@ -61,8 +66,9 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Behind gunicorn; CRM_SECRET_KEY is required, cookies only over HTTPS."""
+    """Behind gunicorn and one TLS-terminating proxy; CRM_SECRET_KEY is required, cookies only over HTTPS."""
 
+    TRUSTED_PROXIES = int(os.environ.get("CRM_TRUSTED_PROXIES", "1"))
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

@@ -42,6 +42,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("CRM_SECRET_KEY must be set outside development and tests")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -127,11 +127,59 @@ def test_production_requires_secret_key(monkeypatch) -> None:
         create_app()
 
 
-def test_production_cookies_are_secure() -> None:
+@pytest.fixture
+def production_app(app, monkeypatch):
+    """The production profile on the test database (its key set, as CRM_SECRET_KEY would)."""
     import config
+    from crm import create_app
 
-    assert config.ProductionConfig.SESSION_COOKIE_SECURE is True
-    assert config.Config.SESSION_COOKIE_HTTPONLY is True
+    monkeypatch.setenv("CRM_ENV", "production")
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "production-test-key")
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+            "SERVER_NAME": "localhost",
+        }
+    )
+
+
+def test_production_cookies_are_secure(production_app) -> None:
+    OfficerFactory(username="kp")
+    client = production_app.test_client()
+    token = csrf_token(client, "https://localhost/login")
+    response = client.post(
+        "https://localhost/login",
+        data={"username": "kp", "password": DEFAULT_PASSWORD, "remember": "y", "csrf_token": token},
+        headers={"Referer": "https://localhost/login"},  # over HTTPS the CSRF check wants a same-site referrer
+    )
+    assert response.status_code == 302
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert set(cookies) >= {"session", "remember_token"}
+    for cookie in cookies.values():
+        flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+        assert {"secure", "httponly", "samesite=lax"} <= flags, cookie
+
+
+def test_throttling_behind_the_proxy_counts_each_client_address(production_app) -> None:
+    """Behind nginx every request comes from 127.0.0.1: one client's failures must not lock out the rest."""
+    OfficerFactory(username="kp")
+    client = production_app.test_client()
+
+    def attempt(username: str, password: str, address: str) -> int:
+        token = csrf_token(client, "https://localhost/login")
+        return client.post(
+            "https://localhost/login",
+            data={"username": username, "password": password, "csrf_token": token},
+            headers={"X-Forwarded-For": address, "Referer": "https://localhost/login"},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        ).status_code
+
+    for n in range(production_app.config["LOGIN_MAX_FAILURES"]):
+        assert attempt(f"guess{n}", "nope-nope", "203.0.113.9") == 401
+    assert attempt("guess9", "nope-nope", "203.0.113.9") == 429  # that address is throttled
+    assert attempt("kp", DEFAULT_PASSWORD, "198.51.100.7") == 302  # another client is not
+    assert db.session.query(LoginAttempt).filter_by(remote_addr="203.0.113.9").count() == 5
 
 
 def test_login_page_offers_password_reset_for_firms(client, app) -> None:
