@@ -43,6 +43,7 @@ def test_stage_is_highest_valid_designation(app, as_of: date, stage: str) -> Non
     )
     db.session.refresh(firm)
     assert stage_of(firm.designations, as_of) == stage
+    assert firm.stage(as_of) == stage
     assert sql_stage(firm, as_of) == stage
 
 
@@ -100,3 +101,16 @@ def test_rd_institution_filter_counts_only_valid_platforms(app) -> None:
 
     assert ids(True) == {current.id}
     assert ids(False) == {lapsed.id, incubator_only.id}
+
+
+def test_stage_defaults_to_today(app) -> None:
+    from datetime import timedelta
+
+    from crm.clock import today
+
+    firm = EnterpriseFactory()
+    DesignationFactory(enterprise=firm, kind=DesignationKind.hitech, valid_from=today() - timedelta(days=1))
+    DesignationFactory(enterprise=firm, kind=DesignationKind.listed, valid_from=today() + timedelta(days=1), valid_to=None)
+    db.session.refresh(firm)
+    assert firm.stage() == "hitech"
+    assert firm.stage(today() + timedelta(days=1)) == "listed"

@@ -134,6 +134,13 @@ class Enterprise(TimestampMixin, VersionedMixin, db.Model):
     )
     assigned_officer: Mapped["User | None"] = relationship(foreign_keys=[assigned_officer_id])
 
+    def stage(self, as_of: date | None = None) -> str:
+        """The highest ladder stage among designations valid on `as_of` (today by default), or "none"."""
+        from crm.clock import today
+        from crm.ladder import stage_of
+
+        return stage_of(self.designations, as_of or today())
+
     @validates("uscc")
     def _normalise_uscc(self, _key: str, value: str) -> str:
         return normalize_uscc(value)
