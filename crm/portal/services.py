@@ -37,7 +37,7 @@ from crm.models import (
 from crm.models.annual_report import COUNT_FIELDS, FIGURE_FIELDS, MONEY_FIELDS, NON_NEGATIVE_FIELDS
 from crm.models.base import MONEY_PLACES
 from crm.models.enterprise import HITECH_FIELD_NAMES, HitechField, Industry
-from crm.reports.services import LARGE_CHANGE
+from crm.reports.services import FigureChange
 from crm.rules_catalogue import RULE_LABELS
 
 # --- The annual report form's figures ---------------------------------------------------
@@ -195,24 +195,32 @@ def check_for_submit(check: FigureCheck, previous: AnnualReport | None) -> None:
 
 
 def change_warnings(values: Mapping[str, Any], previous: AnnualReport | None) -> list[str]:
-    """Figures that moved by more than half from last year's report (a zero base is not compared)."""
+    """Figures that moved by more than half from last year's report, or appeared from zero.
+
+    The same test (crm.reports.services.FigureChange.large) marks them on the
+    officer's review page, so the firm is asked to explain what the officer will query.
+    """
     if previous is None:
         return []
     warnings = []
     for name in FIGURE_FIELDS:
         new, old = values.get(name), getattr(previous, name)
-        if new is None or old is None or old == 0:
+        if new is None or old is None:
             continue
-        change = (Decimal(new) - Decimal(old)) / abs(Decimal(old))
-        if abs(change) > LARGE_CHANGE:
-            figure = FIGURES[name]
-            words = {"label": figure.label, "year": previous.year, "old": _plain(old), "new": _plain(new),
-                     "unit": figure.unit, "percent": f"{abs(change) * 100:.0f}"}
-            warnings.append(
-                (_("%(label)s由%(year)s年度的 %(old)s %(unit)s 变为 %(new)s %(unit)s（增加 %(percent)s%%）", **words)
-                 if change > 0 else
-                 _("%(label)s由%(year)s年度的 %(old)s %(unit)s 变为 %(new)s %(unit)s（减少 %(percent)s%%）", **words))
-            )
+        change = None if old == 0 else (Decimal(new) - Decimal(old)) / abs(Decimal(old))
+        if not FigureChange(name, old, new, change).large:
+            continue
+        figure = FIGURES[name]
+        words = {"label": figure.label, "year": previous.year, "old": _plain(old), "new": _plain(new),
+                 "unit": figure.unit}
+        if change is None:
+            warnings.append(_("%(label)s由%(year)s年度的 %(old)s %(unit)s 变为 %(new)s %(unit)s", **words))
+        elif change > 0:
+            warnings.append(_("%(label)s由%(year)s年度的 %(old)s %(unit)s 变为 %(new)s %(unit)s（增加 %(percent)s%%）",
+                              percent=f"{change * 100:.0f}", **words))
+        else:
+            warnings.append(_("%(label)s由%(year)s年度的 %(old)s %(unit)s 变为 %(new)s %(unit)s（减少 %(percent)s%%）",
+                              percent=f"{-change * 100:.0f}", **words))
     return warnings
 
 
@@ -240,8 +248,12 @@ def report_for(firm: Enterprise, year: int) -> AnnualReport | None:
 
 
 def previous_report(firm: Enterprise, year: int) -> AnnualReport | None:
-    """Last year's report for comparing figures: the one the firm handed in, else any."""
-    return report_for(firm, year - 1)
+    """Last year's report for comparing figures, unless it is still an unfinished draft.
+
+    The officer's review compares with the same report (crm.reports.services.previous_report).
+    """
+    previous = report_for(firm, year - 1)
+    return previous if previous is not None and previous.status is not ReportStatus.draft else None
 
 
 def open_years(firm: Enterprise) -> list[int]:

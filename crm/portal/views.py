@@ -148,10 +148,12 @@ def report_form(year: int) -> Any:
     raw = {name: getattr(form, name).data for name in services.FIGURES}
     check = services.parse_figures(raw)
     submitting = request.form.get("action") == "submit"
+    explanation = form.change_explanation.data or ""
+    # Stored before the submit checks: a figure only submitting refuses (e.g. high-tech revenue
+    # above total revenue) stays in the draft as typed.
+    services.store_figures(report, check, explanation)
     if submitting:
         services.check_for_submit(check, services.previous_report(firm, year))
-    explanation = form.change_explanation.data or ""
-    services.store_figures(report, check, explanation)
     report.updated_by_id = current_user.id
 
     needs_explanation = submitting and check.ok and check.warnings and not explanation.strip()

@@ -149,3 +149,36 @@ def test_staff_are_not_given_the_firm_form(app, client) -> None:
     OfficerFactory(username="kp")
     login(client, "kp")
     assert client.get("/portal/reports").status_code == 403
+
+
+def test_figure_refused_only_on_submit_stays_in_the_draft(app, client) -> None:
+    firm = _firm_user(client)
+    response = post_report(client, LAST_YEAR, dict(GOOD_FIGURES, hitech_revenue="3200"), "submit")
+    assert response.status_code == 422
+    assert "高新技术产品（服务）收入不得超过总收入" in response.get_data(as_text=True)
+    report = _report(firm.id)
+    # Not submitted, but what was typed is in the draft when the firm comes back.
+    assert report.status is ReportStatus.draft and report.hitech_revenue == Decimal("3200")
+    assert 'value="3200"' in client.get(f"/portal/reports/{LAST_YEAR}").get_data(as_text=True)
+
+
+def test_figure_appearing_from_zero_asks_for_an_explanation(app, client) -> None:
+    firm = _firm_user(client)
+    AnnualReportFactory(enterprise=firm, year=LAST_YEAR - 1, ip_class1=0, rd_expense=Decimal("170"),
+                        revenue=Decimal("2900"))
+    response = post_report(client, LAST_YEAR, GOOD_FIGURES, "submit")  # I-class IP 0 -> 2
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"I类知识产权数由{LAST_YEAR - 1}年度的 0 项 变为 2 项" in body
+    assert "研发费用由" not in body and "销售收入（营业收入）由" not in body  # small changes are not called out
+    assert post_report(client, LAST_YEAR, GOOD_FIGURES, "submit", explanation="新授权两项发明专利").status_code == 302
+    assert _report(firm.id).status is ReportStatus.submitted
+
+
+def test_last_years_unfinished_draft_is_not_compared(app, client) -> None:
+    firm = _firm_user(client)
+    AnnualReportFactory(enterprise=firm, year=LAST_YEAR - 1, status=ReportStatus.draft, revenue=Decimal("10"))
+    page = client.get(f"/portal/reports/{LAST_YEAR}").get_data(as_text=True)
+    assert "上年：" not in page
+    assert post_report(client, LAST_YEAR, GOOD_FIGURES, "submit").status_code == 302
+    assert _report(firm.id).status is ReportStatus.submitted
