@@ -1,6 +1,7 @@
 """GET /api/v1/indicators: the plans' indicators computed from the records (CONTRACT.md)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -12,6 +13,8 @@ from crm.api.auth import api_error, token_required
 from crm.clock import today
 from crm.dashboard.services import CITY, JurisdictionError, JurisdictionForbidden, api_items, resolve_jurisdiction
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 @bp.get("/indicators")
 @token_required
@@ -19,6 +22,9 @@ def list_indicators() -> Any:
     """Items per indicator; ratios (unit "%") as fractions in actual, baseline and targets alike."""
     raw = (request.args.get("as_of") or "").strip()
     try:
+        # fromisoformat alone also takes 20250630 or 2025-W26-1; the contract says YYYY-MM-DD.
+        if raw and not ISO_DATE.fullmatch(raw):
+            raise ValueError(raw)
         as_of = date.fromisoformat(raw) if raw else today()
     except ValueError:
         api_error(400, f"参数 as_of 的日期格式应为 YYYY-MM-DD：{raw}")

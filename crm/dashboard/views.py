@@ -78,7 +78,8 @@ def _jurisdiction() -> str:
     except JurisdictionError:
         abort(400)
     except JurisdictionForbidden:
-        abort(403)
+        # Out of the officer's scope: not found, like any record of another district.
+        abort(404)
 
 
 def firms_link(key: str, jurisdiction: str, as_of: date) -> str:

@@ -59,7 +59,8 @@ def test_officer_asking_city_or_another_district_is_forbidden(world, client) -> 
 
 def test_bad_date_and_unknown_district(world, client) -> None:
     token = issue_token(UserFactory(role=Role.bureau))
-    response = get(client, token, "?as_of=2025-13-01")
-    assert response.status_code == 400 and "as_of" in response.get_json()["error"]
+    for bad in ("2025-13-01", "20250630", "2025-W26-1", "2025-6-30", "yesterday"):
+        response = get(client, token, f"?as_of={bad}")
+        assert response.status_code == 400 and "as_of" in response.get_json()["error"], bad
     assert get(client, token, "?district=999999").status_code == 400
     assert client.get("/api/v1/indicators").status_code == 401
