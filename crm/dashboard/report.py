@@ -28,6 +28,7 @@ HEADERS = (
     ("2025年目标完成进度", 18),
     ("2023年是否达序时进度", 18),
     ("2025年是否达序时进度", 18),
+    ("后续规划期目标", 20),
 )
 FIRST_ROW = 5  # data start; rows 1-3 title and notes, row 4 headers
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
@@ -100,16 +101,31 @@ def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 
         # Gaps: actual minus target; blank when either is missing.
         sheet.cell(row=r, column=10, value=f'=IF(OR(I{r}="",G{r}=""),"",I{r}-G{r})').number_format = number_format
         sheet.cell(row=r, column=11, value=f'=IF(OR(I{r}="",H{r}=""),"",I{r}-H{r})').number_format = number_format
+        # Progress as on the dashboard: from the baseline (0 without one) toward the 2025 target, 0..100%.
+        base = f"N(F{r})"
         sheet.cell(
-            row=r, column=12, value=f'=IF(OR(I{r}="",H{r}="",F{r}="",H{r}=F{r}),"",(I{r}-F{r})/(H{r}-F{r}))'
+            row=r, column=12,
+            value=f'=IF(OR(I{r}="",H{r}=""),"",IF(H{r}={base},1,MAX(0,MIN(1,(I{r}-{base})/(H{r}-{base})))))',
         ).number_format = "0.0%"
         sheet.cell(row=r, column=13, value=STATUS[row.on_track.get("2023")])
         sheet.cell(row=r, column=14, value=STATUS[row.on_track.get("2025")])
+        sheet.cell(row=r, column=15, value="；".join(
+            f"{year}年：{_plain(value, row.unit)}" for year, value in row.later_targets.items()
+        ) or None)
     sheet.freeze_panes = f"C{FIRST_ROW}"
     sheet.auto_filter.ref = f"A{header_row}:{last_col}{FIRST_ROW + max(len(dashboard.rows), 1) - 1}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
+
+
+def _plain(value: int | float | None, unit: str) -> str:
+    """A figure as text, as the plan writes it (a "%" fraction back to a percentage)."""
+    if value is None:
+        return "—"
+    if unit == "%":
+        return f"{value * 100:.4g}%"
+    return f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
 
 
 def _integral(row: services.IndicatorRow) -> bool:

@@ -45,7 +45,7 @@ from crm.models import (
     Talent,
     User,
 )
-from crm.models.platform import INCUBATION_KINDS, RD_INSTITUTION_KINDS, PlatformKind, PlatformLevel
+from crm.models.platform import RD_INSTITUTION_KINDS, PlatformKind, PlatformLevel
 from crm.scoping import can_see_district, scoped
 
 CITY = "city"
@@ -68,6 +68,21 @@ COUNTED_REPORT_STATUSES = (ReportStatus.submitted, ReportStatus.verified)
 PROVINCIAL_LEVELS = (PlatformLevel.provincial, PlatformLevel.national)
 # 企业技术（工程）研究中心 at provincial level or above.
 ENGINEERING_KINDS = (PlatformKind.engineering_center, PlatformKind.enterprise_tech_center)
+# The plans count 科技企业孵化器、众创空间、星创天地 as one indicator, apart from the
+# 科技创新平台 (labs, research centres...): an accelerator is neither.
+CARRIER_KINDS = (PlatformKind.incubator, PlatformKind.maker_space, PlatformKind.star_space)
+INNOVATION_PLATFORM_KINDS = tuple(sorted(RD_INSTITUTION_KINDS, key=lambda kind: kind.value))
+# Platform counts: computation key -> SQL condition on Platform (valid on the as-of day).
+PLATFORM_COUNTS: dict[str, Any] = {
+    "provincial_platforms": and_(Platform.level.in_(PROVINCIAL_LEVELS), Platform.kind.in_(INNOVATION_PLATFORM_KINDS)),
+    "provincial_engineering_centers": and_(Platform.level.in_(PROVINCIAL_LEVELS), Platform.kind.in_(ENGINEERING_KINDS)),
+    "incubation_carriers": Platform.kind.in_(CARRIER_KINDS),
+    "incubators": Platform.kind == PlatformKind.incubator,
+    "provincial_incubators": and_(Platform.kind == PlatformKind.incubator, Platform.level.in_(PROVINCIAL_LEVELS)),
+    # 科技部备案众创空间: maker spaces registered nationally.
+    "registered_maker_spaces": and_(Platform.kind == PlatformKind.maker_space, Platform.level == PlatformLevel.national),
+    "new_rd_institutions": Platform.kind == PlatformKind.new_rd_institution,
+}
 
 
 class JurisdictionError(ValueError):
@@ -105,6 +120,7 @@ COMPUTATIONS: dict[str, Computation] = {
         _designation("little_giant_count", DesignationKind.little_giant, "little_giant_enterprises", _l("专精特新“小巨人”企业数量")),
         _designation("listed_count", DesignationKind.listed, "listed_enterprises", _l("上市企业数量")),
         _designation("golden_seed_count", DesignationKind.golden_seed, "golden_seed_enterprises", _l("金种子企业数量")),
+        _designation("incubated_count", DesignationKind.incubated, "incubated_firms", _l("在孵企业数量")),
         Computation("rd_ratio_above_size", "rd_ratio_above_size", _l("规模以上工业企业研发经费与营业收入之比"), "%",
                     ratio=True, filter_args={"above_size": "1"}),
         Computation("rd_institution_coverage", "rd_institution_coverage", _l("规上工业企业研发机构覆盖率"), "%",
@@ -113,6 +129,10 @@ COMPUTATIONS: dict[str, Computation] = {
         Computation("provincial_engineering_centers", "provincial_engineering_centers",
                     _l("省级及以上企业技术（工程）研究中心数量"), "家"),
         Computation("incubation_carriers", "incubation_carriers", _l("科技企业孵化器、众创空间、星创天地等总数量"), "家"),
+        Computation("incubators", "incubators", _l("科技企业孵化器数量"), "家"),
+        Computation("provincial_incubators", "provincial_incubators", _l("省级及以上科技企业孵化器数量"), "家"),
+        Computation("registered_maker_spaces", "registered_maker_spaces", _l("科技部备案众创空间数量"), "家"),
+        Computation("new_rd_institutions", "new_rd_institutions", _l("新型研发机构数量"), "家"),
         Computation("talent_teams", "talent_teams", _l("高端创新创业人才团队数量"), "个"),
     )
 }
@@ -274,16 +294,14 @@ def compute_figures(user: User, as_of: date, district: str | None = None) -> Fig
             figures.parts.setdefault(code, {})["rd_ratio_above_size"] = (Decimal(rd or 0), Decimal(revenue or 0))
 
     # 4. Platforms, per firm first (a small table), then per district: provincial-or-higher,
-    #    engineering centres, incubation carriers, and above-size firms with an R&D institution.
+    #    engineering centres, incubation carriers..., and above-size firms with an R&D institution.
     def tally(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
     per_firm_platforms = (
         select(
             Platform.enterprise_id.label("eid"),
-            tally(Platform.level.in_(PROVINCIAL_LEVELS)).label("provincial"),
-            tally(and_(Platform.level.in_(PROVINCIAL_LEVELS), Platform.kind.in_(ENGINEERING_KINDS))).label("engineering"),
-            tally(Platform.kind.in_(INCUBATION_KINDS)).label("incubation"),
+            *(tally(condition).label(key) for key, condition in PLATFORM_COUNTS.items()),
             func.max(case((Platform.kind.in_(RD_INSTITUTION_KINDS), 1), else_=0)).label("rd_institution"),
         )
         .where(platform_valid_on(as_of))
@@ -295,10 +313,8 @@ def compute_figures(user: User, as_of: date, district: str | None = None) -> Fig
         where_scope(
             select(
                 Enterprise.district_code,
-                func.sum(p.provincial),
-                func.sum(p.engineering),
-                func.sum(p.incubation),
                 func.sum(case((Enterprise.above_size.is_(True), p.rd_institution), else_=0)),
+                *(func.sum(p[key]) for key in PLATFORM_COUNTS),
             )
             .select_from(per_firm_platforms)
             .join(Enterprise, Enterprise.id == p.eid)
@@ -306,10 +322,9 @@ def compute_figures(user: User, as_of: date, district: str | None = None) -> Fig
         )
     ).all()
     covered: dict[str, int] = {}
-    for code, provincial, engineering, incubation, with_institution in rows:
-        _add(figures.counts, code, "provincial_platforms", provincial)
-        _add(figures.counts, code, "provincial_engineering_centers", engineering)
-        _add(figures.counts, code, "incubation_carriers", incubation)
+    for code, with_institution, *counts in rows:
+        for key, n in zip(PLATFORM_COUNTS, counts):
+            _add(figures.counts, code, key, n)
         covered[code] = int(with_institution or 0)
     for code, total in above_size.items():
         figures.parts.setdefault(code, {})["rd_institution_coverage"] = (
@@ -386,6 +401,8 @@ class IndicatorRow:
     on_track: dict[str, bool | None] = field(default_factory=dict)
     expected: dict[str, float | None] = field(default_factory=dict)
     progress: float | None = None  # 0..1 toward the 2025 target
+    # Targets beyond 2025 (an administrator's next plan period), shown beside the others.
+    later_targets: dict[str, int | float | None] = field(default_factory=dict)
 
     @property
     def is_ratio(self) -> bool:
@@ -425,25 +442,36 @@ def _evaluate(row: IndicatorRow, as_of: date) -> IndicatorRow:
 
 
 def plan_targets_for(jurisdiction: str) -> list[PlanTarget]:
-    """Target rows of the jurisdiction's plans, main plan first, in table order."""
+    """Target rows of the jurisdiction's plans in table order: its main plans first, then any
+    plan an administrator added (the next plan period), by plan number."""
     plans = MAIN_PLANS.get(jurisdiction, ())
-    if not plans:
-        return []
-    rows = db.session.scalars(
-        select(PlanTarget).where(PlanTarget.jurisdiction == jurisdiction, PlanTarget.plan.in_(plans))
-    ).all()
-    return sorted(rows, key=lambda t: (plans.index(t.plan), t.id))
+    rows = db.session.scalars(select(PlanTarget).where(PlanTarget.jurisdiction == jurisdiction)).all()
+    return sorted(rows, key=lambda t: (plans.index(t.plan) if t.plan in plans else len(plans), t.plan, t.id))
+
+
+def later_targets(target: PlanTarget) -> dict[str, int | float | None]:
+    """A row's targets for years after the ones the dashboard compares against (next plan period)."""
+    return {
+        year: plan_value(value, target.unit)
+        for year, value in sorted((target.targets or {}).items())
+        if year not in TARGET_YEARS and year > TARGET_YEARS[-1]
+    }
 
 
 def indicator_rows(figures: Figures, jurisdiction: str, *, computable_only: bool = False) -> list[IndicatorRow]:
     """One row per indicator: the plans' rows first (a code once), then computed ones no plan names."""
     rows: list[IndicatorRow] = []
-    seen_codes: set[str] = set()
+    by_code: dict[str, IndicatorRow] = {}
     used: set[str] = set()
     for target in plan_targets_for(jurisdiction):
-        if target.code in seen_codes or (computable_only and not target.computable):
+        if computable_only and not target.computable:
             continue
-        seen_codes.add(target.code)
+        if target.code in by_code:
+            # The same indicator in a later plan: its further target years join the first row.
+            known = by_code[target.code].later_targets
+            for year, value in later_targets(target).items():
+                known.setdefault(year, value)
+            continue
         computation = COMPUTATIONS.get(target.computable)
         if computation:
             used.add(computation.key)
@@ -462,12 +490,14 @@ def indicator_rows(figures: Figures, jurisdiction: str, *, computable_only: bool
                     notes=target.notes,
                     target_id=target.id,
                     link_args=computation.filter_args if computation else None,
+                    later_targets=later_targets(target),
                 ),
                 figures.as_of,
             )
         )
+        by_code[target.code] = rows[-1]
     for computation in COMPUTATIONS.values():
-        if computation.key in used or computation.slug in seen_codes:
+        if computation.key in used or computation.slug in by_code:
             continue
         rows.append(
             IndicatorRow(
@@ -526,7 +556,7 @@ class Dashboard:
 
     @property
     def has_plan(self) -> bool:
-        return bool(MAIN_PLANS.get(self.jurisdiction))
+        return any(row.plan is not None for row in self.rows)
 
     @property
     def funnel(self) -> list[tuple[str, int]]:
@@ -624,13 +654,7 @@ def firms_behind(user: User, key: str, jurisdiction: str, as_of: date, *, missin
         return stmt.where(
             exists().where(Talent.enterprise_id == Enterprise.id, Talent.high_end.is_(True), Talent.year <= as_of.year)
         )
-    platform_condition = {
-        "provincial_platforms": Platform.level.in_(PROVINCIAL_LEVELS),
-        "provincial_engineering_centers": and_(
-            Platform.level.in_(PROVINCIAL_LEVELS), Platform.kind.in_(ENGINEERING_KINDS)
-        ),
-        "incubation_carriers": Platform.kind.in_(INCUBATION_KINDS),
-    }[key]
+    platform_condition = PLATFORM_COUNTS[key]
     return stmt.where(
         exists().where(Platform.enterprise_id == Enterprise.id, platform_condition, platform_valid_on(as_of))
     )

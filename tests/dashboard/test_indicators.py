@@ -7,9 +7,9 @@ import pytest
 
 from crm.dashboard import services
 from crm.extensions import db
-from crm.models import Enterprise, Role
+from crm.models import DesignationKind, Enterprise, PlatformKind, PlatformLevel, Role
 from tests.dashboard.world import AS_OF, KP, PJ, build_world
-from tests.factories import OfficerFactory, UserFactory
+from tests.factories import DesignationFactory, EnterpriseFactory, OfficerFactory, PlatformFactory, UserFactory
 
 
 @pytest.fixture
@@ -72,14 +72,53 @@ def test_rd_institution_coverage(world, bureau) -> None:
 
 def test_platforms_carriers_and_talent(world, bureau) -> None:
     f = figures(bureau)
-    # provincial engineering centre + national key lab + provincial incubator
-    assert f.value("provincial_platforms", "city") == 3
+    # provincial engineering centre + national key lab; the provincial incubator is a
+    # carrier, counted by its own indicator, not a 科技创新平台
+    assert f.value("provincial_platforms", "city") == 2
     assert f.value("provincial_engineering_centers", "city") == 1
     # municipal incubator (big_draft), provincial incubator, star space (PJ)
     assert f.value("incubation_carriers", "city") == 3
     assert f.value("incubation_carriers", PJ) == 1
     assert f.value("talent_teams", "city") == 1
     assert figures(bureau, date(2026, 12, 31)).value("talent_teams", "city") == 2
+
+
+def test_carrier_counts_by_kind_and_level(world, bureau) -> None:
+    before = figures(bureau)
+    firm = EnterpriseFactory(district=PJ)
+    # An accelerator is not one of 孵化器、众创空间、星创天地, nor an innovation platform.
+    PlatformFactory(enterprise=firm, kind=PlatformKind.accelerator, level=PlatformLevel.national)
+    PlatformFactory(enterprise=firm, kind=PlatformKind.maker_space, level=PlatformLevel.national)  # 科技部备案
+    PlatformFactory(enterprise=firm, kind=PlatformKind.maker_space, level=PlatformLevel.provincial)
+    PlatformFactory(enterprise=firm, kind=PlatformKind.incubator, level=PlatformLevel.national, valid_to=AS_OF)
+    PlatformFactory(enterprise=firm, kind=PlatformKind.new_rd_institution, level=PlatformLevel.municipal)
+    PlatformFactory(enterprise=firm, kind=PlatformKind.new_rd_institution, level=PlatformLevel.provincial,
+                    valid_to=date(2025, 6, 29))  # lapsed the day before
+    DesignationFactory(enterprise=firm, kind=DesignationKind.incubated, valid_from=date(2025, 1, 1),
+                       valid_to=AS_OF)
+    f = figures(bureau)
+
+    def delta(key):
+        return f.value(key, "city") - before.value(key, "city")
+
+    assert delta("incubation_carriers") == 3  # two maker spaces and the incubator
+    assert delta("provincial_platforms") == 0
+    # Before: the municipal incubator of big_draft and the provincial one of `platforms`.
+    assert (before.value("incubators", "city"), f.value("incubators", "city")) == (2, 3)
+    assert (before.value("provincial_incubators", "city"), f.value("provincial_incubators", "city")) == (1, 2)
+    assert (before.value("registered_maker_spaces", "city"), f.value("registered_maker_spaces", "city")) == (0, 1)
+    assert (before.value("new_rd_institutions", "city"), f.value("new_rd_institutions", "city")) == (0, 1)
+    assert (before.value("incubated_count", "city"), f.value("incubated_count", "city")) == (0, 1)
+    assert f.value("incubated_count", PJ) == 1 and f.value("incubated_count", KP) == 0
+    assert figures(bureau, date(2025, 7, 1)).value("incubated_count", "city") == 0
+
+    def firm_ids(key):
+        return set(db.session.scalars(services.firms_behind(bureau, key, "city", AS_OF)).all())
+
+    assert firm_ids("registered_maker_spaces") == {firm}
+    assert firm_ids("new_rd_institutions") == {firm}
+    assert firm_ids("incubators") == {firm, world.big_draft, world.platforms}
+    assert firm_ids("incubated_count") == {firm}
 
 
 def test_ladder_funnel(world, bureau) -> None:

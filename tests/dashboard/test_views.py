@@ -69,12 +69,17 @@ def test_officer_sees_only_own_district(world, client) -> None:
     assert f'data-jurisdiction="{PJ}"' in html
     assert "规划目标不适用" in html  # 蓬江 has no plan table
     assert 'id="district"' not in html  # no jurisdiction chooser
-    assert client.get("/dashboard/?district=city").status_code == 403
-    assert client.get(f"/dashboard/?district={KP}").status_code == 403
-    assert client.get(f"/dashboard/firms?indicator=hitech_count&district={KP}").status_code == 403
+    # Another district (or the whole city) is out of scope: not found, nothing of it shown.
+    for url in ("/dashboard/?district=city", f"/dashboard/?district={KP}",
+                f"/dashboard/firms?indicator=hitech_count&district={KP}", f"/dashboard/report.xlsx?district={KP}",
+                f"/dashboard/print?district={KP}", f"/dashboard/trend.json?district={KP}"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert world.on_day.uscc not in response.get_data(as_text=True)
     firms = page(client, f"/dashboard/firms?indicator=incubation_carriers&as_of={AS_OF.isoformat()}")
     assert world.gazelle.uscc in firms and world.platforms.uscc not in firms
-    assert client.get(f"/dashboard/report.xlsx?district={KP}").status_code == 403
+    book = load_workbook(BytesIO(client.get(f"/dashboard/report.xlsx?as_of={AS_OF.isoformat()}").data))
+    assert book.sheetnames == ["蓬江区"]
 
 
 def test_enterprise_users_and_anonymous_are_kept_out(world, client) -> None:
@@ -138,9 +143,17 @@ def test_xlsx_report_has_sheets_formats_and_gap_formulas(world, client) -> None:
     assert sheet.cell(row=rd, column=8).value == pytest.approx(0.018)
     assert sheet.cell(row=rd, column=8).number_format == "0.00%"
     assert str(sheet.cell(row=rd, column=10).value).startswith("=")
+    progress = sheet.cell(row=r, column=12).value
+    assert progress == f'=IF(OR(I{r}="",H{r}=""),"",IF(H{r}=N(F{r}),1,MAX(0,MIN(1,(I{r}-N(F{r}))/(H{r}-N(F{r}))))))'
     kp = book["开平市"]
     kp_rows = {kp.cell(row=r, column=1).value: r for r in range(5, kp.max_row + 1)}
     assert kp.cell(row=kp_rows["hitech_enterprises"], column=8).value == 225
+    # Heshan's plan gives no baseline: progress still has a formula (from 0, as on the page).
+    heshan = book["鹤山市"]
+    hs_rows = {heshan.cell(row=r, column=1).value: r for r in range(5, heshan.max_row + 1)}
+    h = hs_rows["hitech_enterprises"]
+    assert heshan.cell(row=h, column=6).value is None and heshan.cell(row=h, column=8).value == 250
+    assert "N(F" in heshan.cell(row=h, column=12).value
 
 
 def test_print_page(world, client) -> None:
@@ -183,6 +196,44 @@ def test_admin_edits_targets_and_adds_next_period(app, client) -> None:
     assert client.post("/dashboard/targets/new", data=new).status_code == 302
     added = db.session.scalar(select(PlanTarget).where(PlanTarget.plan == "005"))
     assert added.targets == {"2030": "4000"} and added.jurisdiction == "city"
+
+
+def test_next_plan_period_targets_show_on_dashboard_and_report(world, client) -> None:
+    UserFactory(username="root", role=Role.admin)
+    login(client, "root")
+    url = "/dashboard/targets/new"
+    base = {"jurisdiction": "city", "unit": "家", "category": "", "nature": "预期性", "notes": ""}
+    # The next plan: a 2030 target for an indicator of plan 000, and an indicator no plan had.
+    for code, name, comp, targets in (
+        ("hitech_enterprises", "高新技术企业数量", "hitech_count", "2028: 3000\n2030: 3500"),
+        ("golden_seed_enterprises", "金种子企业数量", "golden_seed_count", "2030: 120"),
+    ):
+        form = {**base, "csrf_token": csrf_token(client, url), "plan": "005", "code": code, "name": name,
+                "computable": comp, "baseline_year": "2025", "baseline_value": "", "targets_text": targets}
+        assert client.post(url, data=form).status_code == 302
+    # A district without a plan of its own gets one.
+    form = {**base, "csrf_token": csrf_token(client, url), "plan": "006", "jurisdiction": PJ,
+            "code": "hitech_enterprises", "name": "高新技术企业数量", "computable": "hitech_count",
+            "baseline_year": "", "baseline_value": "", "targets_text": "2025: 300\n2030: 400"}
+    assert client.post(url, data=form).status_code == 302
+
+    html = page(client, f"/dashboard/?as_of={AS_OF.isoformat()}")
+    row = html.split('data-code="hitech_enterprises"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-later-target="2028"' in row and 'data-later-target="2030"' in row and "3,500" in row
+    row = html.split('data-code="golden_seed_enterprises"', 1)[1].split("</tr>", 1)[0]
+    assert "005" in row and 'data-later-target="2030"' in row and 'data-actual="1"' in row
+    pj = page(client, f"/dashboard/?district={PJ}&as_of={AS_OF.isoformat()}")
+    assert "规划目标不适用" not in pj
+    row = pj.split('data-code="hitech_enterprises"', 1)[1].split("</tr>", 1)[0]
+    assert "300" in row and 'data-later-target="2030"' in row
+
+    book = load_workbook(BytesIO(client.get(f"/dashboard/report.xlsx?as_of={AS_OF.isoformat()}").data))
+    sheet = book["全市"]
+    assert sheet.cell(row=4, column=15).value == "后续规划期目标"
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(5, sheet.max_row + 1)}
+    assert sheet.cell(row=rows["hitech_enterprises"], column=15).value == "2028年：3,000；2030年：3,500"
+    assert sheet.cell(row=rows["hitech_enterprises"], column=8).value == 2600  # 2025 stays plan 000's
+    assert "2030" in page(client, f"/dashboard/print?as_of={AS_OF.isoformat()}")
 
 
 def test_only_admins_edit_targets(app, client) -> None:

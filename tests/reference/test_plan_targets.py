@@ -22,7 +22,8 @@ COMPUTABLE = {
     "", "hitech_count", "tech_sme_count", "tech_micro_count", "rd_ratio_above_size",
     "rd_institution_coverage", "provincial_platforms", "incubation_carriers",
     "talent_teams", "golden_seed_count", "gazelle_count", "little_giant_count",
-    "listed_count", "provincial_engineering_centers",
+    "listed_count", "provincial_engineering_centers", "incubated_count", "incubators",
+    "provincial_incubators", "registered_maker_spaces", "new_rd_institutions",
 }
 JURISDICTION = {"000": "city", "001": "440783", "002": "440784", "003": "440704", "004": "city"}
 TEXT_CATEGORY = "正文（非表2）"
@@ -90,6 +91,31 @@ def test_numbers_parse_as_decimal(rows):
 def test_computable_values_allowed(rows):
     for r in rows:
         assert r["computable"] in COMPUTABLE, r
+
+
+def test_every_computable_key_is_a_live_computation(rows):
+    from crm.dashboard.services import COMPUTATIONS
+
+    assert {r["computable"] for r in rows} - {""} <= set(COMPUTATIONS)
+    assert COMPUTABLE - {""} == set(COMPUTATIONS)
+
+
+@pytest.mark.parametrize("plan,code,comp", [
+    # Figures the CRM holds at firm level (platforms by kind and level, 在孵 designations).
+    ("003", "provincial_incubators", "provincial_incubators"),
+    ("003", "registered_maker_spaces", "registered_maker_spaces"),
+    ("003", "incubated_firms", "incubated_count"),
+    ("004", "incubators", "incubators"),
+    ("004", "new_rd_institutions", "new_rd_institutions"),
+    ("004", "provincial_engineering_centers", "provincial_engineering_centers"),
+    # Statistics the CRM does not hold (value added, output value, population, GDP).
+    ("000", "hitech_mfg_value_added_share", ""),
+    ("002", "hitech_product_output_share", ""),
+    ("003", "gdp", ""),
+    ("004", "invention_patents_per_10k", ""),
+])
+def test_computable_flag(rows, plan, code, comp):
+    assert row(rows, plan, code)["computable"] == comp
 
 
 def test_same_code_same_computation_across_plans(rows):
