@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from crm.clock import today
 from crm.districts import DISTRICTS
-from crm.eligibility.display import deciding_figures
+from crm.eligibility.display import deciding_figures, innovation_estimate
 from crm.eligibility.export import candidates_workbook
 from crm.eligibility.forms import HandleForm
 from crm.eligibility.jobs import JOB_LABELS
@@ -91,7 +91,7 @@ def index() -> str:
         "eligibility/index.html", rule=rule, spec=RULES[rule], rule_labels=RULE_LABELS, items=items,
         counts=_tab_counts(district), district=district, stage=stage, handled=handled, total=total, page=page,
         pages=max(1, math.ceil(total / PER_PAGE)), stages=STAGE_CODES, form=HandleForm(),
-        handled_labels=HANDLED_STATUS_LABELS, can_handle=can_edit(current_user),
+        handled_labels=HANDLED_STATUS_LABELS, can_handle=can_edit(current_user), innovation_estimate=innovation_estimate,
         districts={c: n for c, n in DISTRICTS.items() if can_see_district(current_user, c)},
     )
 
@@ -151,7 +151,8 @@ def history(uscc: str) -> str:
         select(Flag).where(Flag.enterprise_id == firm.id).order_by(Flag.raised_on.desc(), Flag.id.desc())
     ).all()
     return render_template("eligibility/history.html", firm=firm, flags=flags, rule_labels=RULE_LABELS,
-                           handled_labels=HANDLED_STATUS_LABELS, deciding_figures=deciding_figures)
+                           handled_labels=HANDLED_STATUS_LABELS, deciding_figures=deciding_figures,
+                           innovation_estimate=innovation_estimate)
 
 
 @bp.route("/runs")

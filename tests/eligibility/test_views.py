@@ -159,3 +159,29 @@ def test_run_errors_show_only_firms_in_the_officers_district(client) -> None:
     login(client, "city")
     page = client.get(f"/eligibility/runs/{run.id}").get_data(as_text=True)
     assert "kaiping-broken" in page and "heshan-broken" in page
+
+
+def test_hitech_candidates_show_the_innovation_estimate_on_the_page_history_and_export(client) -> None:
+    from decimal import Decimal
+
+    from tests.factories import AnnualReportFactory, EnterpriseFactory
+
+    firm = EnterpriseFactory(district="440783", name="成长科技有限公司")
+    for year, net_assets in ((2023, "1000"), (2024, "1400"), (2025, "1960")):   # +40% a year: 9–10 points
+        AnnualReportFactory(enterprise=firm, year=year, net_assets=Decimal(net_assets))  # flat sales: 1–2
+    run_eligibility(AS_OF)
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    expected = ["成长性 10–12/20 分：净资产增长率 40.00%（9–10 分），销售收入增长率 0.00%（1–2 分）",
+                "知识产权数量 7–8/8 分"]
+    page = client.get("/eligibility/?rule=hitech_candidate").get_data(as_text=True)
+    assert "创新能力估算（仅供参考，不作为认定条件）" in page
+    assert all(line in page for line in expected)
+    history = client.get(f"/eligibility/history/{firm.uscc}").get_data(as_text=True)
+    assert all(line in history for line in expected)
+    # Other rules' lists have no estimate.
+    assert "创新能力估算" not in client.get("/eligibility/?rule=tech_sme_candidate").get_data(as_text=True)
+    rows = list(load_workbook(BytesIO(client.get("/eligibility/export.xlsx?rule=hitech_candidate").data))
+                .active.iter_rows(values_only=True))
+    assert rows[0][-1] == "创新能力估算（仅供参考）"
+    assert rows[1][-1] == "\n".join(expected)
