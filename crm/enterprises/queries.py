@@ -52,13 +52,14 @@ def like_escape(text: str) -> str:
 
 
 def search_condition(q: str):  # noqa: ANN201 - a SQL boolean expression
-    """Name contains, code starts with, or pinyin initials start with the text."""
+    """Name, code or pinyin initials contain the text (a code may be typed with spaces)."""
     text = q.strip()
-    pattern = like_escape(text)
+    code = "".join(text.split()).upper()
+    initials = "".join(text.split()).lower()
     return or_(
-        Enterprise.name.like(f"%{pattern}%", escape="\\"),
-        Enterprise.uscc.like(f"{like_escape(text.upper())}%", escape="\\"),
-        Enterprise.name_initials.like(f"{like_escape(text.lower())}%", escape="\\"),
+        Enterprise.name.like(f"%{like_escape(text)}%", escape="\\"),
+        Enterprise.uscc.like(f"%{like_escape(code)}%", escape="\\"),
+        Enterprise.name_initials.like(f"%{like_escape(initials)}%", escape="\\"),
     )
 
 

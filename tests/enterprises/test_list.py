@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from io import BytesIO
+from urllib.parse import urlencode
 
 from openpyxl import load_workbook
 
@@ -21,6 +22,7 @@ from tests.factories import (
     OfficerFactory,
     PlatformFactory,
     UserFactory,
+    uscc_for,
 )
 
 
@@ -176,3 +178,47 @@ def test_bureau_sees_every_district(app, client) -> None:
     login(client, "city")
     assert sorted(_names(client)) == ["开平公司", "鹤山公司"]
     assert _names(client, "?district=440784") == ["鹤山公司"]
+
+
+def test_stage_counts_follow_the_current_filter(app, client) -> None:
+    hitech = EnterpriseFactory(name="江门恒力科技有限公司")
+    DesignationFactory(enterprise=hitech, kind=DesignationKind.hitech, valid_from=today().replace(month=1, day=1))
+    EnterpriseFactory(name="江门永安机械厂")
+    EnterpriseFactory(name="开平其他公司")
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    import re
+
+    def counts(query: str) -> dict[str, int]:
+        page = client.get(f"/enterprises/{query}").get_data(as_text=True)
+        return {k: int(v) for k, v in re.findall(r'data-stage-count="(\w+)">([\d,]+)<', page)}
+
+    assert counts("")["none"] == 2 and counts("")["hitech"] == 1
+    # Searching "江门" lists two firms; the counts are of those two, not of the district.
+    assert counts("?q=江门")["none"] == 1 and counts("?q=江门")["hitech"] == 1
+    # A stage filter does not empty the other stages' counts (each pill shows what it would list).
+    assert counts("?q=江门&stage=hitech") == counts("?q=江门")
+    assert counts("?q=永安")["hitech"] == 0 and counts("?q=永安")["none"] == 1
+
+
+def test_search_matches_part_of_a_code_and_of_the_initials(app, client) -> None:
+    a = EnterpriseFactory(name="江门市恒力科技有限公司", uscc=uscc_for("440783", 123456789))
+    EnterpriseFactory(name="开平市永安机械厂", uscc=uscc_for("440783", 987654321))
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    assert _names(client, "?q=345678") == [a.name]  # the middle of the code
+    spaced = f"{a.uscc[:4]} {a.uscc[4:10]} {a.uscc[10:]}"
+    assert _names(client, "?" + urlencode({"q": spaced})) == [a.name]  # typed with spaces
+    assert _names(client, "?q=hlkj") == [a.name]  # initials of the trade name, without the place
+    assert _names(client, "?q=HLKJ") == [a.name]
+
+
+def test_export_cannot_reach_another_district_by_its_parameters(app, client) -> None:
+    EnterpriseFactory(name="开平公司", district="440783")
+    other = EnterpriseFactory(name="鹤山公司", district="440784")
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    for query in ("?district=440784", f"?q={other.uscc}", "?district=440784&q=鹤山"):
+        rows = xlsx_rows(client.get(f"/enterprises/export.xlsx{query}").data)
+        assert rows[1:] == [], query
+    assert [r[1] for r in xlsx_rows(client.get("/enterprises/export.xlsx").data)[1:]] == ["开平公司"]
