@@ -1,13 +1,13 @@
 """Operations on enterprises, shared by forms, the API, the CLI and importers."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import desc, select
+from sqlalchemy import desc, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,7 +21,7 @@ from crm.enterprises.queries import (
     ordered_ids,
 )
 from crm.extensions import db
-from crm.ladder import STAGE_RANK, stage_from_rank, stage_of, stage_rank_column
+from crm.ladder import STAGE_CODES, STAGE_RANK, staged_firms, stage_from_rank, stage_of, stage_rank_column
 from crm.models import (
     AnnualReport,
     AuditLog,
@@ -164,6 +164,30 @@ def list_page(
     return ListPage(rows_for(ids, as_of), total, page, pages, per_page)
 
 
+def stage_counts_matching(user: User, filters: EnterpriseFilter, as_of: date) -> dict[str, int]:
+    """Firms per ladder stage among those matching every filter but the stage itself.
+
+    So the counts above the list add up to what the list shows under "all", and each
+    stage's count is what clicking it lists.
+    """
+    matching = (
+        filtered_enterprises(user, replace(filters, stage=None), as_of)
+        .with_only_columns(Enterprise.id).order_by(None).subquery()
+    )
+    staged = staged_firms(as_of)
+    per_rank = (
+        select(staged.c.stage_rank, func.count())
+        .join(matching, matching.c.id == staged.c.enterprise_id)
+        .group_by(staged.c.stage_rank)
+    )
+    counts = dict.fromkeys(STAGE_CODES, 0)
+    for rank_value, n in db.session.execute(per_rank):
+        counts[stage_from_rank(rank_value)] = n
+    total = db.session.scalar(select(func.count()).select_from(matching)) or 0
+    counts[STAGE_CODES[0]] = total - sum(counts.values())
+    return counts
+
+
 def all_matching_ids(user: User, filters: EnterpriseFilter, as_of: date, sort: str, descending: bool) -> list[int]:
     return list(db.session.scalars(ordered_ids(filtered_enterprises(user, filters, as_of), sort, descending)))
 
@@ -210,6 +234,41 @@ def rule_results(enterprise: Enterprise, as_of: date) -> dict[str, Any] | None:
     if facts is None:
         return None
     return evaluate_all(facts, as_of, params)
+
+
+# The rung above each stage that a rule decides, and that rule. A firm without a stage, or
+# only incubated, aims at the tech SME list; gazelles and little giants prepare a listing
+# (the golden seed pool is the listing reserve).
+NEXT_RUNGS: dict[str, tuple[str, str]] = {
+    "none": ("tech_sme", "tech_sme_candidate"),
+    "incubated": ("tech_sme", "tech_sme_candidate"),
+    "tech_sme": ("hitech", "hitech_candidate"),
+    "hitech": ("gazelle", "gazelle_candidate"),
+    "gazelle": ("listed", "golden_seed_candidate"),
+    "little_giant": ("listed", "golden_seed_candidate"),
+}
+
+
+@dataclass
+class NextRung:
+    stage: str
+    rule: str
+    result: Any  # crm.rules.Eligibility, or None while the rules engine is unavailable
+
+    @property
+    def lacking(self) -> list[Any]:  # noqa: ANN401 - crm.rules.Condition
+        """The conditions that fail or cannot be decided (nothing when the rule passes)."""
+        if self.result is None or self.result.passed:
+            return []
+        return [c for c in self.result.conditions if c.passed is not True]
+
+
+def next_rung(stage: str, rules: dict[str, Any] | None) -> NextRung | None:
+    """The next rung for a firm at `stage` and what it lacks, from the rules' own conditions."""
+    if stage not in NEXT_RUNGS:
+        return None
+    target, rule = NEXT_RUNGS[stage]
+    return NextRung(target, rule, (rules or {}).get(rule))
 
 
 def sparkline_points(values: list[Decimal | int | None], width: int = 120, height: int = 32) -> str:
@@ -266,15 +325,18 @@ def firm_story(enterprise: Enterprise, as_of: date, audit_limit: int = 200) -> d
     )
     reports = list(enterprise.annual_reports)
     series = report_series(reports)
+    stage = stage_of(enterprise.designations, as_of)
+    rules = rule_results(enterprise, as_of)
     return {
-        "stage": stage_of(enterprise.designations, as_of),
+        "stage": stage,
+        "next": next_rung(stage, rules),
         "timeline": designation_timeline(enterprise, as_of),
         "reports": sorted(reports, key=lambda r: r.year, reverse=True),
         "series": series,
         "sparklines": {k: sparkline_points(v) for k, v in series.items() if k != "years"},
         "open_flags": [f for f in flags if f.cleared_on is None],
         "flags": flags,
-        "rules": rule_results(enterprise, as_of),
+        "rules": rules,
         "notes": notes,
         "audit": audit,
     }

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from crm.clock import today, utcnow
 from crm.districts import DISTRICTS
 from crm.enterprises import forms as f
+from crm.enterprises.audit_trail import readable_changes
 from crm.enterprises.export import export_rows, write_workbook
 from crm.enterprises.queries import SORTS, EnterpriseFilter, FilterError
 from crm.enterprises.services import (
@@ -32,12 +33,12 @@ from crm.enterprises.services import (
     firm_story,
     list_page,
     set_district,
+    stage_counts_matching,
     submitted_reports,
     version_token,
 )
 from crm.extensions import db
 from crm.ladder import STAGE_CODES
-from crm.main.services import stage_counts
 from crm.models import (
     AnnualReport,
     ContactNote,
@@ -148,7 +149,7 @@ def index() -> str | tuple[str, int]:
         flash(str(exc), "danger")
         filters, status = EnterpriseFilter(), 400
         result = list_page(current_user, filters, as_of, sort, descending, 1, PER_PAGE)
-    counts = stage_counts(current_user, as_of, filters.district)
+    counts = stage_counts_matching(current_user, filters, as_of)
     bulk = f.BulkForm()
     bulk.officer_id.choices = [(0, _("（请选择）"))] + [
         (u.id, f"{u.label}（{u.district.name if u.district else _('市科技局')}）")
@@ -269,7 +270,7 @@ def detail(uscc: str) -> str:
     return render_template(
         "enterprises/detail.html", firm=enterprise, story=story, as_of=as_of, labels=LABELS,
         rule_labels=RULE_LABELS, figure_labels=f.FIGURE_LABELS, figure_fields=FIGURE_FIELDS,
-        version_token=version_token,
+        version_token=version_token, audit_changes=readable_changes(story["audit"]),
     )
 
 

@@ -1,0 +1,150 @@
+"""The audit trail as the firm page shows it: field names and coded values in words.
+
+The log stores column names and plain values (`crm.audit.plain`); a person reads
+"营业收入（万元）：3000 → 3210.5", "规模以上企业：否 → 是", "方式：走访".
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from crm.districts import DISTRICTS
+from crm.enterprises import forms as f
+from crm.ladder import DESIGNATION_LABELS
+from crm.models import AuditLog, User
+from crm.models.contact import CONTACT_KIND_LABELS
+from crm.models.designation import DesignationSource
+from crm.models.enterprise import HITECH_FIELD_NAMES
+from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
+from crm.models.support import HONOUR_KIND_LABELS, SUPPORT_KIND_LABELS
+from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
+
+# Keys, and figures derived from other columns, that tell a reader nothing.
+HIDDEN = frozenset(
+    {"id", "enterprise_id", "name_initials", "latest_year", "latest_revenue", "latest_rd_ratio", "revenue_growth"}
+)
+
+ENTITY_FORMS: dict[str, type] = {
+    "enterprise": f.ProfileForm,
+    "designation": f.DesignationForm,
+    "annual_report": f.AnnualReportForm,
+    "platform": f.PlatformForm,
+    "talent": f.TalentForm,
+    "support_record": f.SupportRecordForm,
+    "honour": f.HonourForm,
+    "contact_note": f.ContactNoteForm,
+}
+
+EXTRA_LABELS: dict[str, dict[str, Any]] = {
+    "enterprise": {
+        "uscc": _l("统一社会信用代码"), "district_overridden": _l("人工指定所属区（市）"),
+        "assigned_officer_id": _l("负责科员"),
+    },
+    "designation": {"source": _l("来源")},
+    "annual_report": {
+        "status": _l("状态"), "submitted_at": _l("提交时间"), "verified_at": _l("核实时间"),
+        "verified_by_id": _l("核实人"), "return_reason": _l("退回原因"),
+    },
+    "contact_note": {"officer_id": _l("记录人")},
+}
+
+REPORT_STATUS_LABELS = {
+    "draft": _l("草稿"), "submitted": _l("待审核"), "verified": _l("已核实"), "returned": _l("已退回"),
+}
+SOURCE_LABELS = {
+    DesignationSource.import_.value: _l("导入"), DesignationSource.officer.value: _l("科员录入"),
+    DesignationSource.rule.value: _l("规则"), DesignationSource.enterprise.value: _l("企业填报"),
+    DesignationSource.demo.value: _l("演示数据"),
+}
+
+
+def _by_value(labels: Mapping[Enum, Any]) -> dict[str, Any]:
+    return {key.value: label for key, label in labels.items()}
+
+
+# (entity, column) -> labels of coded values; ("*", column) for every entity.
+VALUE_LABELS: dict[tuple[str, str], dict[str, Any]] = {
+    ("designation", "kind"): _by_value(DESIGNATION_LABELS),
+    ("designation", "source"): SOURCE_LABELS,
+    ("annual_report", "status"): REPORT_STATUS_LABELS,
+    ("platform", "kind"): _by_value(PLATFORM_KIND_LABELS),
+    ("platform", "level"): _by_value(PLATFORM_LEVEL_LABELS),
+    ("talent", "category"): _by_value(TALENT_CATEGORY_LABELS),
+    ("talent", "programme"): _by_value(TALENT_PROGRAMME_LABELS),
+    ("support_record", "kind"): _by_value(SUPPORT_KIND_LABELS),
+    ("honour", "kind"): _by_value(HONOUR_KIND_LABELS),
+    ("contact_note", "kind"): _by_value(CONTACT_KIND_LABELS),
+    ("enterprise", "hitech_field"): _by_value(HITECH_FIELD_NAMES),
+    ("enterprise", "district_code"): dict(DISTRICTS),
+}
+USER_COLUMNS = frozenset({"assigned_officer_id", "verified_by_id", "officer_id"})
+
+
+
+def field_labels(entity: str) -> dict[str, Any]:
+    """Column -> label for one audited entity: its editing form's labels, then the columns no form edits."""
+    labels: dict[str, Any] = {}
+    form_class = ENTITY_FORMS.get(entity)
+    if form_class is not None:
+        form = form_class(formdata=None, meta={"csrf": False})
+        labels = {name: field.label.text for name, field in form._fields.items() if name != "version_id"}
+    return {**labels, **EXTRA_LABELS.get(entity, {})}
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+def _shown(entity: str, column: str, value: Any, users: Mapping[int, str]) -> str:  # noqa: ANN401
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if column in USER_COLUMNS and isinstance(value, int):
+        return users.get(value, f"#{value}")
+    labels = VALUE_LABELS.get((entity, column))
+    if labels is not None and str(value) in labels:
+        return str(labels[str(value)])
+    return str(value)
+
+
+def readable_changes(entries: list[AuditLog]) -> dict[int, list[Change]]:
+    """Per audit entry id, its changes with labels and values in words, in the form's field order."""
+    from sqlalchemy import select
+
+    from crm.extensions import db
+
+    user_ids = {
+        value
+        for entry in entries
+        for column, pair in (entry.changes or {}).items() if column in USER_COLUMNS
+        for value in pair if isinstance(value, int)
+    }
+    users = {
+        u.id: u.label for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))
+    } if user_ids else {}
+    result: dict[int, list[Change]] = {}
+    for entry in entries:
+        labels = field_labels(entry.entity)
+        order = {name: n for n, name in enumerate(labels)}
+        columns = sorted(
+            (c for c in (entry.changes or {}) if c not in HIDDEN), key=lambda c: (order.get(c, len(order)), c)
+        )
+        result[entry.id] = [
+            Change(
+                str(labels.get(column, column)),
+                _shown(entry.entity, column, entry.changes[column][0], users),
+                _shown(entry.entity, column, entry.changes[column][1], users),
+            )
+            for column in columns
+        ]
+    return result
+

@@ -1,0 +1,66 @@
+"""The firm page: the next rung and what it lacks, the audit trail in words."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from crm.clock import today
+from crm.enterprises.services import next_rung
+from crm.models import DesignationKind
+from tests.conftest import login
+from tests.enterprises.helpers import post_form
+from tests.factories import AnnualReportFactory, DesignationFactory, EnterpriseFactory, OfficerFactory
+
+
+def _section(page: str, element_id: str) -> str:
+    start = page.index(f'id="{element_id}"')
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[start:page.index("</table>", start)]))
+
+
+def test_next_rung_follows_the_stage() -> None:
+    assert next_rung("none", None).stage == "tech_sme"
+    assert next_rung("tech_sme", {}).rule == "hitech_candidate"
+    assert next_rung("hitech", {}).stage == "gazelle"
+    assert next_rung("listed", {}) is None
+
+
+def test_firm_page_names_the_next_rung_and_what_it_lacks(app, client) -> None:
+    firm = EnterpriseFactory(founded_on=date(2015, 3, 1))
+    DesignationFactory(enterprise=firm, kind=DesignationKind.tech_sme, valid_from=today().replace(month=1, day=1))
+    last = today().year - 1
+    for year in (last - 2, last - 1, last):
+        # R&D at 1% of revenue: well under the high-tech rule's 5%.
+        AnnualReportFactory(enterprise=firm, year=year, revenue=Decimal("2000"), rd_expense=Decimal("20"),
+                            rd_expense_domestic=Decimal("20"))
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    page = client.get(f"/enterprises/{firm.uscc}").get_data(as_text=True)
+    block = page[page.index('id="next-rung"'):]
+    block = block[:block.index("</div>")]
+    assert 'data-stage="hitech"' in block and 'data-rule="hitech_candidate"' in block
+    assert "下一梯队：高新技术企业" in block and "尚未满足" in block
+    # The failing condition is named with the rule's own sentence (ratio and the 5% standard).
+    lacking = re.findall(r'<li data-condition="([^"]+)">([^<]+)</li>', block)
+    assert lacking and all(text.strip().startswith(("✘", "?")) for _code, text in lacking)
+    assert any("5%" in text for _code, text in lacking)
+
+
+def test_audit_trail_speaks_in_labels_and_words(app, client) -> None:
+    firm = EnterpriseFactory(name="原名", above_size=False)
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    response = post_form(client, f"/enterprises/{firm.uscc}/profile", {
+        "version_id": "1", "name": "新名", "founded_on": "2015-03-01", "above_size": "y", "town": "水口镇",
+        "hitech_field": "", "industry_code": "",
+    })
+    assert response.status_code == 302
+    post_form(client, f"/enterprises/{firm.uscc}/notes/new", {"kind": "visit", "happened_on": "2025-02-03", "note": "走访"})
+    trail = _section(client.get(f"/enterprises/{firm.uscc}").get_data(as_text=True), "audit-table")
+    assert "企业名称 ：原名 → 新名" in trail
+    assert "规模以上企业 ：否 → 是" in trail
+    assert "镇街/园区 ：— → 水口镇" in trail
+    assert "方式 ：— → 走访" in trail and "记录人 ：— → kp" in trail
+    # Column names, keys and raw codes stay out of the page.
+    for raw in ("above_size", "enterprise_id", "officer_id", "visit", "False", "True"):
+        assert raw not in trail, raw
