@@ -100,15 +100,22 @@ def index() -> Any:
     return render_template("imports/index.html", form=form, batches=batches, districts=DISTRICTS)
 
 
-def _mapping_from_form(columns: list[Any]) -> dict[str, str]:
-    mapping = {}
-    for column in columns:
-        chosen = request.form.get(f"col_{column.index}")
-        if chosen is None:
+def _mapping_from_form(sheets: list[SheetResult]) -> dict[str, str]:
+    """The user's choices, {header text: field or ""}. Selects are named per sheet and
+    column (``col_<sheet>_<column>``): sheets of one workbook put different headers in
+    the same column. A header shown on several sheets takes the choice the user changed."""
+    mapping: dict[str, str] = {}
+    for position, sheet in enumerate(sheets):
+        if sheet.layout is None:
             continue
-        if chosen and chosen not in ALL_FIELDS:
-            abort(400)
-        mapping[column.header_text] = chosen
+        for column in sheet.layout.columns:
+            chosen = request.form.get(f"col_{position}_{column.index}")
+            if chosen is None:
+                continue
+            if chosen and chosen not in ALL_FIELDS:
+                abort(400)
+            if column.header_text not in mapping or chosen != (column.field or ""):
+                mapping[column.header_text] = chosen
     return mapping
 
 
@@ -120,8 +127,7 @@ def preview(token: str) -> Any:
     mapping: dict[str, str] = meta.get("mapping") or services.remembered_mapping(source)
     if request.method == "POST":
         # CSRF is checked by CSRFProtect for every POST.
-        layout_columns = _layout_columns(data, meta, mapping)
-        mapping = {**mapping, **_mapping_from_form(layout_columns)}
+        mapping = {**mapping, **_mapping_from_form(_sheets(data, meta, mapping))}
         meta["mapping"] = mapping
         (_pending_dir() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if request.form.get("action") == "import":
@@ -159,13 +165,11 @@ def preview(token: str) -> Any:
     )
 
 
-def _layout_columns(data: bytes, meta: dict[str, Any], mapping: dict[str, str]) -> list[Any]:
-    columns: list[Any] = []
-    for item in parse_workbook(data, meta["filename"], meta.get("year"), mapping or None,
-                               default_district=meta.get("district")):
-        if isinstance(item, SheetResult) and item.layout is not None:
-            columns.extend(c for c in item.layout.columns if c.header_text not in {x.header_text for x in columns})
-    return columns
+def _sheets(data: bytes, meta: dict[str, Any], mapping: dict[str, str]) -> list[SheetResult]:
+    """Every sheet of the file with its layout under ``mapping``, in the preview's order."""
+    return [item for item in parse_workbook(data, meta["filename"], meta.get("year"), mapping or None,
+                                            default_district=meta.get("district"))
+            if isinstance(item, SheetResult)]
 
 
 def _first_rows(data: bytes, meta: dict[str, Any], mapping: dict[str, str]) -> tuple[list[SheetResult], dict[str, list[Any]]]:

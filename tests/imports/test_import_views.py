@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
+from html.parser import HTMLParser
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from crm.extensions import db
-from crm.models import Enterprise, HeaderMapping, ImportBatch
+from crm.models import AnnualReport, Enterprise, HeaderMapping, ImportBatch
 from crm.models.import_batch import BatchStatus
 from crm.uscc import make_uscc
 from tests.conftest import csrf_token, login
@@ -55,11 +58,11 @@ def test_upload_preview_correct_mapping_import_report_and_rollback(bureau) -> No
 
     # "营收" is not a known spelling: map it to 营业收入 and re-check.
     token = csrf_token(bureau, preview_url)
-    form = {"csrf_token": token, "action": "recheck", "col_0": "name", "col_1": "uscc", "col_2": "revenue",
-            "col_3": "rd_expense", "col_4": "employees", "col_5": "tech_staff"}
+    form = {"csrf_token": token, "action": "recheck", "col_0_0": "name", "col_0_1": "uscc", "col_0_2": "revenue",
+            "col_0_3": "rd_expense", "col_0_4": "employees", "col_0_5": "tech_staff"}
     assert bureau.post(preview_url, data=form).status_code == 303
     page = bureau.get(preview_url).get_data(as_text=True)
-    assert re.search(r'name="col_2"[^>]*>.*?<option value="revenue" selected', page, re.S)
+    assert re.search(r'name="col_0_2"[^>]*>.*?<option value="revenue" selected', page, re.S)
 
     response = bureau.post(preview_url, data={**form, "action": "import"})
     assert response.status_code == 303
@@ -91,6 +94,50 @@ def test_upload_preview_correct_mapping_import_report_and_rollback(bureau) -> No
     assert response.status_code == 303
     assert db.session.get(ImportBatch, batch_id).status is BatchStatus.rolled_back
     assert db.session.scalar(select(func.count(Enterprise.id))) == 0
+
+
+def selected_options(page: str) -> list[tuple[str, str]]:
+    """What a browser posts for the page's selects: each name with its selected option."""
+    pairs: list[tuple[str, str]] = []
+
+    class Selects(HTMLParser):
+        name: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found = dict(attrs)
+            if tag == "select":
+                self.name = found["name"]
+            elif tag == "option" and "selected" in found and self.name:
+                pairs.append((self.name, found["value"] or ""))
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "select":
+                self.name = None
+
+    Selects().feed(page)
+    return pairs
+
+
+def test_sheets_with_different_columns_keep_their_own_mapping(bureau) -> None:
+    # Column D is 营业收入 on one sheet and 研发费用 on the other: confirming the preview
+    # as shown must not map the second sheet's column D to the first one's field.
+    data = xlsx_bytes(
+        [["企业名称", "统一社会信用代码", "年度", "营业收入"], ["江门甲科技有限公司", U1, 2023, 100]], title="高企",
+        extra_sheets={"科小": [["企业名称", "统一社会信用代码", "年度", "研发费用"], ["开平乙电子有限公司", U2, 2023, 7]]},
+    )
+    preview_url = upload(bureau, data, "两表.xlsx").headers["Location"]
+    page = bureau.get(preview_url).get_data(as_text=True)
+    choices = selected_options(page)
+    assert ("col_0_3", "revenue") in choices and ("col_1_3", "rd_expense") in choices
+    form = MultiDict([("csrf_token", csrf_token(bureau, preview_url)), ("action", "import"), *choices])
+    assert bureau.post(preview_url, data=form).status_code == 303
+    figures = {
+        uscc: (revenue, rd)
+        for uscc, revenue, rd in db.session.execute(
+            select(Enterprise.uscc, AnnualReport.revenue, AnnualReport.rd_expense).join(AnnualReport)
+        )
+    }
+    assert figures == {U1: (Decimal("100"), None), U2: (None, Decimal("7"))}
 
 
 def test_rollback_needs_csrf(bureau) -> None:
