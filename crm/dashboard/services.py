@@ -182,11 +182,15 @@ def _add(target: dict[str, dict[str, int]], district: str, key: str, n: int | No
     target.setdefault(district, {})[key] = target.get(district, {}).get(key, 0) + int(n or 0)
 
 
-def rd_fiscal_year(user: User, as_of: date) -> int | None:
-    """The fiscal year the R&D ratio uses: the latest <= as_of.year - 1 with counted reports."""
+def rd_fiscal_year(as_of: date) -> int | None:
+    """The fiscal year the R&D ratio uses: the latest <= as_of.year - 1 with counted reports.
+
+    Chosen over the whole city, whoever asks: a district's ratio is the same figure on an
+    officer's dashboard and on the bureau's (only a year number, no firm's data, is involved).
+    """
 
     def counted(condition: Any) -> Any:
-        return scoped(
+        return (
             select(AnnualReport.year)
             .select_from(AnnualReport)
             .join(Enterprise, Enterprise.id == AnnualReport.enterprise_id)
@@ -194,8 +198,7 @@ def rd_fiscal_year(user: User, as_of: date) -> int | None:
                 Enterprise.above_size.is_(True),
                 AnnualReport.status.in_(COUNTED_REPORT_STATUSES),
                 condition,
-            ),
-            user,
+            )
         )
 
     # Usually last year has reports: a few cheap probes by year before a full max().
@@ -273,7 +276,7 @@ def compute_figures(user: User, as_of: date, district: str | None = None) -> Fig
         above_size[code] = int(big or 0)
 
     # 3. R&D over revenue of above-size firms, for one fiscal year.
-    figures.rd_year = rd_fiscal_year(user, as_of)
+    figures.rd_year = rd_fiscal_year(as_of)
     if figures.rd_year is not None:
         rows = db.session.execute(
             where_scope(
@@ -634,7 +637,7 @@ def firms_behind(user: User, key: str, jurisdiction: str, as_of: date, *, missin
             )
         )
     if key == "rd_ratio_above_size":
-        year = rd_fiscal_year(user, as_of)
+        year = rd_fiscal_year(as_of)
         return stmt.where(
             Enterprise.above_size.is_(True),
             exists().where(

@@ -133,6 +133,21 @@ def test_ladder_funnel(world, bureau) -> None:
     assert f.stage_counts(PJ)["gazelle"] == 1
 
 
+def test_rd_ratio_year_is_the_same_whoever_looks(world, bureau) -> None:
+    # Pengjiang's latest counted year is 2024, Kaiping has 2023 and 2024; drop Kaiping's 2024
+    # reports: the city's year stays 2024, so Kaiping has no ratio for the officer either.
+    for report in world.big_kp.annual_reports:
+        if report.year == 2024:
+            db.session.delete(report)
+    db.session.commit()
+    officer = OfficerFactory(district_code=KP)
+    by_bureau = figures(bureau, district=KP)
+    by_officer = figures(officer)
+    assert by_bureau.rd_year == by_officer.rd_year == 2024
+    assert by_bureau.value("rd_ratio_above_size", KP) is None
+    assert by_officer.value("rd_ratio_above_size", KP) is None
+
+
 def test_officer_figures_are_their_district_only(world) -> None:
     officer = OfficerFactory(district_code=PJ)
     f = figures(officer)
