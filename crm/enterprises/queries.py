@@ -91,7 +91,8 @@ def filtered_enterprises(user: User, filters: EnterpriseFilter, as_of: date) -> 
     if filters.town:
         stmt = stmt.where(Enterprise.town == filters.town)
     if filters.industry:
-        stmt = stmt.where(Enterprise.industry_code == filters.industry)
+        # A section (C 制造业) takes in its divisions (C34 …): codes nest by prefix.
+        stmt = stmt.where(Enterprise.industry_code.like(f"{like_escape(filters.industry)}%", escape="\\"))
     if filters.above_size is not None:
         stmt = stmt.where(Enterprise.above_size.is_(filters.above_size))
     if filters.has_rd_institution is not None:

@@ -222,3 +222,14 @@ def test_export_cannot_reach_another_district_by_its_parameters(app, client) -> 
         rows = xlsx_rows(client.get(f"/enterprises/export.xlsx{query}").data)
         assert rows[1:] == [], query
     assert [r[1] for r in xlsx_rows(client.get("/enterprises/export.xlsx").data)[1:]] == ["开平公司"]
+
+
+def test_industry_section_takes_in_its_divisions(app, client) -> None:
+    EnterpriseFactory(name="汽配厂", industry_code="C36")
+    EnterpriseFactory(name="制造总类", industry_code="C")
+    EnterpriseFactory(name="软件公司", industry_code="I65")
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    assert sorted(_names(client, "?industry=C")) == ["制造总类", "汽配厂"]
+    assert _names(client, "?industry=C36") == ["汽配厂"]
+    assert _names(client, "?industry=I") == ["软件公司"]
