@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.auth.services import UserError, create_user
 from crm.clock import utcnow
@@ -151,27 +151,44 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     return send_messages([build_message(to, subject, body)])[0]
 
 
-def reset_by_email(login: str) -> bool:
-    """Mail a reset link to the enterprise user with this username or e-mail, if there is one.
+SIGNATURE = "江门市科技企业梯度培育管理系统"
 
-    Returns whether a message was sent; the page says the same either way so
-    that nobody learns which accounts exist. The caller commits.
+
+def mail_signup_link(firm: Enterprise, to: str, link: str) -> bool:
+    """E-mail a firm's sign-up link; False when SMTP is off or refuses."""
+    body = (f"{firm.name}：\n\n请在{INVITATION_DAYS}天内打开以下链接设置账号和密码（仅可使用一次）：\n"
+            f"{link}\n\n{SIGNATURE}")
+    return send_mail(to, f"{firm.name}：企业填报账号注册邀请", body)
+
+
+def mail_reset_link(user: User, link: str) -> bool:
+    """E-mail a user's password reset link, naming the account (several may share an address)."""
+    body = (f"{user.label}，您好：\n\n您的用户名：{user.username}（{user.enterprise.name if user.enterprise else ''}）\n"
+            f"请在{INVITATION_DAYS}天内打开以下链接设置新密码（仅可使用一次）：\n{link}\n\n"
+            f"如非本人操作，请忽略本邮件。\n{SIGNATURE}")
+    return send_mail(user.email or "", "重置密码 · 江门科技企业梯度培育管理系统", body)
+
+
+def reset_by_email(login: str) -> int:
+    """Mail a reset link to each active enterprise user with this username or e-mail address.
+
+    The address is matched without regard to case, and every account registered
+    with it gets its own link (a firm's users may share one mailbox). Returns how
+    many messages were sent; the page says the same either way so that nobody
+    learns which accounts exist. The caller commits.
     """
     login = (login or "").strip()
     if not login or not mail_configured():
-        return False
-    user = db.session.scalar(
-        select(User).where(
-            User.role == Role.enterprise, User.active.is_(True),
-            (User.username == login) | (User.email == login),
-        )
-    )
-    if user is None or not user.email or user.enterprise is None:
-        return False
-    _invitation, token = issue_invitation(user.enterprise, None, RESET, user=user)
-    db.session.flush()
-    body = (
-        f"{user.label}，您好：\n\n请在{INVITATION_DAYS}天内打开以下链接设置新密码（仅可使用一次）：\n"
-        f"{link_for(token)}\n\n如非本人操作，请忽略本邮件。\n江门市科技企业梯度培育管理系统"
-    )
-    return send_mail(user.email, "重置密码 · 江门科技企业梯度培育管理系统", body)
+        return 0
+    active = select(User).where(User.role == Role.enterprise, User.active.is_(True))
+    users = list(db.session.scalars(active.where(User.username == login)))
+    if not users and "@" in login:
+        users = list(db.session.scalars(active.where(func.lower(User.email) == login.lower()).order_by(User.id)))
+    sent = 0
+    for user in users:
+        if not user.email or user.enterprise is None:
+            continue
+        _invitation, token = issue_invitation(user.enterprise, None, RESET, user=user)
+        db.session.flush()
+        sent += mail_reset_link(user, link_for(token))
+    return sent

@@ -470,11 +470,7 @@ def invite(uscc: str) -> Any:
     db.session.commit()
     link = invitations.link_for(token)
     if form.email.data and invitations.mail_configured():
-        sent = invitations.send_mail(
-            form.email.data, f"{firm.name}：企业填报账号注册邀请",
-            f"{firm.name}：\n\n请在{invitations.INVITATION_DAYS}天内打开以下链接设置账号和密码（仅可使用一次）：\n"
-            f"{link}\n\n江门市科技企业梯度培育管理系统",
-        )
+        sent = invitations.mail_signup_link(firm, form.email.data, link)
         flash(_("邀请链接已发送至 %(email)s。", email=form.email.data) if sent
               else _("邮件发送失败，请将下方链接转交企业。"), "info" if sent else "warning")
     return _render_accounts(firm, shown_link=("signup", link))
@@ -493,11 +489,7 @@ def reset_link(uscc: str, user_id: int) -> Any:
     db.session.commit()
     link = invitations.link_for(token)
     if user.email and invitations.mail_configured():
-        sent = invitations.send_mail(
-            user.email, "重置密码 · 江门科技企业梯度培育管理系统",
-            f"{user.label}，您好：\n\n请在{invitations.INVITATION_DAYS}天内打开以下链接设置新密码（仅可使用一次）：\n"
-            f"{link}\n\n江门市科技企业梯度培育管理系统",
-        )
+        sent = invitations.mail_reset_link(user, link)
         if sent:
             flash(_("重置链接已发送至 %(email)s。", email=user.email), "info")
     return _render_accounts(firm, shown_link=("reset", link))

@@ -205,3 +205,47 @@ def test_forgot_password_mails_a_reset_link_when_smtp_configured(app, client, sm
     response = client.post("/portal/forgot", data={"csrf_token": token, "login": "nobody@x.example"})
     assert response.status_code == 302
     assert len(received(smtp_server)) == 1
+
+
+def test_forgot_password_matches_the_address_in_any_case_and_mails_each_account_sharing_it(
+        app, client, smtp_server) -> None:
+    from tests.fake_smtp import received
+
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.server_address[1])
+    firm = EnterpriseFactory()
+    first = EnterpriseUserFactory(username="cashier", enterprise=firm, email="office@firm.example")
+    second = EnterpriseUserFactory(username="manager", enterprise=firm, email="office@firm.example")
+    token = csrf_token(client, "/portal/forgot")
+    assert client.post("/portal/forgot", data={"csrf_token": token, "login": " Office@Firm.Example "}
+                       ).status_code == 302
+    mails = sorted(received(smtp_server), key=lambda m: m.get_content())
+    assert len(mails) == 2 and {m["To"] for m in mails} == {"office@firm.example"}
+    # Each message names its account and carries its own link.
+    for user, password in ((first, "cashier-new-1"), (second, "manager-new-1")):
+        mail = next(m for m in mails if f"您的用户名：{user.username}" in m.get_content())
+        path = re.search(r"(/portal/invite/\S+)", mail.get_content()).group(1)
+        token = csrf_token(client, path)
+        client.post(path, data={"csrf_token": token, "password": password, "confirm": password})
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+        db.session.refresh(user)
+        assert user.check_password(password)
+
+
+def test_officer_invitation_is_mailed_when_smtp_configured(app, client, smtp_server) -> None:
+    from tests.fake_smtp import received
+
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.server_address[1])
+    firm = EnterpriseFactory(district="440783")
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    token = csrf_token(client, f"/portal/manage/{firm.uscc}")
+    response = client.post(f"/portal/manage/{firm.uscc}/invitations",
+                           data={"csrf_token": token, "invite-email": "hr@firm.example"})
+    shown = LINK_RE.search(response.get_data(as_text=True)).group(1)
+    mails = received(smtp_server)
+    assert len(mails) == 1 and mails[0]["To"] == "hr@firm.example" and firm.name in mails[0]["Subject"]
+    assert shown in mails[0].get_content()
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert _sign_up(client, _path(shown), username="hr").status_code == 302
+    # The address the officer entered becomes the account's, for later resets.
+    assert db.session.scalar(select(User).where(User.username == "hr")).email == "hr@firm.example"
