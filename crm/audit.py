@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from crm.clock import utcnow
 from crm.models import (
     AnnualReport,
+    ApiToken,
     AuditAction,
     AuditLog,
     ContactNote,
@@ -37,11 +38,13 @@ from crm.models import (
 
 AUDITED = (
     Enterprise, Designation, AnnualReport, Platform, Talent, SupportRecord, Honour,
-    ContactNote, User, PlanTarget, RuleParameter,
+    ContactNote, User, ApiToken, PlanTarget, RuleParameter,
 )
-# Bookkeeping columns that change on every write and say nothing to a reader.
+# Bookkeeping columns that change on every write and say nothing to a reader, and secrets'
+# digests, which the trail never holds.
 IGNORED_COLUMNS = frozenset(
-    {"created_at", "updated_at", "updated_by_id", "version_id", "password_hash", "name_initials"}
+    {"created_at", "updated_at", "updated_by_id", "version_id", "password_hash", "name_initials",
+     "token_hash", "last_used_at"}
 )
 
 

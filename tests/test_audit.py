@@ -75,3 +75,23 @@ def test_contact_notes_are_in_the_firms_trail(app) -> None:
     entry = entries("contact_note")[-1]
     assert entry.enterprise_id == note.enterprise_id
     assert entry.changes["note"] == [None, "走访了解研发投入情况"]
+
+
+def test_api_tokens_issued_and_revoked_are_recorded_without_the_secret(app) -> None:
+    from crm.clock import utcnow
+    from crm.models import ApiToken
+
+    user = UserFactory(username="city")
+    token, secret = ApiToken.issue(user, "报表脚本")
+    db.session.add(token)
+    db.session.commit()
+    token.last_used_at = utcnow()  # using a token is not a change anyone needs to read
+    db.session.commit()
+    token.revoked_at = utcnow()
+    db.session.commit()
+    created, revoked = entries("api_token")
+    assert created.action is AuditAction.create and created.changes["name"] == [None, "报表脚本"]
+    assert created.changes["user_id"] == [None, user.id]
+    assert revoked.action is AuditAction.update and set(revoked.changes) == {"revoked_at"}
+    trail = str([created.changes, revoked.changes])
+    assert token.token_hash not in trail and secret not in trail
