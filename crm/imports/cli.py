@@ -45,5 +45,10 @@ def register(app: Flask) -> None:
             f"{prefix}：数据行 {counts['rows']}，新增 {counts['created']}，更新 {counts['updated']}，"
             f"未变 {counts['unchanged']}，拒绝 {counts['rejected']}，跳过 {counts['skipped']}"
         )
+        for sheet in result.sheets:
+            if sheet.layout is None and sheet.message:
+                click.echo(f"  工作表「{sheet.name}」：{sheet.message}")
+        if result.unknown_columns:
+            click.echo(f"  未识别的列（未导入）：{'、'.join(result.unknown_columns)}")
         for error in result.errors:
             click.echo(f"  {error.sheet} 第{error.row}行 [{error.column}] {error.message}")

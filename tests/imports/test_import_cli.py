@@ -66,3 +66,13 @@ def test_text_output_and_unknown_user(runner, tmp_path) -> None:
     assert result.exit_code == 0 and "新增 3" in result.stdout
     bad = runner.invoke(args=["import-workbook", str(path), "--user", "nobody"])
     assert bad.exit_code != 0 and "nobody" in bad.stderr
+
+
+def test_text_output_reports_unknown_columns_and_skipped_sheets(runner, tmp_path) -> None:
+    rows = [[*row, "客户经理" if n == 2 else ""] for n, row in enumerate(sheet_rows())]
+    path = tmp_path / "county.xlsx"
+    path.write_bytes(xlsx_bytes(rows, extra_sheets={"说明": [["本表由开平市科技局填报"]]}))
+    result = runner.invoke(args=["import-workbook", str(path), "--year", "2023"])
+    assert result.exit_code == 0, result.output
+    assert "未识别的列（未导入）：客户经理" in result.stdout
+    assert "工作表「说明」" in result.stdout and "已跳过此工作表" in result.stdout
