@@ -41,6 +41,9 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 FIRMS_PER_PAGE = 50
 TREND_FIRST_YEAR = 2020
+# At most this many year-ends in the trend (each is one computation): an as_of far in the
+# future must not make the page compute thousands of years.
+TREND_MAX_YEARS = 11
 # Computations drawn per district and over the years.
 CHART_KEYS = (
     "hitech_count",
@@ -138,7 +141,8 @@ def index() -> str:
 def trend_json() -> Response:
     as_of = _as_of()
     jurisdiction = _jurisdiction()
-    years = list(range(min(TREND_FIRST_YEAR, as_of.year), as_of.year + 1))
+    first = max(min(TREND_FIRST_YEAR, as_of.year), as_of.year - TREND_MAX_YEARS + 1)
+    years = list(range(first, as_of.year + 1))
     series = services.trend(current_user, jurisdiction, years, as_of, CHART_KEYS)
     return jsonify(
         {

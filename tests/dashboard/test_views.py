@@ -113,6 +113,9 @@ def test_trend_json(world, client) -> None:
     assert body["years"] == [2020, 2021, 2022, 2023, 2024, 2025]
     hitech = next(s for s in body["series"] if s["key"] == "hitech_count")
     assert hitech["data"][-1] == 3
+    # A far as-of date draws the last eleven year-ends, not every year since 2020.
+    far = client.get("/dashboard/trend.json?as_of=9999-12-31").get_json()
+    assert far["years"] == list(range(9989, 10000))
 
 
 def test_echarts_is_served_from_the_installed_package(app, client) -> None:
