@@ -86,3 +86,21 @@ def test_export_selection(app, client) -> None:
     response = post_form(client, "/enterprises/bulk", {"action": "export", "ids": [b.id, a.id]}, token_from="/enterprises/")
     assert response.status_code == 200
     assert [r[1] for r in xlsx_rows(response.data)[1:]] == ["乙", "甲"]
+
+
+def test_a_selection_with_one_foreign_firm_touches_nothing(app, client) -> None:
+    mine = EnterpriseFactory(district="440783")
+    other = EnterpriseFactory(district="440784")
+    colleague = OfficerFactory(username="kp2", district_code="440783")
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    for data in (
+        {"action": "designation", "kind": "tech_sme", "valid_from": "2026-05-01"},
+        {"action": "assign", "officer_id": colleague.id},
+        {"action": "export"},
+    ):
+        response = post_form(client, "/enterprises/bulk", {**data, "ids": [mine.id, other.id]}, token_from="/enterprises/")
+        assert response.status_code == 404, data["action"]
+    db.session.expire_all()
+    assert db.session.scalar(select(Designation)) is None
+    assert {e.assigned_officer_id for e in db.session.scalars(select(Enterprise))} == {None}

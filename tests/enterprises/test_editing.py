@@ -202,3 +202,31 @@ def test_post_without_csrf_token_is_refused(app, client) -> None:
     assert response.status_code == 400
     db.session.expire_all()
     assert db.session.get(AnnualReport, report.id).revenue == Decimal("3000")
+
+
+def test_another_firms_record_through_this_firms_url_is_404(app, client) -> None:
+    """A record id of another district's firm, put under the URL of one's own firm."""
+    from tests.factories import (
+        ContactNoteFactory, DesignationFactory, HonourFactory, PlatformFactory, SupportRecordFactory, TalentFactory,
+    )
+
+    mine = EnterpriseFactory(district="440783")
+    other = EnterpriseFactory(district="440784", name="鹤山公司")
+    records = {
+        "platforms": PlatformFactory(enterprise=other), "talents": TalentFactory(enterprise=other),
+        "support": SupportRecordFactory(enterprise=other), "honours": HonourFactory(enterprise=other),
+        "notes": ContactNoteFactory(enterprise=other), "designations": DesignationFactory(enterprise=other),
+        "reports": AnnualReportFactory(enterprise=other),
+    }
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    token = csrf_token(client, "/enterprises/")
+    for kind, record in records.items():
+        url = f"/enterprises/{mine.uscc}/{kind}/{record.id}"
+        assert client.get(url).status_code == 404, kind
+        assert client.post(url, data={"csrf_token": token, "name": "改", "note": "改"}).status_code == 404, kind
+        assert client.post(f"{url}/delete", data={"csrf_token": token}).status_code == 404, kind
+        assert client.get(f"/enterprises/{other.uscc}/{kind}/new").status_code == 404, kind
+    db.session.expire_all()
+    for record in records.values():
+        assert db.session.get(type(record), record.id) is not None
