@@ -430,9 +430,16 @@ def request_talent(firm: Enterprise, user: User, data: Mapping[str, Any]) -> Cha
 
 
 def _apply_profile(firm: Enterprise, changes: Mapping[str, list[str]]) -> None:
-    for name, (_old, new) in changes.items():
+    for name, (old, new) in changes.items():
         if name not in PROFILE_FIELDS:
             continue
+        now = profile_value(firm, name)
+        if now not in (old, new):
+            # Changed by someone else since the request: approving would silently undo that.
+            raise ChangeRequestError(_(
+                "%(label)s在企业提交申请后已被修改（申请时为“%(old)s”，现为“%(now)s”），不能直接通过；"
+                "请驳回并说明，由企业按现有信息重新申请。",
+                label=PROFILE_FIELDS[name], old=display_value(name, old), now=display_value(name, now)))
         if name == "founded_on":
             value: Any = date.fromisoformat(new) if new else None
         elif name == "hitech_field":

@@ -120,3 +120,30 @@ def test_officer_of_other_district_cannot_see_or_decide(app, client) -> None:
     assert response.status_code == 404
     db.session.expire_all()
     assert change.status is ChangeRequestStatus.pending and firm.town is None
+
+
+def test_profile_changed_since_the_request_is_not_overwritten_on_approval(app, client) -> None:
+    firm = EnterpriseFactory(district="440783", town="会城街道")
+    EnterpriseUserFactory(username="firm", enterprise=firm)
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "firm")
+    token = csrf_token(client, "/portal/change-requests")
+    client.post("/portal/change-requests/profile",
+                data={"csrf_token": token, **_profile_data(firm, town="水口镇", contact_person="王五")})
+    change = db.session.scalar(select(ChangeRequest))
+    _logout(client)
+    # Meanwhile the officer corrects the town on the firm's record.
+    firm.town = "长沙街道"
+    db.session.commit()
+    login(client, "kp")
+    token = csrf_token(client, "/portal/review")
+    body = client.post(f"/portal/review/{change.id}", data={"csrf_token": token, "decision": "approve"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "镇街/园区在企业提交申请后已被修改（申请时为“会城街道”，现为“长沙街道”）" in body
+    db.session.expire_all()
+    assert firm.town == "长沙街道" and firm.contact_person is None
+    assert change.status is ChangeRequestStatus.pending
+    # It can still be rejected with a note.
+    client.post(f"/portal/review/{change.id}", data={"csrf_token": token, "decision": "reject", "note": "请重新申请"})
+    db.session.expire_all()
+    assert change.status is ChangeRequestStatus.rejected
