@@ -256,11 +256,24 @@ def edit_target(target_id: int) -> Any:
     if request.method == "GET":
         form.targets_text.data = "\n".join(f"{y}: {v}" for y, v in sorted((target.targets or {}).items()))
     if form.validate_on_submit():
-        apply_form(form, target)
-        db.session.commit()
-        flash(_("已保存指标“%(name)s”。", name=target.name), "success")
-        return redirect(url_for("dashboard.targets"))
+        if _code_taken(form, exclude_id=target.id):
+            form.code.errors.append(_("该规划已有此指标代码，请编辑原指标。"))
+        else:
+            apply_form(form, target)
+            db.session.commit()
+            flash(_("已保存指标“%(name)s”。", name=target.name), "success")
+            return redirect(url_for("dashboard.targets"))
     return render_template("dashboard/target_edit.html", form=form, target=target)
+
+
+def _code_taken(form: Any, exclude_id: int | None = None) -> bool:
+    """Whether another row of the form's plan already has its indicator code (plan + code is unique)."""
+    stmt = select(PlanTarget.id).where(
+        PlanTarget.plan == form.plan.data.strip(), PlanTarget.code == form.code.data.strip()
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(PlanTarget.id != exclude_id)
+    return db.session.scalar(stmt.limit(1)) is not None
 
 
 @bp.route("/targets/new", methods=["GET", "POST"])
@@ -270,10 +283,7 @@ def new_target() -> Any:
     _admin_only()
     form = PlanTargetForm()
     if form.validate_on_submit():
-        exists = db.session.scalar(
-            select(PlanTarget).where(PlanTarget.plan == form.plan.data, PlanTarget.code == form.code.data)
-        )
-        if exists is not None:
+        if _code_taken(form):
             form.code.errors.append(_("该规划已有此指标代码，请编辑原指标。"))
         else:
             target = PlanTarget()

@@ -239,6 +239,27 @@ def test_next_plan_period_targets_show_on_dashboard_and_report(world, client) ->
     assert "2030" in page(client, f"/dashboard/print?as_of={AS_OF.isoformat()}")
 
 
+def test_editing_a_target_onto_another_rows_code_is_refused(app, client) -> None:
+    UserFactory(username="root", role=Role.admin)
+    login(client, "root")
+    target = db.session.scalar(select(PlanTarget).where(PlanTarget.plan == "000", PlanTarget.code == "hitech_enterprises"))
+    url = f"/dashboard/targets/{target.id}"
+    form = {
+        "csrf_token": csrf_token(client, url), "plan": "000", "jurisdiction": "city", "code": "tech_smes",
+        "name": "改名", "unit": "家", "category": "", "baseline_year": "2020", "baseline_value": "1845",
+        "targets_text": "2025: 2600", "nature": "预期性", "computable": "hitech_count", "notes": "",
+    }
+    response = client.post(url, data=form)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "该规划已有此指标代码" in html and 'value="改名"' in html  # the typed values are kept
+    db.session.expire_all()
+    assert db.session.get(PlanTarget, target.id).code == "hitech_enterprises"
+    # The same code in another plan is fine (a next plan period).
+    form["plan"] = "005"
+    assert client.post(url, data=form).status_code == 302
+
+
 def test_only_admins_edit_targets(app, client) -> None:
     UserFactory(username="city", role=Role.bureau)
     login(client, "city")
