@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete
+from sqlalchemy import delete, inspect
 from sqlalchemy.exc import IntegrityError
 
 from crm.clock import LOCAL_TZ, today, utcnow
@@ -153,10 +153,38 @@ def make_scheduler(app: Flask) -> Any:
 
 
 def init_scheduler(app: Flask) -> Any:
-    """Start the in-app scheduler (create_app calls this when SCHEDULER_ENABLED)."""
+    """Start the in-app scheduler (create_app calls this when SCHEDULER_ENABLED); None if not started.
+
+    A `flask` command (init-db, run-job, import-workbook ...) is a short-lived
+    process that must not fire jobs, so under the Flask CLI the scheduler
+    starts with the first request served, which only `flask run` does. A
+    server (gunicorn) starts it at once.
+    """
+    if os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+        started = False
+
+        @app.before_request
+        def start_scheduler_when_serving() -> None:
+            nonlocal started
+            if not started:
+                started = True
+                start_scheduler(app)
+
+        return None
+    return start_scheduler(app)
+
+
+def start_scheduler(app: Flask) -> Any:
+    """Start the scheduler once per process, if the database is migrated; None if not started."""
     global _app, _scheduler
     if _scheduler is not None:
         return _scheduler
+    with app.app_context():
+        # APScheduler would create its table itself, and the migration creating it would then fail.
+        migrated = inspect(db.engine).has_table("apscheduler_jobs")
+    if not migrated:
+        log.warning("scheduler not started: the database is not migrated yet (run `flask --app crm init-db`)")
+        return None
     _app = app
     _scheduler = make_scheduler(app)
     _scheduler.start()

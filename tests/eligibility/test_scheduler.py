@@ -115,3 +115,40 @@ def test_create_app_starts_the_scheduler_only_when_enabled(app, monkeypatch) -> 
     enabled = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                           "SCHEDULER_ENABLED": True})
     assert started == [enabled]
+
+
+@pytest.fixture
+def fresh_scheduler_state(monkeypatch):
+    """init_scheduler keeps one scheduler per process: start each test without one, stop what it started."""
+    monkeypatch.setattr(scheduler, "_scheduler", None)
+    monkeypatch.setattr(scheduler, "_app", None)
+    yield
+    if scheduler._scheduler is not None:
+        scheduler._scheduler.shutdown(wait=False)
+
+
+def test_flask_cli_commands_do_not_start_the_scheduler_until_serving(app, monkeypatch, fresh_scheduler_state) -> None:
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")   # what `flask ...` sets for every command
+    from crm import create_app
+
+    cli_app = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                          "SCHEDULER_ENABLED": True})
+    assert scheduler._scheduler is None     # init-db, run-job ... never fire jobs
+    cli_app.test_client().get("/login")     # `flask run` serving its first request
+    assert scheduler._scheduler is not None and scheduler._scheduler.running
+    assert {job.id for job in scheduler._scheduler.get_jobs()} == {"eligibility", "expiry_reminder"}
+
+
+def test_server_does_not_start_the_scheduler_on_an_unmigrated_database(tmp_path, monkeypatch,
+                                                                        fresh_scheduler_state) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy import inspect as sa_inspect
+
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    from crm import create_app
+
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": True})
+    assert scheduler._scheduler is None
+    # APScheduler did not create its table, so the migration creating it can still run.
+    assert not sa_inspect(create_engine(url)).has_table("apscheduler_jobs")
