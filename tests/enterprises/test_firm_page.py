@@ -64,3 +64,17 @@ def test_audit_trail_speaks_in_labels_and_words(app, client) -> None:
     # Column names, keys and raw codes stay out of the page.
     for raw in ("above_size", "enterprise_id", "officer_id", "visit", "False", "True"):
         assert raw not in trail, raw
+
+
+def test_small_charts_carry_their_figures_by_year(app, client) -> None:
+    firm = EnterpriseFactory()
+    AnnualReportFactory(enterprise=firm, year=2023, revenue=Decimal("1000"), rd_expense=Decimal("50"), employees=90)
+    AnnualReportFactory(enterprise=firm, year=2024, revenue=Decimal("12500"), rd_expense=Decimal("500"), employees=1200)
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    page = client.get(f"/enterprises/{firm.uscc}").get_data(as_text=True)
+    titles = re.findall(r"<svg class=\"sparkline\"[^>]*><title>([^<]*)</title>", page)
+    assert titles == [
+        "2023：1,000.00；2024：12,500.00", "2023：50.00；2024：500.00", "2023：5.00%；2024：4.00%", "2023：90；2024：1,200",
+    ]
+    assert "2023：1,000.00 → 2024：12,500.00" in page
