@@ -109,7 +109,8 @@ def export() -> Response:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
+    # Browsers read "/\\host" as "//host": another site.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
 

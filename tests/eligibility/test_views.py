@@ -185,3 +185,16 @@ def test_hitech_candidates_show_the_innovation_estimate_on_the_page_history_and_
                 .active.iter_rows(values_only=True))
     assert rows[0][-1] == "创新能力估算（仅供参考）"
     assert rows[1][-1] == "\n".join(expected)
+
+
+def test_mark_handled_never_redirects_to_another_site(client) -> None:
+    kaiping, _ = world()
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    flag = db.session.scalar(select(Flag).where(Flag.enterprise_id == kaiping.id, Flag.rule == "hitech_candidate"))
+    token = csrf_token(client, "/eligibility/")
+    for target in ("//evil.example", "/\\evil.example", "https://evil.example/"):
+        response = client.post(f"/eligibility/flags/{flag.id}/handle",
+                               data={"csrf_token": token, "status": "contacted", "next": target})
+        assert response.status_code == 302
+        assert response.location.endswith("/eligibility/?rule=hitech_candidate"), target
