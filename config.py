@@ -46,6 +46,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     DEMO_LOGINS = False
+    # `demo-data` adds synthetic firms and accounts whose passwords README publishes.
+    DEMO_DATA_ALLOWED = True
 
 
 class DevelopmentConfig(Config):
@@ -72,6 +74,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    DEMO_DATA_ALLOWED = False
 
 
 PROFILES = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

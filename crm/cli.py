@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 
@@ -154,6 +154,8 @@ def register_commands(app: Flask) -> None:
         from crm.extensions import db
         from crm.models import Enterprise
 
+        if not current_app.config.get("DEMO_DATA_ALLOWED", True):
+            fail("生产环境（CRM_ENV=production）不能生成演示数据：演示账号的密码是公开的，虚构企业会混入真实记录")
         if if_empty and db.session.scalar(select(Enterprise.id).limit(1)) is not None:
             click.echo("数据库中已有企业数据，跳过演示数据。")
             return

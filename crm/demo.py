@@ -455,13 +455,13 @@ def _ensure_users(showcase_id: int) -> int:
     return made
 
 
-def _add_showcase(world: DemoWorld) -> tuple[int, bool]:
-    """Insert the showcase firm with hand-picked figures; (its id, whether it was added now)."""
+def _add_showcase(world: DemoWorld) -> tuple[int, Batch | None]:
+    """Insert the showcase firm with hand-picked figures; (its id, its rows if added now)."""
     last = world.last_year
     profile = _showcase_firm(last)
     found = db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == profile["uscc"]))
     if found is not None:
-        return found, False
+        return found, None
     batch = Batch()
     name = profile["name"]
     batch.firms.append({**profile, "name_initials": name_initials(name), "district_overridden": False,
@@ -494,7 +494,16 @@ def _add_showcase(world: DemoWorld) -> tuple[int, bool]:
     batch.talents.append([])
     batch.support.append([])
     batch.honours.append([])
-    return _insert_batch(batch)[0], True
+    return _insert_batch(batch)[0], batch
+
+
+def _tally(totals: dict[str, int], batch: Batch) -> None:
+    """Add a batch's rows to the summary the command prints."""
+    totals["enterprises"] += len(batch.firms)
+    totals["reports"] += sum(map(len, batch.reports))
+    totals["designations"] += sum(map(len, batch.designations))
+    totals["platforms"] += sum(map(len, batch.platforms))
+    totals["talents"] += sum(map(len, batch.talents))
 
 
 def generate_demo_data(count: int, seed: int) -> dict[str, int]:
@@ -511,20 +520,17 @@ def generate_demo_data(count: int, seed: int) -> dict[str, int]:
     db.session.info["audit_disabled"] = True
     try:
         totals = dict.fromkeys(("enterprises", "reports", "designations", "platforms", "talents", "users"), 0)
-        showcase, added = _add_showcase(world)
+        showcase, showcase_rows = _add_showcase(world)
         existing.discard(_showcase_firm(last_year)["uscc"])
-        totals["enterprises"] += int(added)
+        if showcase_rows is not None:
+            _tally(totals, showcase_rows)
         ids: list[int] = [showcase]
-        for batch in _chunks(world, count - int(added)):
+        for batch in _chunks(world, count - totals["enterprises"]):
             clash = existing.intersection(f["uscc"] for f in batch.firms)
             if clash:
                 raise ValueError(f"演示数据的统一社会信用代码与已有企业重复（{sorted(clash)[0]}），请换一个 --seed")
             ids += _insert_batch(batch)
-            totals["enterprises"] += len(batch.firms)
-            totals["reports"] += sum(map(len, batch.reports))
-            totals["designations"] += sum(map(len, batch.designations))
-            totals["platforms"] += sum(map(len, batch.platforms))
-            totals["talents"] += sum(map(len, batch.talents))
+            _tally(totals, batch)
         refresh_latest_figures(db.session.connection(), ids)
         totals["users"] = _ensure_users(showcase)
         db.session.commit()

@@ -146,3 +146,28 @@ def test_showcase_firm_is_a_tech_sme_today(app) -> None:
     generate_demo_data(3, seed=9)
     firm = db.session.scalar(select(User).where(User.username == "firm")).enterprise
     assert stage_of(firm.designations, today()) == "tech_sme"
+
+
+def test_summary_counts_every_row_added(app) -> None:
+    summary = generate_demo_data(40, seed=8)
+    count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    assert summary["enterprises"] == count(Enterprise) == 40
+    assert summary["reports"] == count(AnnualReport)
+    assert summary["designations"] == count(Designation)
+    assert summary["talents"] == count(Talent)
+
+
+def test_production_refuses_demo_data(runner, app) -> None:
+    app.config["DEMO_DATA_ALLOWED"] = False  # as ProductionConfig sets it
+    result = runner.invoke(args=["demo-data", "--enterprises", "5", "--seed", "1"])
+    assert result.exit_code == 1
+    assert "生产环境" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_production_profile_disallows_demo_data() -> None:
+    import config
+
+    assert config.ProductionConfig.DEMO_DATA_ALLOWED is False
+    assert config.DevelopmentConfig.DEMO_DATA_ALLOWED is True
