@@ -33,6 +33,9 @@ RATIO_CHECK_FROM_BYTES = 10 * 1024 * 1024
 SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+# Excel and WPS save a password-protected .xlsx as an OLE container holding this stream
+# (its directory entry name is UTF-16); a legacy .xls is an OLE container without it.
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _CSV_DELIMITERS = ",\t;"
 
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
@@ -111,10 +114,9 @@ def read_workbook(
 
     # The content decides the format: a renamed file is read for what it is.
     if data.startswith(_OLE_MAGIC):
-        if ext in (".xlsx", ".xlsm"):
-            # Excel saves a password-protected .xlsx inside an OLE container.
+        if _ENCRYPTED_PACKAGE in data:
             raise WorkbookError("文件已加密（设置了打开密码），请取消密码后另存为 .xlsx 再导入")
-        return _read_calamine(data)
+        return _read_calamine(data)  # .xls, also when renamed to .xlsx
     if data.startswith(_ZIP_MAGIC):
         _check_zip(data)
         return _read_calamine(data)

@@ -106,6 +106,8 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 OLE = bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 504
+# How a password-protected .xlsx looks to a reader: an OLE container with this stream.
+ENCRYPTED = OLE + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 64
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,9 @@ OLE = bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 504
         (b"", "x.xlsx", "为空"),
         (b"hello", "x.pdf", "不支持的文件类型"),
         (b"hello", "noext", "不支持的文件类型"),
-        (OLE, "x.xlsx", "加密"),
+        (ENCRYPTED, "x.xlsx", "加密"),
+        (ENCRYPTED, "x.xls", "加密"),  # encrypted, whatever the extension says
+        (OLE, "x.xlsx", "损坏"),  # not encrypted: read as the legacy .xls it claims to be
         (b"just some text, not a workbook", "x.xlsx", "不是有效的Excel"),
         (b"<html><table><tr><td>1</td></tr></table></html>", "x.xls", "网页"),
         (b"PK\x03\x04 truncated", "x.xlsx", "损坏"),
@@ -171,3 +175,17 @@ def test_missing_path() -> None:
 def test_renamed_xlsx_is_read_for_what_it_is() -> None:
     rows = numbered(xlsx_bytes([["a"]]), "x.xls")
     assert rows == {1: ("a",)}
+
+
+@pytest.mark.parametrize("filename", ["locked.xlsx", "locked.xls"])
+def test_password_protected_workbook(filename: str) -> None:
+    # fixtures/encrypted.xlsx: a two-row workbook saved with the password "secret"
+    # (made with msoffcrypto-tool, as Excel/WPS encrypt it).
+    with pytest.raises(WorkbookError) as info:
+        read_workbook((FIXTURES / "encrypted.xlsx").read_bytes(), filename)
+    assert "已加密" in str(info.value)
+
+
+def test_legacy_xls_renamed_to_xlsx_is_read_not_called_encrypted() -> None:
+    data = (FIXTURES / "county_2023.xls").read_bytes()
+    assert numbered(data, "county.xlsx") == numbered(data, "county_2023.xls")

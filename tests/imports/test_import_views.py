@@ -150,7 +150,8 @@ def test_rollback_needs_csrf(bureau) -> None:
         (b"not a spreadsheet at all", "a.xlsx", "不是有效的Excel表格"),
         (b"", "empty.csv", "文件为空"),
         (b"%PDF", "a.pdf", "只能导入"),
-        (bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, "locked.xlsx", "加密"),
+        (bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600 + "EncryptedPackage".encode("utf-16-le"), "locked.xlsx",
+         "加密"),
         (xlsx_bytes([["随便", "什么"], [1, 2]]), "nohead.xlsx", "表头"),
     ],
 )
