@@ -133,6 +133,10 @@ class TalentRequestForm(FlaskForm):
     high_end = BooleanField(_l("高端创新创业人才团队"))
 
 
+class RemovalForm(FlaskForm):
+    reason = StringField(_l("删除原因"), validators=[Optional(), Length(max=500)])
+
+
 class DecisionForm(FlaskForm):
     note = TextAreaField(_l("审核意见"), validators=[Optional(), Length(max=2000)],
                          description=_l("驳回时必填，企业可看到该意见。"))

@@ -347,7 +347,10 @@ PROFILE_FIELDS: dict[str, str] = {
     "hitech_field": _l("技术领域"),
     "founded_on": _l("成立日期"),
 }
-KIND_LABELS = {"profile": _l(_l("企业信息变更")), "platform": _l(_l("新增研发机构/载体")), "talent": _l(_l("新增人才/团队"))}
+KIND_LABELS = {"profile": _l(_l("企业信息变更")), "platform": _l(_l("新增研发机构/载体")), "talent": _l(_l("新增人才/团队")),
+               "platform_remove": _l("删除研发机构/载体"), "talent_remove": _l("删除人才/团队")}
+# Requests to take a registered record off the firm's file: kind -> model.
+REMOVALS: dict[str, type[Platform] | type[Talent]] = {"platform_remove": Platform, "talent_remove": Talent}
 CR_STATUS_LABELS = {
     ChangeRequestStatus.pending: _l(_l(_l("待审核"))),
     ChangeRequestStatus.approved: _l(_l(_l("已通过"))),
@@ -429,6 +432,41 @@ def request_talent(firm: Enterprise, user: User, data: Mapping[str, Any]) -> Cha
     return request
 
 
+def request_removal(firm: Enterprise, user: User, record: Platform | Talent, reason: str) -> ChangeRequest:
+    """Ask to take one of the firm's platforms or talents off its file (e.g. no longer recognised)."""
+    if record.enterprise_id != firm.id:
+        raise ChangeRequestError(_("只能申请删除本企业的记录。"))
+    kind = "platform_remove" if isinstance(record, Platform) else "talent_remove"
+    reason = (reason or "").strip()
+    if not reason:
+        raise ChangeRequestError(_("申请删除“%(name)s”时请填写原因。", name=record.name))
+    if pending_removals(firm).get(kind, {}).get(record.id):
+        raise ChangeRequestError(_("“%(name)s”的删除申请已提交，正在审核中。", name=record.name))
+    request = ChangeRequest(enterprise_id=firm.id, kind=kind, requested_by_id=user.id,
+                            payload={"id": record.id, "name": record.name, "reason": reason[:500]})
+    db.session.add(request)
+    return request
+
+
+def pending_removals(firm: Enterprise) -> dict[str, dict[int, ChangeRequest]]:
+    """The firm's open removal requests, by kind and record id."""
+    found: dict[str, dict[int, ChangeRequest]] = {kind: {} for kind in REMOVALS}
+    for request in db.session.scalars(
+        select(ChangeRequest).where(ChangeRequest.enterprise_id == firm.id, ChangeRequest.kind.in_(REMOVALS),
+                                    ChangeRequest.status == ChangeRequestStatus.pending)
+    ):
+        found[request.kind][int((request.payload or {}).get("id", 0))] = request
+    return found
+
+
+def firm_platforms(firm: Enterprise) -> list[Platform]:
+    return list(db.session.scalars(select(Platform).where(Platform.enterprise_id == firm.id).order_by(Platform.id)))
+
+
+def firm_talents(firm: Enterprise) -> list[Talent]:
+    return list(db.session.scalars(select(Talent).where(Talent.enterprise_id == firm.id).order_by(Talent.id)))
+
+
 def _apply_profile(firm: Enterprise, changes: Mapping[str, list[str]]) -> None:
     for name, (old, new) in changes.items():
         if name not in PROFILE_FIELDS:
@@ -473,6 +511,11 @@ def apply_change_request(request: ChangeRequest) -> None:
             name=payload["name"], programme=TalentProgramme(payload["programme"]), year=payload["year"],
             high_end=payload["high_end"],
         ))
+    elif request.kind in REMOVALS:
+        record = db.session.get(REMOVALS[request.kind], int(payload.get("id", 0)))
+        if record is None or record.enterprise_id != firm.id:
+            raise ChangeRequestError(_("“%(name)s”已不在该企业的记录中，请驳回该申请。", name=payload.get("name", "")))
+        db.session.delete(record)
     else:
         raise ChangeRequestError(_("未知的变更类型：%(kind)s", kind=request.kind))
 
@@ -520,6 +563,8 @@ def describe_request(request: ChangeRequest) -> list[tuple[str, str, str]]:
             (_("团队"), "", _("是") if payload.get("is_team") else _("否")),
             (_("高端创新创业人才团队"), "", _("是") if payload.get("high_end") else _("否")),
         ]
+    if request.kind in REMOVALS:
+        return [(_("名称"), payload.get("name", ""), _("（删除）")), (_("原因"), "", payload.get("reason", ""))]
     return []
 
 

@@ -18,13 +18,13 @@ from werkzeug.wrappers import Response
 
 from crm.clock import today
 from crm.extensions import db
-from crm.models import ChangeRequest, ChangeRequestStatus, Enterprise, Industry, Role, User
+from crm.models import ChangeRequest, ChangeRequestStatus, Enterprise, Industry, Platform, Role, Talent, User
 from crm.portal import attachments as files
 from crm.portal import invitations
 from crm.portal import services
 from crm.portal.forms import (
     AnnualReportForm, AttachmentForm, CreateUserForm, DecisionForm, DeleteForm, ForgotForm, InviteForm,
-    PlatformRequestForm, ProfileChangeForm, ResetForm, SignupForm, TalentRequestForm, YearForm,
+    PlatformRequestForm, ProfileChangeForm, RemovalForm, ResetForm, SignupForm, TalentRequestForm, YearForm,
 )
 from crm.scoping import can_edit, enterprise_or_404, scoped
 
@@ -299,7 +299,17 @@ def _render_change_requests(firm: Enterprise, profile_form: Any = None, platform
         talent_form=talent_form or TalentRequestForm(prefix="talent"),
         requests=services.firm_change_requests(firm), describe=services.describe_request,
         kind_labels=services.KIND_LABELS, status_labels=services.CR_STATUS_LABELS,
+        platforms=services.firm_platforms(firm), talents=services.firm_talents(firm),
+        pending_removals=services.pending_removals(firm), removal_form=RemovalForm(), labels=_record_labels(),
     ), status
+
+
+def _record_labels() -> dict[str, Any]:
+    from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
+    from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
+
+    return {"platform_kind": PLATFORM_KIND_LABELS, "platform_level": PLATFORM_LEVEL_LABELS,
+            "talent_category": TALENT_CATEGORY_LABELS, "talent_programme": TALENT_PROGRAMME_LABELS}
 
 
 @bp.route("/change-requests")
@@ -353,6 +363,27 @@ def request_talent() -> Any:
         flash(_("新增人才/团队的申请已提交，待审核。"), "success")
         return redirect(url_for("portal.change_requests"))
     return _render_change_requests(firm, talent_form=form, status=422)
+
+
+@bp.route("/change-requests/<any(platforms, talents):kind>/<int:record_id>/remove", methods=["POST"])
+@enterprise_required
+def request_removal(kind: str, record_id: int) -> Any:
+    firm = _firm()
+    model = Platform if kind == "platforms" else Talent
+    record = db.session.scalar(select(model).where(model.id == record_id, model.enterprise_id == firm.id))
+    if record is None:
+        abort(404)
+    form = RemovalForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.request_removal(firm, current_user, record, form.reason.data)
+        db.session.commit()
+        flash(_("删除申请已提交，待区（市）科技局审核。"), "success")
+    except services.ChangeRequestError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+    return redirect(url_for("portal.change_requests"))
 
 
 # --- Officers: reviewing change requests -----------------------------------------------------

@@ -147,3 +147,45 @@ def test_profile_changed_since_the_request_is_not_overwritten_on_approval(app, c
     client.post(f"/portal/review/{change.id}", data={"csrf_token": token, "decision": "reject", "note": "请重新申请"})
     db.session.expire_all()
     assert change.status is ChangeRequestStatus.rejected
+
+
+def test_firm_sees_its_platforms_and_talents_and_asks_to_remove_one(app, client) -> None:
+    from tests.factories import PlatformFactory, TalentFactory
+
+    firm = EnterpriseFactory(district="440783")
+    EnterpriseUserFactory(username="firm", enterprise=firm)
+    OfficerFactory(username="kp", district_code="440783")
+    platform = PlatformFactory(enterprise=firm, name="江门市旧工程中心")
+    talent = TalentFactory(enterprise=firm, name="李博士团队")
+    stranger = PlatformFactory(name="别家的中心")
+    login(client, "firm")
+    page = client.get("/portal/change-requests").get_data(as_text=True)
+    assert "江门市旧工程中心" in page and "李博士团队" in page and "别家的中心" not in page
+    token = csrf_token(client, "/portal/change-requests")
+    # Another firm's record: not found, nothing requested.
+    assert client.post(f"/portal/change-requests/platforms/{stranger.id}/remove",
+                       data={"csrf_token": token, "reason": "x"}).status_code == 404
+    body = client.post(f"/portal/change-requests/platforms/{platform.id}/remove", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "申请删除“江门市旧工程中心”时请填写原因" in body
+    assert db.session.scalar(select(ChangeRequest)) is None
+    client.post(f"/portal/change-requests/platforms/{platform.id}/remove",
+                data={"csrf_token": token, "reason": "已升级为省级，原市级记录作废"})
+    body = client.post(f"/portal/change-requests/platforms/{platform.id}/remove",
+                       data={"csrf_token": token, "reason": "again"}, follow_redirects=True).get_data(as_text=True)
+    assert "删除申请已提交，正在审核中" in body
+    change = db.session.scalar(select(ChangeRequest))
+    assert change.kind == "platform_remove" and change.payload["id"] == platform.id
+    _logout(client)
+
+    login(client, "kp")
+    page = client.get("/portal/review").get_data(as_text=True)
+    assert "删除研发机构/载体" in page and "已升级为省级，原市级记录作废" in page
+    token = csrf_token(client, "/portal/review")
+    client.post(f"/portal/review/{change.id}", data={"csrf_token": token, "decision": "approve"})
+    db.session.expire_all()
+    assert db.session.get(Platform, platform.id) is None and db.session.get(Talent, talent.id) is not None
+    assert change.status is ChangeRequestStatus.approved
+    log = db.session.scalars(select(AuditLog).where(AuditLog.entity == "platform",
+                                                    AuditLog.entity_id == platform.id)).all()[-1]
+    assert log.actor == "kp" and log.action.value == "delete"

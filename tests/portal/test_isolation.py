@@ -179,7 +179,7 @@ def test_no_route_reaches_another_firm(app, client) -> None:
     def call(rule, ids: dict, kind: str | None, method: str):  # noqa: ANN001, ANN202
         values = {}
         for name in rule.arguments:
-            if name == "kind_name":
+            if name in ("kind_name", "kind"):
                 values[name] = kind
             elif name == "record_id":
                 values[name] = (records if ids is theirs_ids else own_records)[kind].id
@@ -196,7 +196,8 @@ def test_no_route_reaches_another_firm(app, client) -> None:
         if rule.endpoint in _NOT_FIRM_ROUTES or rule.rule.startswith("/api/"):
             continue
         takes_ids = bool(set(rule.arguments) & (set(theirs_ids) - {"year"} | {"record_id"}))
-        for kind in (records if "kind_name" in rule.arguments else [None]):
+        kinds = records if "kind_name" in rule.arguments else ["platforms", "talents"] if "kind" in rule.arguments else [None]
+        for kind in kinds:
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 path, response = call(rule, theirs_ids, kind, method)
                 checked += 1
