@@ -56,6 +56,7 @@ def test_valid_files_are_stored_outside_web_root_with_random_names(app, client) 
     assert response.status_code == 200 and response.data == PDF
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"].startswith("sandbox")
 
 
 def test_file_that_is_not_what_its_name_says_is_refused(app, client) -> None:
@@ -64,6 +65,11 @@ def test_file_that_is_not_what_its_name_says_is_refused(app, client) -> None:
     assert "文件“fake.pdf”的内容不是有效的 PDF 文件" in body
     body = _upload(client, LAST_YEAR, "image.pdf", PNG).get_data(as_text=True)
     assert "实际为 PNG 文件" in body
+    body = _upload(client, LAST_YEAR, "page.pdf", b"<!DOCTYPE html><html><script>alert(1)</script>").get_data(
+        as_text=True)
+    assert "文件“page.pdf”的内容不是有效的 PDF 文件（内容无法识别）" in body
+    body = _upload(client, LAST_YEAR, "photo.jpg", b"%PDF-1.4 not a photo").get_data(as_text=True)
+    assert "实际为 PDF 文件" in body
     body = _upload(client, LAST_YEAR, "script.html", b"<script>").get_data(as_text=True)
     assert "类型不支持" in body
     body = _upload(client, LAST_YEAR, "zip.xlsx", b"PK\x03\x04garbage").get_data(as_text=True)
