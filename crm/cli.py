@@ -68,6 +68,10 @@ def _one_line_usage_error(exc: click.UsageError) -> click.UsageError:
     return error
 
 
+# create-user's options, by the field a UserError names, so the reason says what to fix.
+CREATE_USER_OPTIONS = {"role": "--role", "district_code": "--district", "enterprise_uscc": "--enterprise"}
+
+
 # Areas that add their own commands (each module has register(app)).
 AREA_COMMANDS = ("crm.imports.cli", "crm.eligibility.cli")
 
@@ -123,7 +127,8 @@ def register_commands(app: Flask) -> None:
             db.session.commit()
         except UserError as exc:
             db.session.rollback()
-            fail(str(exc))
+            option = CREATE_USER_OPTIONS.get(exc.field)
+            fail(f"{option}：{exc}" if option else str(exc))
         click.echo(f"已创建用户 {user.username}（{user.role.value}）")
 
     @app.cli.command("create-token")

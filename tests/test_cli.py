@@ -37,7 +37,7 @@ def test_create_enterprise_user_binds_firm(runner, app) -> None:
 def test_create_user_failures_exit_1_with_one_line_reason(runner, app) -> None:
     UserFactory(username="taken")
     cases = [
-        (["create-user", "a", "--role", "officer"], "s3cret-pass\n", "--district"),
+        (["create-user", "a", "--role", "officer"], "s3cret-pass\n", "--district：区（市）科员必须指定所属区（市）"),
         (["create-user", "a", "--role", "officer", "--district", "999999"], "s3cret-pass\n", "未知的区"),
         (["create-user", "a", "--role", "enterprise"], "s3cret-pass\n", "--enterprise"),
         (["create-user", "a", "--role", "enterprise", "--enterprise", "91440783MA4X000010"], "s3cret-pass\n", "统一社会信用代码"),

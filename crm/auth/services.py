@@ -35,7 +35,11 @@ def authenticate(username: str, password: str, remote_addr: str) -> User | None:
 
 
 class UserError(ValueError):
-    """A user that cannot be created as asked (message for people)."""
+    """A user that cannot be created as asked (message for people), and the field at fault."""
+
+    def __init__(self, message: str, field: str = "username") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def create_user(
@@ -59,33 +63,33 @@ def create_user(
     try:
         role_value = Role(role)
     except ValueError:
-        raise UserError(f"未知的角色：{role}（可选 admin、bureau、officer、enterprise）") from None
+        raise UserError(f"未知的角色：{role}（可选 admin、bureau、officer、enterprise）", "role") from None
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise UserError(f"密码至少需要{MIN_PASSWORD_LENGTH}个字符")
+        raise UserError(f"密码至少需要{MIN_PASSWORD_LENGTH}个字符", "password")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"用户名已存在：{username}")
     user = User(username=username, role=role_value, display_name=display_name, email=email)
     if role_value is Role.officer:
         if not district_code:
-            raise UserError("区（市）科员必须指定 --district")
+            raise UserError("区（市）科员必须指定所属区（市）", "district_code")
         if district_code not in DISTRICTS:
-            raise UserError(f"未知的区（市）代码：{district_code}")
+            raise UserError(f"未知的区（市）代码：{district_code}", "district_code")
         user.district_code = district_code
     elif district_code:
-        raise UserError("只有区（市）科员可以指定 --district")
+        raise UserError("只有区（市）科员可以指定所属区（市）", "district_code")
     if role_value is Role.enterprise:
         if not enterprise_uscc:
-            raise UserError("企业用户必须指定 --enterprise")
+            raise UserError("企业用户必须指定所属企业的统一社会信用代码", "enterprise_uscc")
         try:
             code = normalize_uscc(enterprise_uscc)
         except InvalidUSCC as exc:
-            raise UserError(str(exc)) from None
+            raise UserError(str(exc), "enterprise_uscc") from None
         firm = db.session.scalar(select(Enterprise).where(Enterprise.uscc == code))
         if firm is None:
-            raise UserError(f"未找到企业：{code}")
+            raise UserError(f"未找到企业：{code}", "enterprise_uscc")
         user.enterprise_id = firm.id
     elif enterprise_uscc:
-        raise UserError("只有企业用户可以指定 --enterprise")
+        raise UserError("只有企业用户可以指定所属企业", "enterprise_uscc")
     user.set_password(password)
     db.session.add(user)
     return user

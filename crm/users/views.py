@@ -50,7 +50,8 @@ def index() -> str | Response:
             db.session.commit()
         except UserError as exc:
             db.session.rollback()
-            form.username.errors = [*form.username.errors, str(exc)]
+            field = getattr(form, exc.field, None) or form.username
+            field.errors = [*field.errors, str(exc)]
         else:
             flash(_("已创建用户 %(name)s。", name=user.username), "success")
             return redirect(url_for("users.index"))
