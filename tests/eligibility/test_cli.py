@@ -48,3 +48,22 @@ def test_expiry_reminder_notifies_the_firm(runner) -> None:
 
     [note] = db.session.scalars(select(Notification).where(Notification.user_id == user.id)).all()
     assert "即将到期" in note.title and "2026年9月30日" in note.body
+
+
+def test_an_as_of_before_the_recorded_history_is_refused_and_changes_nothing(runner) -> None:
+    from crm.models import Flag, JobStatus
+
+    candidate()
+    assert runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-15", "--json"]).exit_code == 0
+    before = [(f.id, f.raised_on, f.cleared_on) for f in db.session.scalars(select(Flag).order_by(Flag.id))]
+    result = runner.invoke(args=["run-job", "eligibility", "--as-of", "2025-06-15", "--json"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "评估日期 2025-06-15 早于已记录的评估日期 2026-06-15" in result.stderr
+    db.session.expire_all()
+    assert [(f.id, f.raised_on, f.cleared_on) for f in db.session.scalars(select(Flag).order_by(Flag.id))] == before
+    run = db.session.scalar(select(JobRun).order_by(JobRun.id.desc()))
+    assert run.status is JobStatus.failed and "早于已记录的评估日期" in run.errors[0]["message"]
+    # The same day again, or a later one, is fine.
+    assert runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-15", "--json"]).exit_code == 0
+    assert runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-16", "--json"]).exit_code == 0
