@@ -16,6 +16,7 @@ import codecs
 import csv
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,10 @@ _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 # (its directory entry name is UTF-16); a legacy .xls is an OLE container without it.
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _CSV_DELIMITERS = ",\t;"
+# A formula cell saved without its result (<v/> or no <v> at all): files written by
+# programs that do not calculate. Excel, WPS and LibreOffice always save the result.
+_UNCACHED_FORMULA_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>)?</c>')
+_SCAN_CHUNK = 1 << 20
 
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
 Cell = object
@@ -146,6 +151,33 @@ def _check_zip(data: bytes) -> None:
         raise WorkbookError(f"文件解压后过大（{_mb(uncompressed)}），上限为 {_mb(MAX_UNCOMPRESSED_BYTES)}")
     if uncompressed > RATIO_CHECK_FROM_BYTES and uncompressed / compressed > MAX_COMPRESSION_RATIO:
         raise WorkbookError("文件压缩比异常（疑似压缩炸弹），已拒绝导入")
+    cell = uncached_formula_cell(data, [i for i in infos if i.filename.startswith("xl/worksheets/")])
+    if cell:
+        # Its value would read as an empty cell, silently "not reported": refuse instead.
+        raise WorkbookError(f"单元格 {cell} 等处的公式没有保存计算结果（文件可能由程序生成），"
+                            "请用 Excel 或 WPS 打开后保存，再导入")
+
+
+def uncached_formula_cell(data: bytes, sheets: list[zipfile.ZipInfo]) -> str | None:
+    """The first formula cell saved without a cached value, e.g. "E2", or None.
+
+    Streams each sheet's XML (bounded by the zip-bomb limits above); cells are
+    matched whole, so a chunk is cut after its last complete ``</c>``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in sheets:
+            if not info.filename.endswith(".xml"):
+                continue
+            carry = b""
+            with archive.open(info) as stream:
+                while chunk := stream.read(_SCAN_CHUNK):
+                    buffer = carry + chunk
+                    cut = buffer.rfind(b"</c>") + 4
+                    done, carry = (buffer[:cut], buffer[cut:]) if cut >= 4 else (b"", buffer[-_SCAN_CHUNK:])
+                    if b"<f" in done:
+                        match = _UNCACHED_FORMULA_RE.search(done)
+                        if match:
+                            return match.group(1).decode()
+    return None
 
 
 def _calamine_error(error: Exception) -> WorkbookError:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from importers import readers
-from importers.readers import SourceRow, WorkbookError, decode_csv, read_workbook
+from importers.readers import SourceRow, WorkbookError, uncached_formula_cell, decode_csv, read_workbook
 from tests.importers.helpers import csv_bytes, with_cached_formula_values, xlsx_bytes
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -49,6 +49,33 @@ def test_xlsx_merged_ranges_are_reported() -> None:
 def test_formula_cells_give_their_cached_value() -> None:
     data = with_cached_formula_values(xlsx_bytes([[2, "=A1*2"]]), "4")
     assert numbered(data, "x.xlsx") == {1: (2.0, 4.0)}
+
+
+def test_formula_saved_without_its_result_refuses_the_file() -> None:
+    # openpyxl, like other programs that do not calculate, saves "=A1*2" with no result:
+    # read as an empty cell it would silently become "not reported".
+    with pytest.raises(WorkbookError) as info:
+        read_workbook(xlsx_bytes([["企业名称", "营业收入"], ["甲", "=A1*2"]]), "x.xlsx")
+    assert "B2" in str(info.value) and "没有保存计算结果" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("cells", "uncached"),
+    [
+        (b'<c r="B2"><f>A2*2</f><v>4</v></c>', None),
+        (b'<c r="B2" t="str"><f>IF(A2="","",A2)</f><v></v></c>', None),  # Excel: an empty text result
+        (b'<c r="B3"><f t="shared" si="0"/><v>6</v></c>', None),
+        (b'<c r="B3"><f t="shared" si="0"/></c>', "B3"),
+        (b'<c r="B2"><f>A2*2</f><v /></c>', "B2"),
+        (b'<c r="C9"><f>SUM(C2:C8)</f></c>', "C9"),
+        (b'<c r="A1" t="s"><v>0</v></c>', None),
+    ],
+)
+def test_uncached_formula_detection(cells: bytes, uncached: str | None) -> None:
+    sheet = b'<worksheet><sheetData><row r="1">' + cells + b"</row></sheetData></worksheet>"
+    data = _zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
+    infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    assert uncached_formula_cell(data, [i for i in infos if i.filename.startswith("xl/worksheets/")]) == uncached
 
 
 def test_real_dates_come_back_as_dates() -> None:
