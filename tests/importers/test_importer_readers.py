@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from importers import readers
-from importers.readers import SourceRow, WorkbookError, uncached_formula_cell, decode_csv, read_workbook
+from importers.readers import SourceRow, WorkbookError, decode_csv, read_workbook, uncached_formula_cell
 from tests.importers.helpers import csv_bytes, with_cached_formula_values, xlsx_bytes
 
 FIXTURES = Path(__file__).with_name("fixtures")
