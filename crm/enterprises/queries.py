@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
 from crm.districts import DISTRICTS
 from crm.enterprises.summary import reported
-from crm.ladder import STAGE_RANK, at_stage, stage_rank_column, valid_on
+from crm.ladder import NONE_STAGE, STAGE_RANK, STAGES, stage_rank_column, valid_on
 from crm.models import (
     AnnualReport, Designation, DesignationKind, Enterprise, Flag, Platform, ReportStatus, User,
 )
@@ -63,6 +63,25 @@ def search_condition(q: str):  # noqa: ANN201 - a SQL boolean expression
     )
 
 
+def stage_condition(stage: str, as_of: date) -> ColumnElement[bool]:
+    """SQL condition on Enterprise: its stage on `as_of` is `stage` ("none" included).
+
+    Holds a valid designation of that stage and none of a higher one: two EXISTS per
+    firm on the (enterprise_id, kind, validity) index. Filtered lists only look at the
+    firms in scope, so this beats grouping every designation of the city first
+    (ladder.at_stage), several times over for a district's list.
+    """
+
+    def holds(kinds: list[DesignationKind]) -> ColumnElement[bool]:
+        return exists().where(Designation.enterprise_id == Enterprise.id, Designation.kind.in_(kinds), valid_on(as_of))
+
+    if stage == NONE_STAGE:
+        return ~holds(list(STAGES))
+    rank = STAGE_RANK[stage]
+    higher = list(STAGES[rank:])
+    return and_(holds([STAGES[rank - 1]]), ~holds(higher)) if higher else holds([STAGES[rank - 1]])
+
+
 def filtered_enterprises(user: User, filters: EnterpriseFilter, as_of: date) -> Select:
     """select(Enterprise, stage_rank) in `user`'s scope matching `filters` (unordered)."""
     filters.validate()
@@ -71,7 +90,7 @@ def filtered_enterprises(user: User, filters: EnterpriseFilter, as_of: date) -> 
     if filters.district:
         stmt = stmt.where(Enterprise.district_code == filters.district)
     if filters.stage:
-        stmt = stmt.where(at_stage(Enterprise.id, as_of, filters.stage))
+        stmt = stmt.where(stage_condition(filters.stage, as_of))
     if filters.flag:
         stmt = stmt.where(
             exists().where(
