@@ -7,6 +7,7 @@ from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
@@ -16,7 +17,6 @@ from crm.districts import DISTRICTS
 from crm.eligibility.display import deciding_figures, innovation_estimate
 from crm.eligibility.export import candidates_workbook
 from crm.eligibility.forms import HandleForm
-from crm.eligibility.jobs import JOB_LABELS
 from crm.eligibility.services import HandleError, mark_handled
 from crm.extensions import db
 from crm.ladder import STAGE_CODES, STAGE_RANK, stage_from_rank, stage_rank_column
@@ -28,6 +28,16 @@ from crm.scoping import can_edit, can_see_district, enterprise_or_404, scoped
 
 bp = Blueprint("eligibility", __name__, url_prefix="/eligibility")
 PER_PAGE = 50
+
+# How a job run's codes read on the runs pages (the stored codes stay as they are).
+RUN_LABELS: dict[str, dict[str, str]] = {
+    "job": {"eligibility": _l("培育对象评估（每日）"), "expiry_reminder": _l("高企证书到期提醒（每月）")},
+    "status": {"running": _l("运行中"), "succeeded": _l("成功"), "failed": _l("失败")},
+    "trigger": {"schedule": _l("定时"), "cli": _l("命令行"), "web": _l("页面")},
+    "count": {"evaluated": _l("评估企业"), "raised": _l("新列入"), "cleared": _l("移出"), "updated": _l("原因更新"),
+              "unchanged": _l("未变"), "failed": _l("出错企业"), "certificates": _l("到期证书"),
+              "notified": _l("发出提醒")},
+}
 
 
 @bp.before_request
@@ -164,14 +174,14 @@ def runs() -> str:
         select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)
     ).all()
-    return render_template("eligibility/runs.html", runs=items, job_labels=JOB_LABELS, page=page,
+    return render_template("eligibility/runs.html", runs=items, labels=RUN_LABELS, page=page,
                            pages=max(1, math.ceil(total / PER_PAGE)))
 
 
 @bp.route("/runs/<int:run_id>")
 def run_detail(run_id: int) -> str:
     run = db.session.get(JobRun, run_id) or abort(404)
-    return render_template("eligibility/run_detail.html", run=run, job_labels=JOB_LABELS,
+    return render_template("eligibility/run_detail.html", run=run, labels=RUN_LABELS,
                            errors=_errors_in_scope(run.errors or []))
 
 

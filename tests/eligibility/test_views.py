@@ -97,11 +97,13 @@ def test_runs_page_lists_runs(client) -> None:
     UserFactory(username="city", role=Role.bureau)
     login(client, "city")
     page = client.get("/eligibility/runs").get_data(as_text=True)
-    assert "培育对象评估" in page and "succeeded" in page
+    assert "培育对象评估" in page and 'data-status="succeeded"' in page
+    assert "成功" in page and "命令行" in page and "评估企业 2，新列入" in page
     from crm.models import JobRun
 
     run = db.session.scalar(select(JobRun))
-    assert client.get(f"/eligibility/runs/{run.id}").status_code == 200
+    detail = client.get(f"/eligibility/runs/{run.id}").get_data(as_text=True)
+    assert "成功" in detail and "评估企业 2" in detail and "succeeded，" not in detail
 
 
 def test_history_shows_cleared_periods(client) -> None:
