@@ -168,22 +168,27 @@ def stage_counts_matching(user: User, filters: EnterpriseFilter, as_of: date) ->
     """Firms per ladder stage among those matching every filter but the stage itself.
 
     So the counts above the list add up to what the list shows under "all", and each
-    stage's count is what clicking it lists.
+    stage's count is what clicking it lists. Within one district the stage of each
+    matching firm is looked up on the designation index; across the city, grouping
+    every valid designation once is cheaper.
     """
-    matching = (
-        filtered_enterprises(user, replace(filters, stage=None), as_of)
-        .with_only_columns(Enterprise.id).order_by(None).subquery()
-    )
+    matching = filtered_enterprises(user, replace(filters, stage=None), as_of).order_by(None)
+    counts = dict.fromkeys(STAGE_CODES, 0)
+    if user.role is Role.officer or filters.district:
+        ranks = matching.with_only_columns(stage_rank_column(Enterprise.id, as_of)).select_from(Enterprise).subquery()
+        for rank_value, n in db.session.execute(select(ranks.c.stage_rank, func.count()).group_by(ranks.c.stage_rank)):
+            counts[stage_from_rank(rank_value)] = n
+        return counts
+    ids = matching.with_only_columns(Enterprise.id).subquery()
     staged = staged_firms(as_of)
     per_rank = (
         select(staged.c.stage_rank, func.count())
-        .join(matching, matching.c.id == staged.c.enterprise_id)
+        .join(ids, ids.c.id == staged.c.enterprise_id)
         .group_by(staged.c.stage_rank)
     )
-    counts = dict.fromkeys(STAGE_CODES, 0)
     for rank_value, n in db.session.execute(per_rank):
         counts[stage_from_rank(rank_value)] = n
-    total = db.session.scalar(select(func.count()).select_from(matching)) or 0
+    total = db.session.scalar(select(func.count()).select_from(ids)) or 0
     counts[STAGE_CODES[0]] = total - sum(counts.values())
     return counts
 

@@ -233,3 +233,25 @@ def test_industry_section_takes_in_its_divisions(app, client) -> None:
     assert sorted(_names(client, "?industry=C")) == ["制造总类", "汽配厂"]
     assert _names(client, "?industry=C36") == ["汽配厂"]
     assert _names(client, "?industry=I") == ["软件公司"]
+
+
+def test_stage_counts_agree_for_a_district_and_the_city(app) -> None:
+    """The two ways of counting (per firm in a district, grouped city-wide) give the same figures."""
+    from crm.enterprises.services import stage_counts_matching
+
+    start = today().replace(month=1, day=1)
+    for district in ("440783", "440784"):
+        EnterpriseFactory(district=district)
+        sme = EnterpriseFactory(district=district)
+        DesignationFactory(enterprise=sme, kind=DesignationKind.tech_sme, valid_from=start)
+        both = EnterpriseFactory(district=district, above_size=True)
+        DesignationFactory(enterprise=both, kind=DesignationKind.tech_sme, valid_from=start)
+        DesignationFactory(enterprise=both, kind=DesignationKind.hitech, valid_from=start)
+    officer = OfficerFactory(district_code="440783")
+    city = UserFactory()
+    expected = {"none": 1, "incubated": 0, "tech_sme": 1, "hitech": 1, "gazelle": 0, "little_giant": 0, "listed": 0}
+    assert stage_counts_matching(officer, EnterpriseFilter(), today()) == expected
+    assert stage_counts_matching(city, EnterpriseFilter(district="440784"), today()) == expected
+    assert stage_counts_matching(city, EnterpriseFilter(), today()) == {k: 2 * v for k, v in expected.items()}
+    assert stage_counts_matching(officer, EnterpriseFilter(above_size=True), today())["hitech"] == 1
+    assert sum(stage_counts_matching(city, EnterpriseFilter(above_size=True), today()).values()) == 2
