@@ -79,9 +79,10 @@ def write_workbook(rows: Iterable[ListRow], title: str = "企业名单") -> byte
     sheet.append([safe_cell(sheet, str(label)) for _name, label in COLUMNS])  # headers in the viewer's language
     for row in rows:
         cells = [safe_cell(sheet, value) for value in row_values(row)]
-        for index in (10, 11):  # ratios as percentages
-            if cells[index].value is not None:
-                cells[index].number_format = "0.00%"
+        for indexes, number_format in (((8, 9), "#,##0.00"), ((10, 11), "0.00%"), ((12,), "#,##0")):
+            for index in indexes:  # 万元 with separators, ratios as percentages, head counts
+                if cells[index].value is not None:
+                    cells[index].number_format = number_format
         sheet.append(cells)
     buffer = BytesIO()
     workbook.save(buffer)

@@ -155,6 +155,8 @@ def test_export_has_the_filtered_rows_in_order(app, client) -> None:
     assert [r[1] for r in rows[1:]] == ["乙公司", "甲公司"]
     assert rows[2][0] == a.uscc and rows[2][2] == "开平市" and rows[2][8] == 1000 and rows[2][13] == "张三"
     assert abs(rows[2][10] - 0.05) < 1e-9
+    cells = list(load_workbook(BytesIO(response.data)).active.iter_rows(min_row=3, max_row=3))[0]
+    assert (cells[8].number_format, cells[10].number_format) == ("#,##0.00", "0.00%")
     filtered = xlsx_rows(client.get("/enterprises/export.xlsx?q=甲").data)
     assert [r[1] for r in filtered[1:]] == ["甲公司"]
 
