@@ -5,6 +5,7 @@ itself as a JobRun, and returns its counts.
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
@@ -23,6 +24,7 @@ from crm.rules import RULES
 from crm.rules.facts import add_months
 
 Job = Callable[[date, str], dict[str, int]]
+log = logging.getLogger(__name__)
 
 
 def eligibility_job(as_of: date, trigger: str) -> dict[str, int]:
@@ -66,6 +68,7 @@ def expiry_reminder_job(as_of: date, trigger: str) -> dict[str, int]:
             try:
                 result = rule.evaluate(firm, as_of, params)
             except Exception as exc:  # noqa: BLE001 - one bad firm must not stop the run
+                log.exception("expiry_reminder: firm %s failed", firm.uscc)
                 errors.append({"enterprise": firm.uscc, "message": f"{type(exc).__name__}: {exc}"})
                 continue
             if result.passed:

@@ -67,3 +67,27 @@ def test_an_as_of_before_the_recorded_history_is_refused_and_changes_nothing(run
     # The same day again, or a later one, is fine.
     assert runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-15", "--json"]).exit_code == 0
     assert runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-16", "--json"]).exit_code == 0
+
+
+def test_expiry_reminder_logs_and_skips_a_failing_firm(runner, monkeypatch, caplog) -> None:
+    import dataclasses
+
+    from crm.rules import RULES
+
+    good, bad = candidate(), candidate()
+    for firm in (good, bad):
+        DesignationFactory(enterprise=firm, kind=DesignationKind.hitech, valid_from=date(2023, 10, 1))
+    spec, bad_uscc = RULES["hitech_expiring"], bad.uscc
+
+    def exploding(facts, as_of, params):
+        if facts.uscc == bad_uscc:
+            raise ZeroDivisionError("boom")
+        return spec.evaluate(facts, as_of, params)
+
+    monkeypatch.setitem(RULES, "hitech_expiring", dataclasses.replace(spec, evaluate=exploding))
+    result = runner.invoke(args=["run-job", "expiry_reminder", "--as-of", "2026-06-01", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["certificates"] == 1 and json.loads(result.stdout)["failed"] == 1
+    run = db.session.scalar(select(JobRun).order_by(JobRun.id.desc()))
+    assert run.errors == [{"enterprise": bad_uscc, "message": "ZeroDivisionError: boom"}]
+    assert any(bad_uscc in record.getMessage() for record in caplog.records)
