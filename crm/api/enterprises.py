@@ -24,6 +24,8 @@ from crm.models import Enterprise, Flag, Role
 from crm.scoping import can_edit, can_see_district, find_enterprise
 
 MAX_PER_PAGE = 200
+# Far beyond any real list, and small enough that the row offset fits every database's integer.
+MAX_PAGE = 1_000_000
 
 
 def _int_arg(name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
@@ -37,6 +39,13 @@ def _int_arg(name: str, default: int, minimum: int = 1, maximum: int | None = No
     if value < minimum or (maximum is not None and value > maximum):
         api_error(400, f"参数 {name} 超出范围：{raw}")
     return value
+
+
+def _text_arg(name: str) -> str | None:
+    raw = request.args.get(name)
+    if raw and "\x00" in raw:  # PostgreSQL text cannot hold NUL; no name or code contains one
+        api_error(400, f"参数 {name} 含有无效字符")
+    return raw or None
 
 
 def iso_date(value: Any, field: str) -> date | None:
@@ -57,9 +66,9 @@ def list_enterprises() -> Any:
         district=request.args.get("district") or None,
         stage=request.args.get("stage") or None,
         flag=request.args.get("flag") or None,
-        q=request.args.get("q") or None,
+        q=_text_arg("q"),
     )
-    page = _int_arg("page", 1)
+    page = _int_arg("page", 1, maximum=MAX_PAGE)
     per_page = _int_arg("per_page", 50, maximum=MAX_PER_PAGE)
     try:
         stmt = filtered_enterprises(user, filters, today())

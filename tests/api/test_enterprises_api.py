@@ -101,7 +101,11 @@ def test_bureau_sees_all_and_filters(client, world) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["district=999999", "stage=unicorn", "flag=nope", "page=0", "page=x", "per_page=1000"]
+    "query",
+    [
+        "district=999999", "stage=unicorn", "flag=nope", "page=0", "page=x", "page=1.5", "per_page=1000",
+        "page=99999999999999999999", "page=9223372036854775807", "q=%00",
+    ],
 )
 def test_bad_filters_are_400(client, world, query) -> None:
     token = issue_token(UserFactory(role=Role.bureau))
