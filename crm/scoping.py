@@ -42,8 +42,14 @@ def can_see_district(user: User, district_code: str) -> bool:
 
 
 def find_enterprise(user: User | None, uscc: str) -> Enterprise | None:
-    """The enterprise with code `uscc` if `user` may see it, else None."""
-    stmt = scoped(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper()), user)
+    """The enterprise with code `uscc` (as people type it) if `user` may see it, else None."""
+    from crm.uscc import InvalidUSCC, normalize_uscc
+
+    try:
+        code = normalize_uscc(uscc)
+    except InvalidUSCC:
+        return None  # no stored firm has an invalid code (the model validates every one)
+    stmt = scoped(select(Enterprise).where(Enterprise.uscc == code), user)
     return db.session.scalars(stmt).first()
 
 

@@ -51,3 +51,12 @@ def test_district_permission(app) -> None:
     assert not can_see_district(officer, "440784")
     assert can_see_district(UserFactory(role=Role.bureau), "440784")
     assert not can_see_district(EnterpriseUserFactory(), "440783")
+
+
+def test_find_enterprise_takes_the_code_as_people_type_it(firms) -> None:
+    bureau = UserFactory(role=Role.bureau)
+    firm = firms["kaiping"]
+    spaced = " ".join([firm.uscc[:6], firm.uscc[6:]]).lower()
+    assert find_enterprise(bureau, spaced) == firm
+    for junk in ("", "ABC", "\x00", firm.uscc[:-1] + ("0" if firm.uscc[-1] != "0" else "1")):
+        assert find_enterprise(bureau, junk) is None

@@ -210,3 +210,18 @@ def test_token_records_last_use(client, app) -> None:
     token = issue_token(UserFactory(role=Role.bureau))
     client.get("/api/v1/enterprises", headers=auth(token))
     assert db.session.query(ApiToken).one().last_used_at is not None
+
+
+@pytest.mark.parametrize("path", ["%00", "not-a-code", "91440783MA4X00001"])
+def test_detail_of_a_malformed_code_is_404_json(client, world, path) -> None:
+    token = issue_token(UserFactory(role=Role.bureau))
+    response = client.get(f"/api/v1/enterprises/{path}", headers=auth(token))
+    assert response.status_code == 404
+    assert response.json["error"]
+
+
+def test_detail_accepts_the_code_as_people_type_it(client, world) -> None:
+    token = issue_token(OfficerFactory(district_code="440783"))
+    code = world["kaiping"].uscc
+    response = client.get(f"/api/v1/enterprises/{code[:8].lower()}%20{code[8:]}", headers=auth(token))
+    assert response.status_code == 200 and response.json["uscc"] == code
