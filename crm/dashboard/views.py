@@ -61,7 +61,7 @@ def _staff_only() -> None:
     if request.endpoint == "dashboard.echarts_js":
         return
     if current_user.role is Role.enterprise:
-        abort(403)
+        abort(404)  # the firms behind each figure are other firms' data
 
 
 def _as_of() -> date:

@@ -44,7 +44,7 @@ RUN_LABELS: dict[str, dict[str, str]] = {
 @login_required
 def staff_only() -> None:
     if current_user.role is Role.enterprise:
-        abort(403)
+        abort(404)  # firm users see their own flags in the portal; other firms' do not exist for them
 
 
 def _filters() -> tuple[str, str | None, str | None, str]:

@@ -84,7 +84,7 @@ CONFLICT_MESSAGE = _l("该记录已被他人修改，您的修改未保存。您
 def _staff_only() -> None:
     g.workspace_started = time.perf_counter()
     if current_user.role is Role.enterprise:
-        abort(403)
+        abort(404)  # firm users: another firm's data does not exist for them, whatever the URL
 
 
 @bp.after_request

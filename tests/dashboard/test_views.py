@@ -86,7 +86,8 @@ def test_enterprise_users_and_anonymous_are_kept_out(world, client) -> None:
     assert client.get("/dashboard/").status_code == 302
     EnterpriseUserFactory(username="firm")
     login(client, "firm")
-    assert client.get("/dashboard/").status_code == 403
+    assert client.get("/dashboard/").status_code == 404
+    assert client.get("/dashboard/firms?indicator=stage:hitech").status_code == 404
 
 
 def test_unknown_district_is_a_bad_request(world, client) -> None:

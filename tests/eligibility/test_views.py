@@ -49,7 +49,7 @@ def test_enterprise_users_cannot_open_candidate_lists(client) -> None:
     kaiping, _ = world()
     EnterpriseUserFactory(username="firm", enterprise=kaiping)
     login(client, "firm")
-    assert client.get("/eligibility/").status_code == 403
+    assert client.get("/eligibility/").status_code == 404
 
 
 def test_mark_handled_through_the_page(client) -> None:

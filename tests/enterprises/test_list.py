@@ -124,8 +124,12 @@ def test_pagination(app, client) -> None:
 def test_enterprise_users_cannot_use_workspace(app, client) -> None:
     user = EnterpriseUserFactory(username="firm")
     login(client, "firm")
-    assert client.get("/enterprises/").status_code == 403
-    assert client.get(f"/enterprises/{user.enterprise.uscc}").status_code == 403
+    other = EnterpriseFactory()
+    assert client.get("/enterprises/").status_code == 404
+    assert client.get(f"/enterprises/{user.enterprise.uscc}").status_code == 404
+    assert client.get(f"/enterprises/{other.uscc}").status_code == 404
+    assert client.get("/enterprises/export.xlsx").status_code == 404
+    assert client.get(f"/enterprises/{other.uscc}/profile").status_code == 404
 
 
 def test_names_with_html_are_shown_as_text(app, client) -> None:
