@@ -30,12 +30,8 @@ def register(app: Flask) -> None:
                 as_of = date.fromisoformat(as_of_text.strip())
             except ValueError:
                 fail(f"--as-of 日期格式应为 YYYY-MM-DD：{as_of_text}")
-        from crm.eligibility.services import AsOfError
-
         try:
             counts = run_job(name, as_of, trigger="cli")
-        except AsOfError as exc:
-            fail(str(exc))
         except Exception as exc:  # noqa: BLE001 - one line on stderr, not a traceback
             fail(f"任务 {name} 失败：{type(exc).__name__}: {exc}")
         if name == "eligibility":

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Connection, Text, bindparam, cast, func, select, update
+from sqlalchemy import JSON, ColumnElement, Connection, Text, bindparam, cast, select, update
 
 from crm.audit import acting_as
 from crm.clock import utcnow
@@ -67,10 +67,6 @@ PRECONDITIONS: dict[str, Callable[[FirmFacts, date], bool]] = {
 
 class HandleError(ValueError):
     """A mark-handled request that cannot be applied (message for people)."""
-
-
-class AsOfError(ValueError):
-    """An as-of date the flags' history cannot take (message for people)."""
 
 
 # --- JSON form of a result -------------------------------------------------------------
@@ -188,7 +184,6 @@ def run_eligibility(as_of: date, trigger: str = "cli", notify: bool = True) -> d
     raised, cleared and with reasons rewritten, open flags left as they were.
     """
     with recorded_run("eligibility", as_of, trigger) as run, acting_as("job:eligibility", job_run_id=run.id):
-        check_as_of(as_of)
         outcome = evaluate_firms(as_of)
         run.counts = dict(outcome.counts)
         run.errors = outcome.errors
@@ -199,24 +194,6 @@ def run_eligibility(as_of: date, trigger: str = "cli", notify: bool = True) -> d
             notify_flags_raised(outcome.raised, as_of)
             db.session.commit()
     return dict(outcome.counts)
-
-
-def latest_flag_date() -> date | None:
-    """The latest day a flag was raised or cleared on, or None without flags."""
-    raised, cleared = db.session.execute(select(func.max(Flag.raised_on), func.max(Flag.cleared_on))).one()
-    return max((d for d in (raised, cleared) if d is not None), default=None)
-
-
-def check_as_of(as_of: date) -> None:
-    """Refuse an as-of date before the flags' latest date: flags are periods in time order.
-
-    Clearing on an earlier day than a flag was raised, or raising a period
-    that starts before the last one ended, would make the history wrong.
-    """
-    latest = latest_flag_date()
-    if latest is not None and as_of < latest:
-        raise AsOfError(f"评估日期 {as_of.isoformat()} 早于已记录的评估日期 {latest.isoformat()}："
-                        f"培育记录按时间先后保存，请使用不早于 {latest.isoformat()} 的日期")
 
 
 def evaluate_firms(as_of: date) -> _Outcome:
@@ -349,7 +326,8 @@ def _plan(results: list[FirmResult], as_of: date,
             current = open_flags.get((enterprise_id, code))
             if code not in passed:
                 if current is not None:
-                    plan["clears"].append({"b_id": current[0], "b_cleared": as_of})
+                    # A re-run for an earlier day never closes a period before it opened.
+                    plan["clears"].append({"b_id": current[0], "b_cleared": max(as_of, current[2])})
                 continue
             reasons, details, result_digest = passed[code]
             if current is None:
@@ -405,13 +383,13 @@ def _json_param(name: str, connection: Connection) -> ColumnElement[Any]:
     return param if connection.dialect.name == "sqlite" else cast(param, JSON)
 
 
-def _open_flags(first: int, last: int) -> dict[tuple[int, str], tuple[int, str]]:
+def _open_flags(first: int, last: int) -> dict[tuple[int, str], tuple[int, str, date]]:
     rows = db.session.execute(
-        select(Flag.enterprise_id, Flag.rule, Flag.id, Flag.result_digest).where(
+        select(Flag.enterprise_id, Flag.rule, Flag.id, Flag.result_digest, Flag.raised_on).where(
             Flag.cleared_on.is_(None), Flag.enterprise_id.between(first, last)
         )
     )
-    return {(eid, rule): (flag_id, result_digest) for eid, rule, flag_id, result_digest in rows}
+    return {(eid, rule): (flag_id, result_digest, raised_on) for eid, rule, flag_id, result_digest, raised_on in rows}
 
 
 def evaluate_one(enterprise_id: int, as_of: date) -> dict[str, Eligibility]:

@@ -50,23 +50,23 @@ def test_expiry_reminder_notifies_the_firm(runner) -> None:
     assert "即将到期" in note.title and "2026年9月30日" in note.body
 
 
-def test_an_as_of_before_the_recorded_history_is_refused_and_changes_nothing(runner) -> None:
-    from crm.models import Flag, JobStatus
+def test_an_earlier_as_of_after_a_later_run_is_evaluated_and_never_clears_before_raising(runner) -> None:
+    from crm.models import Flag
 
-    candidate()
+    candidate()  # passes on 2026-06-15 with its 2025 report; in 2025 its latest report (2024) is missing
     assert runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-15", "--json"]).exit_code == 0
-    before = [(f.id, f.raised_on, f.cleared_on) for f in db.session.scalars(select(Flag).order_by(Flag.id))]
     result = runner.invoke(args=["run-job", "eligibility", "--as-of", "2025-06-15", "--json"])
-    assert result.exit_code == 1 and result.stdout == ""
-    assert result.stderr.count("\n") == 1
-    assert "评估日期 2025-06-15 早于已记录的评估日期 2026-06-15" in result.stderr
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"evaluated": 1, "raised": 0, "cleared": 1}
     db.session.expire_all()
-    assert [(f.id, f.raised_on, f.cleared_on) for f in db.session.scalars(select(Flag).order_by(Flag.id))] == before
-    run = db.session.scalar(select(JobRun).order_by(JobRun.id.desc()))
-    assert run.status is JobStatus.failed and "早于已记录的评估日期" in run.errors[0]["message"]
-    # The same day again, or a later one, is fine.
-    assert runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-15", "--json"]).exit_code == 0
-    assert runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-16", "--json"]).exit_code == 0
+    closed = db.session.scalar(select(Flag).where(Flag.rule == "hitech_candidate"))
+    assert (closed.raised_on, closed.cleared_on) == (date(2026, 6, 15), date(2026, 6, 15))
+    # Back on the later day the firm passes again: a new period opens, the closed one stays history.
+    again = runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-15", "--json"])
+    assert json.loads(again.stdout) == {"evaluated": 1, "raised": 1, "cleared": 0}
+    periods = db.session.scalars(select(Flag).where(Flag.rule == "hitech_candidate").order_by(Flag.id)).all()
+    assert [(f.raised_on, f.cleared_on) for f in periods] == [(date(2026, 6, 15), date(2026, 6, 15)),
+                                                              (date(2026, 6, 15), None)]
 
 
 def test_expiry_reminder_logs_and_skips_a_failing_firm(runner, monkeypatch) -> None:
