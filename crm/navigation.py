@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -50,6 +50,13 @@ def register(app: Flask) -> None:
             return [item for item in NAV if item[0] in current_app.view_functions]
 
         return {"nav_items": nav_items, "role_label": lambda role: ROLE_LABELS[Role(role)]}
+
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        # No name, code or figure holds a NUL, and PostgreSQL text cannot store one: refuse
+        # it once here rather than let a query or a save fail with a 500 in any area.
+        if any("\x00" in value for value in (*request.args.values(), *request.form.values())):
+            abort(400)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
