@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import desc, func, select
+from sqlalchemy import Select, desc, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -473,14 +473,21 @@ def stage_rank_of(stage: str) -> int:
     return STAGE_RANK[stage]
 
 
-def submitted_reports(user: User) -> list[tuple[AnnualReport, Enterprise]]:
-    """The verification queue: submitted reports in scope, oldest submission first."""
+def awaiting_verification(user: User) -> Select:
+    """select(AnnualReport): the submitted reports in `user`'s scope (unordered); the queue and its count."""
     from crm.scoping import scoped
 
-    stmt = scoped(
-        select(AnnualReport, Enterprise)
+    return scoped(
+        select(AnnualReport)
         .join(Enterprise, Enterprise.id == AnnualReport.enterprise_id)
         .where(AnnualReport.status == ReportStatus.submitted),
         user,
-    ).order_by(AnnualReport.submitted_at.asc().nulls_last(), AnnualReport.id)
+    )
+
+
+def submitted_reports(user: User) -> list[tuple[AnnualReport, Enterprise]]:
+    """The verification queue: submitted reports in scope, oldest submission first."""
+    stmt = awaiting_verification(user).add_columns(Enterprise).order_by(
+        AnnualReport.submitted_at.asc().nulls_last(), AnnualReport.id
+    )
     return [(r, e) for r, e in db.session.execute(stmt)]

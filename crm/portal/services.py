@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from crm.clock import today, utcnow
 from crm.extensions import db
@@ -39,6 +39,7 @@ from crm.models.base import MONEY_PLACES
 from crm.models.enterprise import HITECH_FIELD_NAMES, HitechField, Industry
 from crm.reports.services import FigureChange
 from crm.rules_catalogue import RULE_LABELS
+from crm.scoping import scoped
 
 # --- The annual report form's figures ---------------------------------------------------
 
@@ -566,6 +567,15 @@ def describe_request(request: ChangeRequest) -> list[tuple[str, str, str]]:
     if request.kind in REMOVALS:
         return [(_("名称"), payload.get("name", ""), _("（删除）")), (_("原因"), "", payload.get("reason", ""))]
     return []
+
+
+def pending_change_requests(user: User) -> Select:
+    """select(ChangeRequest): requests awaiting an officer's decision on firms in `user`'s scope."""
+    return scoped(
+        select(ChangeRequest).join(Enterprise, Enterprise.id == ChangeRequest.enterprise_id)
+        .where(ChangeRequest.status == ChangeRequestStatus.pending),
+        user,
+    )
 
 
 def firm_change_requests(firm: Enterprise) -> list[ChangeRequest]:

@@ -400,12 +400,7 @@ def _staff_required() -> None:
 @login_required
 def review_requests() -> str:
     _staff_required()
-    stmt = scoped(
-        select(ChangeRequest).join(Enterprise, Enterprise.id == ChangeRequest.enterprise_id)
-        .where(ChangeRequest.status == ChangeRequestStatus.pending)
-        .order_by(ChangeRequest.requested_at, ChangeRequest.id),
-        current_user,
-    )
+    stmt = services.pending_change_requests(current_user).order_by(ChangeRequest.requested_at, ChangeRequest.id)
     decided = scoped(
         select(ChangeRequest).join(Enterprise, Enterprise.id == ChangeRequest.enterprise_id)
         .where(ChangeRequest.status != ChangeRequestStatus.pending)
