@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Connection, Text, bindparam, cast, select, update
+from sqlalchemy import JSON, ColumnElement, Connection, Select, Text, bindparam, cast, select, update
 
 from crm.audit import acting_as
 from crm.clock import utcnow
@@ -405,6 +405,27 @@ def evaluate_one(enterprise_id: int, as_of: date) -> dict[str, Eligibility]:
 
 
 # --- Officers' follow-up ---------------------------------------------------------------
+
+
+def candidate_flags(user: User, rule: str | None = None, handled: str = "all") -> Select:
+    """select(Flag) joined to Enterprise: open flags on firms in `user`'s scope (unordered).
+
+    `handled` is "open" (not yet followed up), "handled" or "all"; the candidate lists
+    and the home page's to-do counts read the same flags.
+    """
+    from crm.models import Enterprise
+    from crm.scoping import scoped
+
+    stmt = scoped(select(Flag).join(Enterprise, Flag.enterprise_id == Enterprise.id), user).where(
+        Flag.cleared_on.is_(None)
+    )
+    if rule is not None:
+        stmt = stmt.where(Flag.rule == rule)
+    if handled == "open":
+        stmt = stmt.where(Flag.handled_status.is_(None))
+    elif handled == "handled":
+        stmt = stmt.where(Flag.handled_status.is_not(None))
+    return stmt
 
 
 def mark_handled(flag: Flag, user: User, status: HandledStatus | str, note: str | None) -> Flag:

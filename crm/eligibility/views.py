@@ -17,7 +17,7 @@ from crm.districts import DISTRICTS
 from crm.eligibility.display import deciding_figures, innovation_estimate
 from crm.eligibility.export import candidates_workbook
 from crm.eligibility.forms import HandleForm
-from crm.eligibility.services import HandleError, mark_handled
+from crm.eligibility.services import HandleError, candidate_flags, mark_handled
 from crm.extensions import db
 from crm.ladder import STAGE_CODES, STAGE_RANK, stage_from_rank, stage_rank_column
 from crm.models import Enterprise, Flag, JobRun, Role
@@ -64,23 +64,16 @@ def _filters() -> tuple[str, str | None, str | None, str]:
 def _candidates(rule: str, district: str | None, stage: str | None, handled: str, as_of: date) -> Select:
     """select(Flag, Enterprise, stage rank): open flags of a rule on firms in the user's scope."""
     rank = stage_rank_column(Enterprise.id, as_of)
-    stmt = scoped(select(Flag, Enterprise, rank).join(Enterprise, Flag.enterprise_id == Enterprise.id), current_user)
-    stmt = stmt.where(Flag.rule == rule, Flag.cleared_on.is_(None))
+    stmt = candidate_flags(current_user, rule, handled).add_columns(Enterprise, rank)
     if district:
         stmt = stmt.where(Enterprise.district_code == district)
     if stage:
         stmt = stmt.where(rank == STAGE_RANK[stage])
-    if handled == "open":
-        stmt = stmt.where(Flag.handled_status.is_(None))
-    elif handled == "handled":
-        stmt = stmt.where(Flag.handled_status.is_not(None))
     return stmt
 
 
 def _tab_counts(district: str | None) -> dict[str, int]:
-    stmt = scoped(
-        select(Flag.rule, func.count()).join(Enterprise, Flag.enterprise_id == Enterprise.id), current_user
-    ).where(Flag.cleared_on.is_(None)).group_by(Flag.rule)
+    stmt = candidate_flags(current_user).with_only_columns(Flag.rule, func.count()).group_by(Flag.rule)
     if district:
         stmt = stmt.where(Enterprise.district_code == district)
     return dict(db.session.execute(stmt).all())
