@@ -35,6 +35,8 @@ class Config:
     SCHEDULER_ENABLED = os.environ.get("CRM_SCHEDULER", "0") == "1"
     ELIGIBILITY_CRON = os.environ.get("CRM_ELIGIBILITY_CRON", "30 1 * * *")
     EXPIRY_REMINDER_CRON = os.environ.get("CRM_EXPIRY_REMINDER_CRON", "0 8 1 * *")
+    # Daily; the job itself only reminds within the days before the reporting deadline.
+    REPORT_REMINDER_CRON = os.environ.get("CRM_REPORT_REMINDER_CRON", "0 9 * * *")
     SMTP_HOST = os.environ.get("CRM_SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("CRM_SMTP_PORT", "25"))
     SMTP_USER = os.environ.get("CRM_SMTP_USER", "")

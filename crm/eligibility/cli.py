@@ -16,7 +16,7 @@ def register(app: Flask) -> None:
     @click.option("--as-of", "as_of_text", default=None, help="评估日期 YYYY-MM-DD（默认今天）。")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
     def run_job_command(name: str, as_of_text: str | None, as_json: bool) -> None:
-        """Run one scheduled job now (eligibility | expiry_reminder)."""
+        """Run one scheduled job now (eligibility | expiry_reminder | report_reminder)."""
         from crm.cli import emit_json, fail
         from crm.clock import today
         from crm.eligibility.jobs import JOB_LABELS, JOBS, run_job

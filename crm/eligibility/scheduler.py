@@ -101,8 +101,16 @@ def occurrence(cron: str, now: datetime) -> datetime:
     return latest
 
 
+# The scheduled jobs and the setting holding each one's time (crontab syntax, local time).
+SCHEDULED_JOBS: dict[str, str] = {
+    "eligibility": "ELIGIBILITY_CRON",
+    "expiry_reminder": "EXPIRY_REMINDER_CRON",
+    "report_reminder": "REPORT_REMINDER_CRON",
+}
+
+
 def cron_for(app: Flask, job: str) -> str:
-    return app.config["ELIGIBILITY_CRON"] if job == "eligibility" else app.config["EXPIRY_REMINDER_CRON"]
+    return app.config[SCHEDULED_JOBS[job]]
 
 
 def run_scheduled(job: str, app: Flask | None = None, scheduled_for: datetime | None = None) -> bool:
@@ -132,7 +140,7 @@ def run_scheduled(job: str, app: Flask | None = None, scheduled_for: datetime | 
 
 
 def make_scheduler(app: Flask) -> Any:
-    """A BackgroundScheduler over the app's database with the two jobs (not started)."""
+    """A BackgroundScheduler over the app's database with the scheduled jobs (not started)."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -144,7 +152,7 @@ def make_scheduler(app: Flask) -> Any:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         timezone=LOCAL_TZ,
     )
-    for job in ("eligibility", "expiry_reminder"):
+    for job in SCHEDULED_JOBS:
         scheduler.add_job(
             "crm.eligibility.scheduler:run_scheduled", CronTrigger.from_crontab(cron_for(app, job), timezone=LOCAL_TZ),
             args=[job], id=job, name=job, replace_existing=True,

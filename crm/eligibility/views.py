@@ -31,12 +31,13 @@ PER_PAGE = 50
 
 # How a job run's codes read on the runs pages (the stored codes stay as they are).
 RUN_LABELS: dict[str, dict[str, str]] = {
-    "job": {"eligibility": _l("培育对象评估（每日）"), "expiry_reminder": _l("高企证书到期提醒（每月）")},
+    "job": {"eligibility": _l("培育对象评估（每日）"), "expiry_reminder": _l("高企证书到期提醒（每月）"),
+            "report_reminder": _l("年报截止提醒（每日）")},
     "status": {"running": _l("运行中"), "succeeded": _l("成功"), "failed": _l("失败")},
     "trigger": {"schedule": _l("定时"), "cli": _l("命令行"), "web": _l("页面")},
     "count": {"evaluated": _l("评估企业"), "raised": _l("新列入"), "cleared": _l("移出"), "updated": _l("原因更新"),
               "unchanged": _l("未变"), "failed": _l("出错企业"), "certificates": _l("到期证书"),
-              "notified": _l("发出提醒")},
+              "notified": _l("发出提醒"), "firms": _l("提醒企业")},
 }
 
 

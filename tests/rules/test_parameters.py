@@ -54,6 +54,7 @@ def test_every_rule_has_documented_parameters() -> None:
         ("golden_seed_candidate", "min_revenue_growth", D("0.15")),
         ("report_overdue", "deadline_month", 5),
         ("report_overdue", "deadline_day", 31),
+        ("report_overdue", "reminder_days", 30),
     ],
 )
 def test_defaults(rule: str, name: str, default: Decimal | int) -> None:
@@ -78,4 +79,4 @@ def test_unknown_names_are_refused() -> None:
 
 
 def test_specs_for_keeps_order() -> None:
-    assert [s.name for s in specs_for("report_overdue")] == ["deadline_month", "deadline_day"]
+    assert [s.name for s in specs_for("report_overdue")] == ["deadline_month", "deadline_day", "reminder_days"]
