@@ -25,7 +25,7 @@ def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligib
     held = facts.holds("hitech", as_of)
     if held is None:
         conditions = (cond.fact("holds_hitech", "持有有效高企证书", False, "未持有有效的高新技术企业证书"),)
-        return Eligibility(RULE, False, conditions, {"window_end": window_end})
+        return Eligibility(RULE, False, conditions, {})
 
     number = f"（证书编号 {held.certificate_no}）" if held.certificate_no else ""
     holds = cond.fact("holds_hitech", "持有有效高企证书", True, f"持有有效的高企证书{number}",
@@ -41,16 +41,17 @@ def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligib
                              threshold=months, unit="月")
     else:
         ends = fmt.day(held.valid_to)
-        days = (held.valid_to - as_of).days
+        # The end date, not a day count: a stored flag would be re-worded every night.
         if held.valid_to <= window_end:
             expiring = cond.fact("expires_within", label, True,
-                                 f"高企证书将于{ends}到期（还有 {days} 天），请于{held.valid_to.year}年申请重新认定",
+                                 f"高企证书将于{ends}到期，请于{held.valid_to.year}年申请重新认定",
                                  actual=held.valid_to.isoformat(), threshold=months, unit="月")
         else:
             expiring = cond.fact("expires_within", label, False,
-                                 f"高企证书有效期至{ends}，还有 {days} 天，未进入{months}个月的到期提醒期",
+                                 f"高企证书有效期至{ends}，未进入{months}个月的到期提醒期",
                                  actual=held.valid_to.isoformat(), threshold=months, unit="月")
     conditions = (holds, expiring)
     return Eligibility(RULE, cond.all_passed(conditions), conditions,
-                       {"window_end": window_end, "valid_to": held.valid_to,
+                       # No window end here: it moves with the as-of date, and a stored flag would change daily.
+                       {"valid_to": held.valid_to,
                         "certificate_no": held.certificate_no})

@@ -36,9 +36,10 @@ def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligib
 def _past_deadline(year: int, due: date, as_of: date) -> Condition:
     label = "已过报送截止日期"
     if as_of > due:
+        # No day count or as-of date here: a stored flag would be re-worded every night.
         return cond.fact("past_deadline", label, True,
-                         f"{year}年度报表应于{fmt.day(due)}前提交，已逾期 {(as_of - due).days} 天",
-                         actual=as_of.isoformat(), threshold=due.isoformat())
+                         f"{year}年度报表应于{fmt.day(due)}前提交，截止日期已过",
+                         threshold=due.isoformat())
     return cond.fact("past_deadline", label, False,
                      f"{year}年度报表提交截止日期为{fmt.day(due)}，尚未到期",
                      actual=as_of.isoformat(), threshold=due.isoformat())

@@ -22,8 +22,8 @@ def run(as_of: date, status: str | None = None, founded: date | None = date(2015
     [
         (date(2026, 5, 30), None, False, "2025年度报表提交截止日期为2026年5月31日，尚未到期"),
         (date(2026, 5, 31), None, False, "尚未到期"),              # the deadline day itself is in time
-        (date(2026, 6, 1), None, True, "2025年度报表应于2026年5月31日前提交，已逾期 1 天"),
-        (date(2026, 11, 1), None, True, "已逾期 154 天"),
+        (date(2026, 6, 1), None, True, "2025年度报表应于2026年5月31日前提交，截止日期已过"),
+        (date(2026, 11, 1), None, True, "截止日期已过"),
         (date(2026, 6, 1), "draft", True, "2025年度报表尚未提交"),
         (date(2026, 6, 1), "returned", True, "2025年度报表已被退回"),
         (date(2026, 6, 1), "submitted", False, "2025年度报表已提交（已提交）"),
@@ -36,9 +36,15 @@ def test_deadline_and_status(as_of: date, status: str | None, passed: bool, text
     assert any(text in r for r in result.reasons)
 
 
+def test_overdue_result_stays_the_same_from_day_to_day_so_a_stored_flag_is_not_re_worded() -> None:
+    first, later = run(date(2026, 6, 1)), run(date(2026, 11, 1))
+    assert first.reasons == later.reasons
+    assert [c.actual for c in first.conditions] == [c.actual for c in later.conditions]
+
+
 def test_overdue_reasons_name_what_is_missing() -> None:
     assert run(date(2026, 6, 1)).reasons == [
-        "2025年度报表应于2026年5月31日前提交，已逾期 1 天",
+        "2025年度报表应于2026年5月31日前提交，截止日期已过",
         "企业须报送2025年度报表",
         "尚未提交2025年度报表",
     ]
