@@ -24,12 +24,12 @@ from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Connection, Select, Text, bindparam, cast, select, update
 
-from crm.audit import acting_as
+from crm.audit import acting_as, record_changes
 from crm.clock import utcnow
 from crm.eligibility.facts import YEARS_BACK, enterprise_id_chunks, load_facts_range
 from crm.eligibility.parameters import params_for
 from crm.extensions import db
-from crm.models import Flag, HandledStatus, JobRun, JobStatus, User
+from crm.models import AuditAction, Flag, HandledStatus, JobRun, JobStatus, User
 from crm.rules import RULES, Eligibility, FirmFacts, defaults_for, passing_evaluator
 
 log = logging.getLogger(__name__)
@@ -327,7 +327,8 @@ def _plan(results: list[FirmResult], as_of: date,
             if code not in passed:
                 if current is not None:
                     # A re-run for an earlier day never closes a period before it opened.
-                    plan["clears"].append({"b_id": current[0], "b_cleared": max(as_of, current[2])})
+                    plan["clears"].append({"b_id": current[0], "b_cleared": max(as_of, current[2]),
+                                           "enterprise_id": enterprise_id})
                 continue
             reasons, details, result_digest = passed[code]
             if current is None:
@@ -337,7 +338,8 @@ def _plan(results: list[FirmResult], as_of: date,
                 })
             elif current[1] != result_digest:
                 plan["changes"].append({"b_id": current[0], "b_reasons": reasons, "b_gaps": details,
-                                        "b_digest": result_digest, "b_evaluated": as_of})
+                                        "b_digest": result_digest, "b_evaluated": as_of,
+                                        "enterprise_id": enterprise_id})
             else:
                 plan["unchanged"] += 1
     return plan
@@ -353,7 +355,10 @@ def _apply(plan: Mapping[str, Any], outcome: _Outcome) -> None:
     table = Flag.__table__
     connection = db.session.connection()
     reasons_json, gaps_json = _json_param("b_reasons", connection), _json_param("b_gaps", connection)
+    audit: list[dict[str, Any]] = []
     if plan["clears"]:
+        audit.extend(_flag_change(row["b_id"], row["enterprise_id"], {"cleared_on": [None, row["b_cleared"]]})
+                     for row in plan["clears"])
         connection.execute(
             update(table).where(table.c.id == bindparam("b_id")).values(
                 cleared_on=bindparam("b_cleared"), evaluated_on=bindparam("b_cleared")
@@ -362,6 +367,14 @@ def _apply(plan: Mapping[str, Any], outcome: _Outcome) -> None:
         )
         counts["cleared"] += len(plan["clears"])
     if plan["changes"]:
+        before = dict(connection.execute(
+            select(table.c.id, table.c.reasons).where(table.c.id.in_([row["b_id"] for row in plan["changes"]]))
+        ).all())
+        audit.extend(
+            _flag_change(row["b_id"], row["enterprise_id"],
+                         {"reasons": [before.get(row["b_id"]), json.loads(row["b_reasons"])]})
+            for row in plan["changes"]
+        )
         connection.execute(
             update(table).where(table.c.id == bindparam("b_id")).values(
                 reasons=reasons_json, gaps=gaps_json,
@@ -371,9 +384,29 @@ def _apply(plan: Mapping[str, Any], outcome: _Outcome) -> None:
         )
         counts["updated"] += len(plan["changes"])
     if plan["inserts"]:
-        connection.execute(table.insert().values(reasons=reasons_json, gaps=gaps_json), plan["inserts"])
+        ids = connection.execute(
+            table.insert().values(reasons=reasons_json, gaps=gaps_json).returning(
+                table.c.id, sort_by_parameter_order=True
+            ),
+            plan["inserts"],
+        ).scalars().all()
+        audit.extend(
+            _flag_change(flag_id, row["enterprise_id"], {
+                "rule": [None, row["rule"]], "raised_on": [None, row["raised_on"]],
+                "reasons": [None, json.loads(row["b_reasons"])],
+            }, AuditAction.create)
+            for flag_id, row in zip(ids, plan["inserts"], strict=True)
+        )
         counts["raised"] += len(plan["inserts"])
         outcome.raised.extend((row["enterprise_id"], row["rule"]) for row in plan["inserts"])
+    record_changes(audit, connection)
+
+
+def _flag_change(flag_id: int, enterprise_id: int, changes: dict[str, list[Any]],
+                 action: AuditAction = AuditAction.update) -> dict[str, Any]:
+    """An audit item for a flag the run raised, cleared or re-worded (written by record_changes)."""
+    return {"entity": "flag", "entity_id": flag_id, "enterprise_id": enterprise_id, "action": action,
+            "changes": changes}
 
 
 def _json_param(name: str, connection: Connection) -> ColumnElement[Any]:

@@ -20,9 +20,11 @@ from crm.models import AuditLog, User
 from crm.models.contact import CONTACT_KIND_LABELS
 from crm.models.designation import DesignationSource
 from crm.models.enterprise import HITECH_FIELD_NAMES
+from crm.models.flag import HANDLED_STATUS_LABELS
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
 from crm.models.support import HONOUR_KIND_LABELS, SUPPORT_KIND_LABELS
 from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
+from crm.rules_catalogue import RULE_LABELS
 
 # Keys, and figures derived from other columns, that tell a reader nothing.
 HIDDEN = frozenset(
@@ -51,6 +53,11 @@ EXTRA_LABELS: dict[str, dict[str, Any]] = {
         "verified_by_id": _l("核实人"), "return_reason": _l("退回原因"),
     },
     "contact_note": {"officer_id": _l("记录人")},
+    "flag": {
+        "rule": _l("培育提示"), "raised_on": _l("列入日期"), "cleared_on": _l("移出日期"), "reasons": _l("原因"),
+        "handled_status": _l("处理状态"), "handled_note": _l("处理说明"), "handled_by_id": _l("处理人"),
+        "handled_at": _l("处理时间"),
+    },
 }
 
 REPORT_STATUS_LABELS = {
@@ -81,8 +88,10 @@ VALUE_LABELS: dict[tuple[str, str], dict[str, Any]] = {
     ("contact_note", "kind"): _by_value(CONTACT_KIND_LABELS),
     ("enterprise", "hitech_field"): _by_value(HITECH_FIELD_NAMES),
     ("enterprise", "district_code"): dict(DISTRICTS),
+    ("flag", "rule"): RULE_LABELS,
+    ("flag", "handled_status"): _by_value(HANDLED_STATUS_LABELS),
 }
-USER_COLUMNS = frozenset({"assigned_officer_id", "verified_by_id", "officer_id"})
+USER_COLUMNS = frozenset({"assigned_officer_id", "verified_by_id", "officer_id", "handled_by_id"})
 
 
 
@@ -108,6 +117,8 @@ def _shown(entity: str, column: str, value: Any, users: Mapping[int, str]) -> st
         return "—"
     if isinstance(value, bool):
         return _("是") if value else _("否")
+    if isinstance(value, list):  # a flag's reasons
+        return "；".join(str(item) for item in value)
     if column in USER_COLUMNS and isinstance(value, int):
         return users.get(value, f"#{value}")
     labels = VALUE_LABELS.get((entity, column))

@@ -91,6 +91,18 @@ def test_missing_latest_report_does_not_raise(app) -> None:
     assert overdue.cleared_on is None
 
 
+def test_an_overdue_or_expiring_firm_is_not_re_worded_night_after_night(app) -> None:
+    firm = EnterpriseFactory()
+    AnnualReportFactory(enterprise=firm, year=2024)
+    DesignationFactory(enterprise=firm, kind=DesignationKind.hitech, valid_from=date(2023, 10, 1))  # ends 2026-09-30
+    run_eligibility(AS_OF)
+    assert {f.rule for f in db.session.scalars(select(Flag))} >= {"report_overdue", "hitech_expiring"}
+    audit_before = db.session.scalar(select(func.count(AuditLog.id)))
+    counts = run_eligibility(date(2026, 6, 16))
+    assert counts["updated"] == 0 and counts["raised"] == 0 and counts["cleared"] == 0
+    assert db.session.scalar(select(func.count(AuditLog.id))) == audit_before
+
+
 def test_failing_firm_is_skipped_and_recorded(app, monkeypatch) -> None:
     good, bad = candidate(), candidate()
     bad_uscc = bad.uscc
@@ -124,6 +136,46 @@ def test_changes_are_attributed_to_the_job(app) -> None:
     assert flag.handled_by_id == officer.id and flag.handled_at is not None
     with pytest.raises(HandleError, match="处理状态"):
         mark_handled(flag, officer, "forgotten", "")
+
+
+def test_raising_rewording_and_clearing_are_in_the_audit_trail_with_the_run(app) -> None:
+    firm = candidate()
+    firm_id = firm.id
+
+    def trail() -> list[AuditLog]:
+        return list(db.session.scalars(select(AuditLog).where(AuditLog.entity == "flag",
+                                                              AuditLog.enterprise_id == firm_id)
+                                       .order_by(AuditLog.id)))
+
+    run_eligibility(AS_OF)
+    [flag] = flags(firm_id)
+    raised = next(e for e in trail() if e.entity_id == flag.id)
+    run = db.session.scalar(select(JobRun).order_by(JobRun.id.desc()))
+    assert raised.action.value == "create" and raised.actor == "job:eligibility" and raised.job_run_id == run.id
+    assert raised.changes["rule"] == [None, "hitech_candidate"]
+    assert raised.changes["raised_on"] == [None, AS_OF.isoformat()]
+    assert raised.changes["reasons"] == [None, flag.reasons]
+    created = len(trail())
+    assert created == 2  # hitech_candidate and tech_sme_candidate
+
+    report = db.session.scalar(select(AnnualReport).where(AnnualReport.enterprise_id == firm_id,
+                                                          AnnualReport.year == 2025))
+    report.tech_staff = 30
+    db.session.commit()
+    old_reasons = list(flag.reasons)
+    run_eligibility(date(2026, 6, 20))
+    db.session.expire_all()
+    reworded = [e for e in trail()[created:] if e.entity_id == flag.id]
+    assert [e.changes["reasons"] for e in reworded] == [[old_reasons, flags(firm_id)[0].reasons]]
+
+    for report in db.session.scalars(select(AnnualReport).where(AnnualReport.enterprise_id == firm_id)):
+        report.rd_expense = report.rd_expense_domestic = Decimal("120")
+    db.session.commit()
+    run_eligibility(date(2026, 7, 1))
+    cleared = [e for e in trail() if e.changes.get("cleared_on")]
+    assert [(e.entity_id, e.action.value, e.changes["cleared_on"]) for e in cleared] == [
+        (flag.id, "update", [None, "2026-07-01"])
+    ]
 
 
 def test_old_as_of_uses_old_thresholds(app) -> None:

@@ -200,3 +200,13 @@ def test_mark_handled_never_redirects_to_another_site(client) -> None:
                                data={"csrf_token": token, "status": "contacted", "next": target})
         assert response.status_code == 302
         assert response.location.endswith("/eligibility/?rule=hitech_candidate"), target
+
+
+def test_firm_page_trail_shows_the_flags_the_run_raised_in_words(client) -> None:
+    kaiping, _ = world()
+    OfficerFactory(username="kp_trail", district_code="440783")
+    login(client, "kp_trail")
+    page = client.get(f"/enterprises/{kaiping.uscc}").get_data(as_text=True)
+    trail = page.split('id="audit-table"', 1)[1]
+    assert "培育提示" in trail and "job:eligibility" in trail
+    assert "高新技术企业认定候选" in trail and "列入日期" in trail and "2026-06-15" in trail
