@@ -12,6 +12,8 @@ from crm.extensions import db
 from crm.models import (
     AnnualReport,
     ApiToken,
+    ChangeRequest,
+    ChangeRequestStatus,
     ContactNote,
     ContactKind,
     Designation,
@@ -21,6 +23,10 @@ from crm.models import (
     Flag,
     Honour,
     HonourKind,
+    ImportBatch,
+    JobRun,
+    JobStatus,
+    Notification,
     Platform,
     PlatformKind,
     PlatformLevel,
@@ -200,3 +206,46 @@ def issue_token(user: User) -> str:
     db.session.add(token)
     db.session.commit()
     return secret
+
+
+class ChangeRequestFactory(BaseFactory):
+    class Meta:
+        model = ChangeRequest
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    kind = "profile"
+    payload = factory.LazyFunction(lambda: {"changes": {"town": ["", "司前镇"]}})
+    status = ChangeRequestStatus.pending
+
+
+class NotificationFactory(BaseFactory):
+    class Meta:
+        model = Notification
+
+    user_id = factory.LazyFunction(lambda: UserFactory().id)
+    kind = "flag_raised"
+    title = factory.Sequence(lambda n: f"提醒{n}")
+    body = ""
+
+
+class ImportBatchFactory(BaseFactory):
+    class Meta:
+        model = ImportBatch
+
+    filename = factory.Sequence(lambda n: f"开平市2025年度科技型企业统计表{n}.xlsx")
+    file_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    source_district = "440783"
+    year = 2025
+    counts = factory.LazyFunction(lambda: {"rows": 10, "created": 6, "updated": 3, "unchanged": 0, "rejected": 1,
+                                           "skipped": 2})
+
+
+class JobRunFactory(BaseFactory):
+    class Meta:
+        model = JobRun
+
+    job = "eligibility"
+    as_of = date(2026, 1, 2)
+    trigger = "schedule"
+    status = JobStatus.succeeded
+    counts = factory.LazyFunction(lambda: {"evaluated": 100, "raised": 5, "cleared": 1})

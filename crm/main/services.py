@@ -1,14 +1,23 @@
-"""Figures for the home pages."""
+"""Figures for the home page: the ladder in scope and the staff's to-do counts."""
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm.clock import LOCAL_TZ
 from crm.districts import DISTRICTS
+from crm.eligibility.parameters import params_for
+from crm.eligibility.services import candidate_flags
+from crm.enterprises.services import awaiting_verification
+from crm.extensions import db
+from crm.imports.services import can_import
 from crm.ladder import STAGE_CODES, stage_from_rank, staged_firms
-from crm.models import Enterprise, User
+from crm.models import AnnualReport, Enterprise, Flag, ImportBatch, JobRun, User
+from crm.notifications.services import unread_count
+from crm.portal.services import pending_change_requests
+from crm.rules_catalogue import RULE_CODES
 from crm.scoping import scoped
 
 
@@ -57,3 +66,74 @@ def district_stage_table(user: User, as_of: date) -> list[tuple[str, str, dict[s
         (code, DISTRICTS[code], counts, sum(counts.values()))
         for code, counts in sorted(table.items())
     ]
+
+
+# --- The to-do panel ----------------------------------------------------------------------
+
+RECENT_IMPORTS = 5
+
+
+@dataclass(frozen=True)
+class RuleWork:
+    """Open flags of one rule in scope, and how many of them nobody has followed up yet."""
+
+    rule: str
+    open: int
+    unhandled: int
+
+
+@dataclass
+class WorkList:
+    """What waits for a staff user today, counted in their scope (officer: own district)."""
+
+    reports_to_verify: int
+    oldest_submitted_on: date | None
+    change_requests: int
+    flags: dict[str, RuleWork]
+    expiry_window_months: int
+    unread_messages: int
+    # Bureau and admin only (officers do not import; the job runs for the whole city).
+    recent_imports: list[ImportBatch] = field(default_factory=list)
+    last_eligibility_run: JobRun | None = None
+    shows_city_work: bool = False
+
+
+def _local_date(moment: datetime | None) -> date | None:
+    """A stored (naive UTC) timestamp as the date in Jiangmen."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ).date()
+
+
+def _flags_per_rule(user: User, handled: str) -> dict[str, int]:
+    stmt = candidate_flags(user, handled=handled).with_only_columns(Flag.rule, func.count()).group_by(Flag.rule)
+    return dict(db.session.execute(stmt).all())
+
+
+def work_list(user: User, as_of: date) -> WorkList:
+    """The home page's to-do counts for a staff user: a few COUNT queries, each through
+    the select its own area's page lists, so a count always equals what its link shows."""
+    to_verify, oldest = db.session.execute(
+        awaiting_verification(user).with_only_columns(func.count(), func.min(AnnualReport.submitted_at))
+    ).one()
+    change_requests = db.session.scalar(pending_change_requests(user).with_only_columns(func.count())) or 0
+    open_flags, unhandled = _flags_per_rule(user, "all"), _flags_per_rule(user, "open")
+    flags = {rule: RuleWork(rule, open_flags.get(rule, 0), unhandled.get(rule, 0)) for rule in RULE_CODES}
+    work = WorkList(
+        reports_to_verify=to_verify or 0,
+        oldest_submitted_on=_local_date(oldest),
+        change_requests=change_requests,
+        flags=flags,
+        expiry_window_months=int(params_for(as_of)["hitech_expiring"]["window_months"]),
+        unread_messages=unread_count(user),
+    )
+    if can_import(user):
+        work.shows_city_work = True
+        work.recent_imports = list(
+            db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(RECENT_IMPORTS))
+        )
+        work.last_eligibility_run = db.session.scalars(
+            select(JobRun).where(JobRun.job == "eligibility").order_by(JobRun.started_at.desc(), JobRun.id.desc())
+            .limit(1)
+        ).first()
+    return work
