@@ -1,19 +1,21 @@
 """How a flag's stored figures read on pages and in exports."""
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Mapping
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 
 from crm.models import Flag
+from crm.rules import _format as fmt
 
 
 def figure_text(value: Any, unit: str) -> str:
     """A stored figure with its unit: fractions as percentages, money with separators."""
     if value is None or value == "":
         return "—"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return str(value)
     number = Decimal(str(value))
     if unit == "%":
@@ -24,17 +26,71 @@ def figure_text(value: Any, unit: str) -> str:
     return f"{text} {unit}".rstrip()
 
 
+def figure_parts(value: Any, unit: str, rounding: str) -> tuple[str, str]:
+    """(number, unit to show after it) of one condition figure, with two decimals, rounded in
+    the direction the rule's sentence rounds it (crm.rules._format), so a column never
+    contradicts the sentence beside it. A percentage carries its sign, a date no unit."""
+    if value is None or value == "":
+        return "—", ""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return str(value), ""  # a date, a certificate number
+    number = Decimal(str(value))
+    if unit == "%":
+        return fmt.percent(number, rounding), ""
+    if unit == "万元":
+        return f"{number.quantize(fmt.CENT, rounding=rounding) + 0:,.2f}", unit
+    if rounding == ROUND_CEILING:
+        number = number.to_integral_value(rounding=ROUND_CEILING)  # 2.1 people missing: 3 to hire
+    text = f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
+    return text, unit
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _field(condition: Any, name: str) -> Any:
+    """A condition's field, from a rule's Condition or its stored (JSON) form."""
+    return condition.get(name) if isinstance(condition, Mapping) else getattr(condition, name, None)
+
+
+def condition_figures(condition: Any) -> dict[str, tuple[str, str]]:
+    """The figures of one condition for a table, each as (number, unit), rounded as its sentence:
+
+    - actual: passing, half up; failing, away from the threshold (4.9999% never reads as
+      5.00% beside "低于 5%"; 20,000.001 万元 over a 20,000 limit never as 20,000.00);
+    - threshold: half up (thresholds are exact parameters);
+    - gap: rounded up (adding the shown amount really passes), in the gap's unit.
+    """
+    unit = _field(condition, "unit") or ""
+    actual, threshold = _field(condition, "actual"), _field(condition, "threshold")
+    actual_rounding = ROUND_HALF_UP
+    if not _field(condition, "passed"):
+        # On the failing side of the threshold, as the sentence: below a minimum rounds down,
+        # above a maximum (at_most) rounds up.
+        over = _is_number(actual) and _is_number(threshold) and Decimal(str(actual)) > Decimal(str(threshold))
+        actual_rounding = ROUND_CEILING if over else ROUND_FLOOR
+    return {
+        "actual": figure_parts(actual, unit, actual_rounding),
+        "threshold": figure_parts(threshold, unit, ROUND_HALF_UP),
+        "gap": figure_parts(_field(condition, "gap"), _field(condition, "gap_unit") or unit, ROUND_CEILING),
+    }
+
+
+def _joined(parts: tuple[str, str]) -> str:
+    text, unit = parts
+    return f"{text} {unit}".rstrip()
+
+
 def deciding_figures(flag: Flag) -> list[tuple[str, str, bool | None]]:
-    """(label, "actual / threshold", passed) for the conditions with figures."""
+    """(label, "actual（要求 threshold）", passed) for the conditions with figures."""
     conditions = (flag.gaps or {}).get("conditions") or []
     figures = []
     for c in conditions:
         if c.get("actual") is None or c.get("threshold") is None:
             continue
-        if c.get("unit") == "年" and isinstance(c.get("actual"), str):
-            text = f"{c['actual']}（要求 {figure_text(c['threshold'], '年')}）"
-        else:
-            text = f"{figure_text(c['actual'], c.get('unit', ''))}（要求 {figure_text(c['threshold'], c.get('unit', ''))}）"
+        shown = condition_figures(c)
+        text = f"{_joined(shown['actual'])}（要求 {_joined(shown['threshold'])}）"
         figures.append((c.get("label", c.get("code", "")), text, c.get("passed")))
     return figures
 
@@ -51,8 +107,14 @@ def innovation_estimate(flag: Flag) -> list[str]:
     Experts score 创新能力; the rule stores the growth points (net assets and sales)
     and the IP-quantity points it can estimate, as ranges. Empty for other rules.
     """
-    info = (flag.gaps or {}).get("info") or {}
-    if flag.rule != "hitech_candidate" or not info:
+    return estimate_lines(flag.rule, (flag.gaps or {}).get("info") or {})
+
+
+def estimate_lines(rule: str, info: Mapping[str, Any]) -> list[str]:
+    """The estimate's lines from a rule's info, stored (JSON) or as the rule returned it
+    (Decimals, tuples); empty for other rules. The portal's standing page and the officers'
+    lists read the same lines."""
+    if rule != "hitech_candidate" or not info:
         return []
     lines = []
     growth = []

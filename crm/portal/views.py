@@ -260,6 +260,7 @@ def delete_attachment(attachment_id: int) -> Response:
 @bp.route("/standing")
 @enterprise_required
 def standing() -> str:
+    from crm.eligibility.display import condition_figures, estimate_lines
     from crm.ladder import stage_of
     from crm.rules_catalogue import RULE_LABELS
 
@@ -271,6 +272,7 @@ def standing() -> str:
         "portal/standing.html", firm=firm, as_of=as_of, stage=stage_of(firm.designations, as_of),
         designations=services.designations_with_expiry(firm, as_of, window_end), window_end=window_end,
         rungs=services.next_rungs(firm, as_of), flags=services.open_flags(firm), rule_labels=RULE_LABELS,
+        condition_figures=condition_figures, estimate_lines=estimate_lines,
     )
 
 

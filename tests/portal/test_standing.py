@@ -120,3 +120,42 @@ def test_standing_reads_as_many_years_as_the_job_when_the_growth_period_is_longe
     assert "table-success" in row and "25.74%" in row
     section = page[page.index('data-rule="gazelle_candidate"'):]
     assert "已满足条件" in section[:section.index("</section>")]
+
+
+def _section(page: str, rule: str) -> str:
+    start = page.index(f'data-rule="{rule}"')
+    return page[start:page.index("</section>", start)]
+
+
+def test_a_failing_ratio_reads_the_same_in_the_column_and_in_the_sentence(app, client) -> None:
+    """4.839% and 9.1666% fail: rounded down in the sentence, so in the column too (not 4.84% / 9.17%)."""
+    user = EnterpriseUserFactory(username="firm")
+    for year in (LAST_YEAR - 2, LAST_YEAR - 1, LAST_YEAR):
+        AnnualReportFactory(enterprise=user.enterprise, year=year, revenue=Decimal("3000"),
+                            rd_expense=Decimal("145.17"), employees=120, tech_staff=11)
+    login(client, "firm")
+    page = client.get("/portal/standing").get_data(as_text=True)
+    rd = _row(page, "hitech_candidate", "rd_ratio_3y")
+    assert "data-actual>4.83%<" in rd and "研发费用占销售收入比例 4.83%，低于 5% 的要求" in rd
+    assert "4.84%" not in rd
+    staff = _row(page, "hitech_candidate", "tech_staff_ratio")
+    assert "data-actual>9.16%<" in staff and "比例 9.16%，低于 10% 的要求" in staff and "9.17%" not in staff
+    # A passing ratio keeps rounding half up, in both places: 2200 / 3100 = 70.967...%.
+    revenue = _row(page, "hitech_candidate", "hitech_revenue_ratio")
+    assert "data-actual>70.97%<" in revenue and "70.97%，达到 60% 的要求" in revenue
+    # The gap column rounds up as the sentence: 5% of 9000 − 435.51 = 14.49 万元.
+    assert re.search(r"data-gap>14\.49 万元<", rd) and "差 14.49 万元" in rd
+
+
+def test_standing_shows_the_innovation_estimate_of_the_hitech_rung_as_information(app, client) -> None:
+    user = EnterpriseUserFactory(username="firm")
+    for offset, net_assets in enumerate(("1000", "1400", "1960")):   # +40% a year: 9–10 points; flat sales: 1–2
+        AnnualReportFactory(enterprise=user.enterprise, year=LAST_YEAR - 2 + offset, net_assets=Decimal(net_assets))
+    login(client, "firm")
+    page = client.get("/portal/standing").get_data(as_text=True)
+    hitech = _section(page, "hitech_candidate")
+    assert "创新能力估算（仅供参考，不作为认定条件）" in hitech and "data-estimate" in hitech
+    assert "成长性 10–12/20 分：净资产增长率 40.00%（9–10 分），销售收入增长率 0.00%（1–2 分）" in hitech
+    assert "知识产权数量 7–8/8 分" in hitech
+    for other in ("tech_sme_candidate", "gazelle_candidate"):
+        assert "创新能力估算" not in _section(page, other)
