@@ -146,6 +146,51 @@ def test_row_errors(cells: dict[str, object], column: str, fragment: str) -> Non
     assert error.as_dict() == {"sheet": "S", "row": 9, "column": column, "message": error.message}
 
 
+FULL_WIDTH = str.maketrans("0123456789ABCDEFGHJKLMNPQRTUWXY", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ")
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        KAIPING,
+        KAIPING.lower(),
+        f"{KAIPING[:6].lower()} {KAIPING[6:].lower()}",
+        f" {KAIPING}\t",
+        KAIPING.translate(FULL_WIDTH),  # full-width digits and letters (was a KeyError)
+        KAIPING[:8].translate(FULL_WIDTH) + KAIPING[8:],
+        f"{KAIPING[:6]}\u3000{KAIPING[6:]}",  # ideographic space
+        f"{KAIPING[:4]}-{KAIPING[4:]}",
+    ],
+)
+def test_codes_as_typed_give_the_canonical_code(cell: str) -> None:
+    parsed = parse(row(统一社会信用代码=cell))
+    assert parsed.ok, parsed.errors
+    assert parsed.record["uscc"] == KAIPING
+
+
+@pytest.mark.parametrize(
+    ("cell", "fragment"),
+    [
+        (KAIPING[:-1].lower() + ("0" if KAIPING[-1] != "0" else "1"), "校验位"),
+        (KAIPING[:17].translate(FULL_WIDTH) + ("0" if KAIPING[-1] != "0" else "1"), "校验位"),
+        (f"{KAIPING[:6]} {KAIPING[6:-1]}", "18位"),
+        (KAIPING[:-1] + "I", "格式错误"),
+    ],
+)
+def test_codes_as_typed_with_a_wrong_check_digit_or_length(cell: str, fragment: str) -> None:
+    parsed = parse(row(统一社会信用代码=cell))
+    assert [e.column for e in parsed.errors] == ["统一社会信用代码"]
+    assert fragment in parsed.errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("15", 15), ("007", 7), ("1234567", 1234567), (15.0, 15), ("１５", 15), (" 15 ", 15), ("15人", 15), ("0", 0)],
+)
+def test_counts_as_text(cell: object, expected: int) -> None:
+    assert parse(row(职工总数=cell)).record["employees"] == expected
+
+
 def test_a_row_lists_all_its_errors() -> None:
     parsed = parse(row(统一社会信用代码="91440783MA4W0001", 企业名称="", 营业收入=-1, 职工总数=3, 科技人员数=4,
                        成立日期="昨天"))
