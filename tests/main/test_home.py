@@ -127,7 +127,8 @@ def test_officer_page_links_each_count_to_its_work_and_the_work_is_there(app, cl
         "report_overdue": ("/eligibility/?rule=report_overdue", 1),
         "unread": ("/notifications/?unread=1", 2),
     }
-    assert "最早提交于 2026-01-05" in page
+    waited = (today() - date(2026, 1, 5)).days
+    assert f"最早提交于 2026-01-05，已等待 {waited} 天" in page
     # Each link's page lists as many items as the count says.
     rows = {
         "verification": r'/enterprises/reports/\d+/review',
@@ -170,6 +171,16 @@ def test_bureau_page_shows_imports_and_the_run_escaped(app, client) -> None:
     assert "2026-01-04 02:00" in last  # 18:00 UTC, shown in Jiangmen time
     assert "评估企业" in last and "100" in last
     assert client.get(f"/imports/batches/{batch.id}").status_code == 200
+
+
+def test_a_report_submitted_today_has_not_waited(app, client) -> None:
+    from crm.clock import utcnow
+
+    AnnualReportFactory(enterprise=EnterpriseFactory(district=KP), status=ReportStatus.submitted, submitted_at=utcnow())
+    OfficerFactory(username="kp", district_code=KP)
+    login(client, "kp")
+    page = client.get("/").get_data(as_text=True)
+    assert f"最早提交于 {today().isoformat()}<" in page and "已等待" not in page
 
 
 def test_enterprise_user_still_lands_on_the_portal(app, client) -> None:
