@@ -27,6 +27,7 @@ from crm.models import (
     ContactNote,
     Designation,
     Enterprise,
+    Flag,
     Honour,
     Platform,
     PlanTarget,
@@ -38,13 +39,13 @@ from crm.models import (
 
 AUDITED = (
     Enterprise, Designation, AnnualReport, Platform, Talent, SupportRecord, Honour,
-    ContactNote, User, ApiToken, PlanTarget, RuleParameter,
+    ContactNote, User, ApiToken, PlanTarget, RuleParameter, Flag,
 )
 # Bookkeeping columns that change on every write and say nothing to a reader, and secrets'
 # digests, which the trail never holds.
 IGNORED_COLUMNS = frozenset(
     {"created_at", "updated_at", "updated_by_id", "version_id", "password_hash", "name_initials",
-     "token_hash", "last_used_at"}
+     "token_hash", "last_used_at", "result_digest", "evaluated_on"}
 )
 
 

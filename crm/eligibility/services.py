@@ -473,9 +473,10 @@ def mark_handled(flag: Flag, user: User, status: HandledStatus | str, note: str 
     note = (note or "").strip()
     if len(note) > 2000:
         raise HandleError("处理说明：不能超过 2000 字。")
+    user_id = user.id  # read first: loading it could autoflush half the change into its own audit entry
     flag.handled_status = status
     flag.handled_note = note or None
-    flag.handled_by_id = user.id
+    flag.handled_by_id = user_id
     flag.handled_at = utcnow()
     db.session.flush()
     return flag

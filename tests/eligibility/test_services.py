@@ -134,6 +134,14 @@ def test_changes_are_attributed_to_the_job(app) -> None:
     assert flag.handled_status is HandledStatus.contacted
     assert flag.handled_note == "电话联系，企业计划明年申报"
     assert flag.handled_by_id == officer.id and flag.handled_at is not None
+    [entry] = [e for e in db.session.scalars(select(AuditLog).where(AuditLog.entity == "flag",
+                                                                     AuditLog.entity_id == flag.id))
+               if "handled_status" in e.changes]
+    assert entry.action.value == "update", entry.changes
+    assert entry.changes["handled_by_id"] == [None, officer.id] and entry.changes["handled_at"][1]
+    assert entry.changes["handled_status"] == [None, "contacted"]
+    assert entry.changes["handled_note"] == [None, "电话联系，企业计划明年申报"]
+    assert "result_digest" not in entry.changes and "evaluated_on" not in entry.changes
     with pytest.raises(HandleError, match="处理状态"):
         mark_handled(flag, officer, "forgotten", "")
 

@@ -66,6 +66,10 @@ def test_mark_handled_through_the_page(client) -> None:
     db.session.expire_all()
     flag = db.session.get(Flag, flag.id)
     assert flag.handled_status is HandledStatus.applied and flag.handled_note == "已提交申报材料"
+    [entry] = [e for e in db.session.scalars(select(AuditLog).where(AuditLog.entity == "flag",
+                                                                     AuditLog.entity_id == flag.id))
+               if "handled_status" in e.changes]
+    assert entry.actor == "kp" and entry.changes["handled_status"] == [None, "applied"]
     # Another district's flag is not found; an unknown status is refused with a message.
     assert client.post(f"/eligibility/flags/{other.id}/handle",
                        data={"csrf_token": token, "status": "applied"}).status_code == 404
