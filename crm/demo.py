@@ -186,7 +186,7 @@ class DemoWorld:
         rng, last = self.rng, self.last_year
         district = rng.choices(self.districts, self.district_weights)[0]
         industry, words, hitech_field = rng.choices(TRADES, TRADE_WEIGHTS)[0]
-        founded = date(last, 6, 30) - timedelta(days=int(rng.triangular(200, 11000, 2500)))
+        founded = date(last, 6, 30) - timedelta(days=int(rng.triangular(60, 11000, 60)))
         # Tier decides R&D intensity and how far up the ladder the firm is.
         tier = rng.choices(["plain", "sme", "hitech", "star"], [50, 30, 16, 4])[0]
         if last - founded.year < 2 and tier in ("hitech", "star"):
@@ -292,8 +292,11 @@ class DemoWorld:
                 }
             )
 
-        if founded.year >= last - 4 and rng.random() < 0.35:
-            add("incubated", founded, founded + timedelta(days=3 * 365), None, "江门市科学技术局")
+        if founded.year >= last - 4 and rng.random() < 0.7:
+            # Most young firms start in one of the city's incubators, for about three years
+            # (the day they entered is derived, not drawn, so the rest of the world stays as seeded).
+            entered = founded + timedelta(days=founded.toordinal() % 181)
+            add("incubated", entered, entered + timedelta(days=3 * 365), None, "江门市科学技术局")
         if tier != "plain" and rng.random() < 0.85:
             for year in range(max(last - 2, founded.year + 1), last + 2):
                 if rng.random() < 0.85:
