@@ -1,13 +1,15 @@
 """Benchmark: importing a 100,000-row county workbook end to end.
 
     .venv/bin/python benchmarks/import_workbook.py [--rows 100000] [--profile] [--keep DIR]
+        [--reimport] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/crm_bench]
 
 Generates a county workbook with openpyxl (write-only): a merged title, a units
 note, a two-row header, messy-but-valid values (text numbers with thousands
 separators, full-width digits, dotted and Chinese dates, lower-case spaced
 codes), a 合计 row. Then measures python-calamine alone reading every cell, and
 the full import (parse, validate, write, audit, batch) into a fresh SQLite
-database migrated with init-db. Prints rows/s, the ratio to calamine and the
+database migrated with init-db (or, with --database-url, a PostgreSQL database
+whose public schema is dropped and migrated again for every run: its data is lost). Prints rows/s, the ratio to calamine and the
 peak RSS. Figures only, nothing asserted.
 Target (issue 3): ratio ≤ 3×, peak RSS < 500 MB.
 """
@@ -98,19 +100,27 @@ def calamine_time(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def migrate(db_path: Path, instance: Path) -> None:
-    env = {**os.environ, "CRM_DATABASE_URL": f"sqlite:///{db_path}", "CRM_INSTANCE_DIR": str(instance),
+def migrate(url: str, instance: Path) -> None:
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_INSTANCE_DIR": str(instance),
            "CRM_ENV": "development"}
     subprocess.run([sys.executable, "-m", "flask", "--app", "crm", "init-db"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
 
 
-def import_time(path: Path, db_path: Path, profile: bool) -> tuple[float, dict]:
+def import_time(path: Path, url: str, uploads: Path, profile: bool) -> tuple[float, dict]:
     from crm import create_app
     from crm.imports.services import import_file
 
     # The kept copy of the file goes beside the database, not into the repository's instance/.
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "UPLOAD_DIR": str(db_path.parent / "uploads")})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": str(uploads)})
     with app.app_context():
         started = time.perf_counter()
         if profile:
@@ -138,6 +148,8 @@ def main() -> None:
     parser.add_argument("--keep", help="Directory to keep the workbook and database in")
     parser.add_argument("--reimport", action="store_true",
                         help="Also time importing the same file again (every row unchanged), as a county resending")
+    parser.add_argument("--database-url", help="A PostgreSQL database to import into instead of SQLite "
+                        "(its public schema is dropped and migrated for every run)")
     args = parser.parse_args()
 
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="import_bench_"))
@@ -151,17 +163,22 @@ def main() -> None:
     for rep in range(args.repeat):
         # A database per run, with its WAL files gone: a connection left open by the
         # previous run must not see (or lend its WAL to) this one.
-        db_path = workdir / f"bench_{rep + 1}.sqlite3"
-        for stale in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
-            stale.unlink(missing_ok=True)
-        migrate(db_path, workdir)
+        if args.database_url:
+            url = args.database_url
+        else:
+            db_path = workdir / f"bench_{rep + 1}.sqlite3"
+            for stale in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+                stale.unlink(missing_ok=True)
+            url = f"sqlite:///{db_path}"
+        migrate(url, workdir)
+        uploads = workdir / "uploads"
         # Wall and CPU time of both, in the same process run: the machine is shared and
         # noisy, and CPU time is less affected by other work than wall time.
         cpu0 = time.process_time()
         calamine = calamine_time(book)
         calamine_cpu = time.process_time() - cpu0
         cpu0 = time.process_time()
-        elapsed, result = import_time(book, db_path, args.profile)
+        elapsed, result = import_time(book, url, uploads, args.profile)
         import_cpu = time.process_time() - cpu0
         runs.append((elapsed / calamine, elapsed, calamine, import_cpu / calamine_cpu))
         print(f"run {rep + 1}: calamine {calamine:.2f} s, import {elapsed:.2f} s "
@@ -169,7 +186,7 @@ def main() -> None:
               f"(CPU time: {calamine_cpu:.2f} s vs {import_cpu:.2f} s = {import_cpu / calamine_cpu:.2f}x)")
         if args.reimport:
             cpu0 = time.process_time()
-            again, second = import_time(book, db_path, False)
+            again, second = import_time(book, url, uploads, False)
             again_cpu = time.process_time() - cpu0
             print(f"       re-import of the same file: {again:.2f} s ({second['rows'] / again:,.0f} rows/s), "
                   f"ratio {again / calamine:.2f}x, CPU {again_cpu:.2f} s = {again_cpu / calamine_cpu:.2f}x; "
