@@ -5,8 +5,10 @@ The log stores column names and plain values (`crm.audit.plain`); a person reads
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -14,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from crm.districts import DISTRICTS
+from crm.formatting import ymd
 from crm.enterprises import forms as f
 from crm.ladder import DESIGNATION_LABELS
 from crm.models import AuditLog, User
@@ -24,11 +27,13 @@ from crm.models.flag import HANDLED_STATUS_LABELS
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
 from crm.models.support import HONOUR_KIND_LABELS, SUPPORT_KIND_LABELS
 from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
+from crm.models.user import ROLE_LABELS
 from crm.rules_catalogue import RULE_LABELS
 
 # Keys, and figures derived from other columns, that tell a reader nothing.
 HIDDEN = frozenset(
-    {"id", "enterprise_id", "name_initials", "latest_year", "latest_revenue", "latest_rd_ratio", "revenue_growth"}
+    {"id", "enterprise_id", "name_initials", "latest_year", "latest_revenue", "latest_rd_ratio", "revenue_growth",
+     "last_login_at"}
 )
 
 ENTITY_FORMS: dict[str, type] = {
@@ -53,6 +58,11 @@ EXTRA_LABELS: dict[str, dict[str, Any]] = {
         "verified_by_id": _l("核实人"), "return_reason": _l("退回原因"),
     },
     "contact_note": {"officer_id": _l("记录人")},
+    # The firm's own portal accounts are recorded against the firm.
+    "user": {
+        "username": _l("用户名"), "display_name": _l("姓名"), "email": _l("电子邮箱"), "role": _l("角色"),
+        "active": _l("启用"), "district_code": _l("所属区（市）"), "locale": _l("界面语言"),
+    },
     "flag": {
         "rule": _l("培育提示"), "raised_on": _l("列入日期"), "cleared_on": _l("移出日期"), "reasons": _l("原因"),
         "handled_status": _l("处理状态"), "handled_note": _l("处理说明"), "handled_by_id": _l("处理人"),
@@ -90,7 +100,9 @@ VALUE_LABELS: dict[tuple[str, str], dict[str, Any]] = {
     ("enterprise", "district_code"): dict(DISTRICTS),
     ("flag", "rule"): RULE_LABELS,
     ("flag", "handled_status"): _by_value(HANDLED_STATUS_LABELS),
+    ("user", "role"): _by_value(ROLE_LABELS),
 }
+_ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 USER_COLUMNS = frozenset({"assigned_officer_id", "verified_by_id", "officer_id", "handled_by_id"})
 
 
@@ -124,7 +136,19 @@ def _shown(entity: str, column: str, value: Any, users: Mapping[int, str]) -> st
     labels = VALUE_LABELS.get((entity, column))
     if labels is not None and str(value) in labels:
         return str(labels[str(value)])
+    if isinstance(value, str) and _ISO_TIMESTAMP.match(value):
+        # Timestamps are logged as naive UTC ISO text; show them as the page shows times.
+        return ymd(datetime.fromisoformat(value))
     return str(value)
+
+
+def shown_entries(entries: list[AuditLog]) -> list[AuditLog]:
+    """The entries a reader of the firm page cares about: not updates that only touched hidden columns
+    (a portal user's login stamp)."""
+    return [
+        e for e in entries
+        if e.action.value != "update" or any(c not in HIDDEN for c in (e.changes or {}))
+    ]
 
 
 def readable_changes(entries: list[AuditLog]) -> dict[int, list[Change]]:

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from crm.clock import today, utcnow
 from crm.districts import DISTRICTS
 from crm.enterprises import forms as f
-from crm.enterprises.audit_trail import readable_changes
+from crm.enterprises.audit_trail import readable_changes, shown_entries
 from crm.enterprises.export import export_rows, write_workbook
 from crm.enterprises.queries import SORTS, EnterpriseFilter, FilterError
 from crm.enterprises.services import (
@@ -267,6 +267,7 @@ def detail(uscc: str) -> str:
     enterprise = enterprise_or_404(current_user, uscc)
     as_of = today()
     story = firm_story(enterprise, as_of)
+    story["audit"] = shown_entries(story["audit"])
     return render_template(
         "enterprises/detail.html", firm=enterprise, story=story, as_of=as_of, labels=LABELS,
         rule_labels=RULE_LABELS, figure_labels=f.FIGURE_LABELS, figure_fields=FIGURE_FIELDS,

@@ -78,3 +78,32 @@ def test_small_charts_carry_their_figures_by_year(app, client) -> None:
         "2023：1,000.00；2024：12,500.00", "2023：50.00；2024：500.00", "2023：5.00%；2024：4.00%", "2023：90；2024：1,200",
     ]
     assert "2023：1,000.00 → 2024：12,500.00" in page
+
+
+def test_audit_trail_leaves_out_logins_and_shows_times_as_the_page_does(app, client) -> None:
+    from datetime import datetime
+
+    from crm.models import ReportStatus
+    from tests.factories import EnterpriseUserFactory
+
+    firm = EnterpriseFactory()
+    EnterpriseUserFactory(username="filler", enterprise=firm)
+    login(client, "filler")  # stamps the portal user's last_login_at, recorded against the firm
+    client.post("/logout", data={"csrf_token": _token(client)})
+    report = AnnualReportFactory(enterprise=firm, year=2025, status=ReportStatus.submitted,
+                                 submitted_at=datetime(2026, 2, 1, 8))
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    assert post_form(client, f"/enterprises/reports/{report.id}/review",
+                     {"version_id": "1", "decision": "verify", "reason": ""}).status_code == 302
+    trail = _section(client.get(f"/enterprises/{firm.uscc}").get_data(as_text=True), "audit-table")
+    assert "last_login_at" not in trail
+    # The verification time reads like every other time on the page, not as ISO text.
+    assert re.search(r"核实时间 ：— → \d{4}-\d{2}-\d{2} \d{2}:\d{2} ", trail), trail
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:", trail)
+
+
+def _token(client) -> str:
+    from tests.conftest import csrf_token
+
+    return csrf_token(client, "/")

@@ -121,3 +121,14 @@ def test_firm_page_links_to_its_portal_accounts(app, client) -> None:
     login(client, "kp-links")
     page = client.get(f"/enterprises/{firm.uscc}").get_data(as_text=True)
     assert f'href="/portal/manage/{firm.uscc}"' in page
+
+
+def test_queue_links_each_firm_to_its_page_and_counts_the_reports(app, client) -> None:
+    firm = EnterpriseFactory(name="待核公司")
+    _submitted(firm)
+    _submitted(EnterpriseFactory(name="另一公司"))
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    page = client.get("/enterprises/verification").get_data(as_text=True)
+    assert f'<a href="/enterprises/{firm.uscc}">待核公司</a>' in page
+    assert "共 2 份。" in page
