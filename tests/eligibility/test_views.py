@@ -214,3 +214,15 @@ def test_firm_page_trail_shows_the_flags_the_run_raised_in_words(client) -> None
     trail = page.split('id="audit-table"', 1)[1]
     assert "培育提示" in trail and "job:eligibility" in trail
     assert "高新技术企业认定候选" in trail and "列入日期" in trail and "2026-06-15" in trail
+
+
+def test_candidate_row_leads_to_the_firm_page_and_its_history(client) -> None:
+    kaiping, _ = world()
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    page = client.get("/eligibility/?rule=hitech_candidate").get_data(as_text=True)
+    row = page[page.index(f'data-uscc="{kaiping.uscc}"'):]
+    row = row[:row.index("</tr>")]
+    assert f'href="/enterprises/{kaiping.uscc}"' in row and f'href="/eligibility/history/{kaiping.uscc}"' in row
+    history = client.get(f"/eligibility/history/{kaiping.uscc}").get_data(as_text=True)
+    assert f'href="/enterprises/{kaiping.uscc}"' in history and 'href="/eligibility/"' in history
