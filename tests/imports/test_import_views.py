@@ -190,3 +190,18 @@ def test_officers_and_enterprise_users_may_not_import(client, make_user) -> None
     login(client, user.username)
     for path in ("/imports/", "/imports/template.xlsx", "/imports/batches/1", "/imports/preview/abcdefghijklmnopqrstuvwxyz"):
         assert client.get(path).status_code == 403
+
+
+def test_batch_times_are_shown_in_jiangmen_time(bureau) -> None:
+    from datetime import datetime
+
+    response = upload(bureau, xlsx_bytes(ROWS, merges=["A1:F1"]), "开平2023.xlsx", district="440783")
+    preview_url = response.headers["Location"]
+    token = csrf_token(bureau, preview_url)
+    response = bureau.post(preview_url, data={"csrf_token": token, "action": "import"})
+    batch = db.session.scalar(select(ImportBatch))
+    batch.created_at = datetime(2026, 3, 1, 23, 30)  # stored as naive UTC: 2 March 07:30 in Jiangmen
+    db.session.commit()
+    for url in ("/imports/", f"/imports/batches/{batch.id}"):
+        page = bureau.get(url).get_data(as_text=True)
+        assert "2026-03-02 07:30" in page and "2026-03-01 23:30" not in page, url
