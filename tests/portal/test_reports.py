@@ -182,3 +182,10 @@ def test_last_years_unfinished_draft_is_not_compared(app, client) -> None:
     assert "上年：" not in page
     assert post_report(client, LAST_YEAR, GOOD_FIGURES, "submit").status_code == 302
     assert _report(firm.id).status is ReportStatus.submitted
+
+
+def test_last_years_figures_are_shown_with_separators_and_units(app, client) -> None:
+    firm = _firm_user(client)
+    AnnualReportFactory(enterprise=firm, year=LAST_YEAR - 1, revenue=Decimal("12900.5"), employees=1200)
+    page = client.get(f"/portal/reports/{LAST_YEAR}").get_data(as_text=True)
+    assert "上年：12,900.50 万元" in page and "上年：1,200 人" in page
