@@ -11,7 +11,7 @@ from crm.clock import today
 from crm.eligibility.parameters import ParameterError, parameter_table, set_parameter
 from crm.extensions import db
 from crm.models import Role
-from crm.rules import RULES
+from crm.rules import DEFAULT_PARAMETERS, RULES
 from crm.rules_catalogue import RULE_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -20,6 +20,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGES = (
     ("admin.parameters", _l("规则参数"), _l("各项培育规则的阈值及其生效年份。")),
     ("users.index", _l("用户管理"), _l("账号、角色与所属区（市）。")),
+    ("dashboard.targets", _l("规划目标值"), _l("各规划指标的基期值、目标值和实时计算口径。")),
     ("eligibility.runs", _l("定时任务运行记录"), _l("每日评估与每月到期提醒的运行情况。")),
     ("imports.index", _l("数据导入"), _l("导入区（市）科技局报送的表格。")),
 )
@@ -55,8 +56,9 @@ def parameters() -> str | Response:
             flash(str(exc), "danger")
         else:
             db.session.commit()
-            flash(_("已保存：%(rule)s.%(name)s = %(value)s，自 %(year)s 年起生效。", rule=rule, name=name, value=row.value,
-                    year=row.effective_year), "success")
+            spec = next((s for s in DEFAULT_PARAMETERS if s.rule == rule and s.name == name), None)
+            flash(_("已保存：%(rule)s · %(name)s = %(value)s，自 %(year)s 年起生效。", rule=RULE_LABELS.get(rule, rule),
+                    name=spec.label if spec else name, value=row.value, year=row.effective_year), "success")
             return redirect(url_for("admin.parameters", _anchor=f"{rule}-{name}"))
     as_of = today()
     return render_template("admin/parameters.html", table=parameter_table(as_of), rules=RULES, rule_labels=RULE_LABELS,

@@ -243,7 +243,8 @@ def _admin_only() -> None:
 def targets() -> str:
     _admin_only()
     rows = db.session.scalars(select(PlanTarget).order_by(PlanTarget.plan, PlanTarget.id)).all()
-    return render_template("dashboard/targets.html", targets=rows, plan_labels=PLAN_LABELS)
+    return render_template("dashboard/targets.html", targets=rows, plan_labels=PLAN_LABELS,
+                           computation_labels={key: c.name for key, c in COMPUTATIONS.items()})
 
 
 @bp.route("/targets/<int:target_id>", methods=["GET", "POST"])
