@@ -39,6 +39,7 @@ Decisions (documented for the county offices and the bureau):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -325,10 +326,10 @@ class BatchWriter:
         usccs = list({row.record["uscc"] for row in rows})
 
         firms: dict[str, dict[str, Any]] = {}
-        for found in conn.execute(
+        for found in _dicts(conn.execute(
             select(*(ENTERPRISE_TABLE.c[c] for c in ENTERPRISE_LOAD)).where(ENTERPRISE_TABLE.c.uscc.in_(usccs))
-        ).mappings():
-            firms[found["uscc"]] = dict(found)
+        ), ENTERPRISE_LOAD):
+            firms[found["uscc"]] = found
         originals = {uscc: dict(firm) for uscc, firm in firms.items()}
 
         # New firms first: their ids are needed for reports and designations.
@@ -362,20 +363,20 @@ class BatchWriter:
         existing_ids = [originals[u]["id"] for u in originals]
         if existing_ids:
             years = list({row.record["year"] for row in rows})
-            for found in conn.execute(
+            for found in _dicts(conn.execute(
                 select(*(REPORT_TABLE.c[c] for c in REPORT_LOAD)).where(
                     REPORT_TABLE.c.enterprise_id.in_(existing_ids), REPORT_TABLE.c.year.in_(years)
                 )
-            ).mappings():
-                reports[(found["enterprise_id"], found["year"])] = dict(found)
+            ), REPORT_LOAD):
+                reports[(found["enterprise_id"], found["year"])] = found
             if any("hitech_cert_no" in r.record or "tech_sme_reg_no" in r.record for r in rows):
-                for found in conn.execute(
+                for found in _dicts(conn.execute(
                     select(*(DESIGNATION_TABLE.c[c] for c in DESIGNATION_LOAD)).where(
                         DESIGNATION_TABLE.c.enterprise_id.in_(existing_ids),
                         DESIGNATION_TABLE.c.kind.in_([DesignationKind.hitech, DesignationKind.tech_sme]),
                     )
-                ).mappings():
-                    designations.setdefault(found["enterprise_id"], []).append(dict(found))
+                ), DESIGNATION_LOAD):
+                    designations.setdefault(found["enterprise_id"], []).append(found)
 
         outcomes: list[str] = []
         new_reports: list[dict[str, Any]] = []
@@ -505,6 +506,13 @@ class BatchWriter:
                 table[ord(char)] = initial
                 self._initial_chars.add(char)
         return name.translate(table)[:200]
+
+
+def _dicts(result: Any, names: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """The result's rows as plain dicts keyed by ``names`` (the selected columns, in order):
+    the same values as ``dict(row_mapping)``, without a RowMapping per row."""
+    assert tuple(result.keys()) == names
+    return map(dict, map(zip, itertools.repeat(names), result.all()))
 
 
 def _insert_designations(conn: Connection, made: list[dict[str, Any]]) -> None:
