@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from typing import Any
 
@@ -17,7 +18,7 @@ from crm.clock import today
 from crm.districts import district_from_uscc
 from crm.uscc import InvalidUSCC, normalize_uscc
 from crm.enterprises.queries import EnterpriseFilter, FilterError, count_of, filtered_enterprises
-from crm.enterprises.services import DuplicateEnterprise, ValidationFailed, create_enterprise
+from crm.enterprises.services import PROFILE_FIELDS, DuplicateEnterprise, ValidationFailed, create_enterprise
 from crm.extensions import db
 from crm.ladder import stage_from_rank
 from crm.models import Enterprise, Flag, Role
@@ -48,14 +49,78 @@ def _text_arg(name: str) -> str | None:
     return raw or None
 
 
-def iso_date(value: Any, field: str) -> date | None:
-    """The API's dates are YYYY-MM-DD (CONTRACT.md); anything else is a field error."""
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(value: Any, field: str) -> date | None:  # noqa: ANN401 - a JSON value
+    """The API's dates are YYYY-MM-DD strings (CONTRACT.md); anything else is a field error."""
     if value in (None, ""):
         return None
+    if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValidationFailed({field: f"日期格式应为 YYYY-MM-DD：{value}"})
+
+
+# POST /api/v1/enterprises: the body's fields (the request's own names) besides uscc, name, district.
+CREATE_FIELDS = tuple(f for f in PROFILE_FIELDS if f not in ("name", "district_code"))
+# Where a service names a field differently from the request.
+REQUEST_NAMES = {"district_code": "district"}
+
+
+def _district_of(value: Any) -> str | None:  # noqa: ANN401 - a JSON value
+    """`district` is a code or the {"code", "name"} object the API returns."""
+    if isinstance(value, dict):
+        value = value.get("code")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed({"district": f"应为区（市）代码（文本），如 440703：{value}"})
+    return value.strip()
+
+
+def creation_values(body: dict[str, Any]) -> tuple[Any, Any, str | None, dict[str, Any]]:
+    """(uscc, name, district, profile) from a POST body; raises ValidationFailed per request field."""
+    errors: dict[str, str] = {}
+    for key in sorted(set(body) - {"uscc", "name", "district", *CREATE_FIELDS}):
+        errors[key] = "未知字段" if key != "district_code" else "未知字段（所属区（市）请用 district）"
+    for key in ("uscc", "name"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            errors[key] = "应为文本"
+    district = None
     try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationFailed({field: f"日期格式应为 YYYY-MM-DD：{value}"}) from None
+        district = _district_of(body.get("district"))
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    profile: dict[str, Any] = {}
+    for key in CREATE_FIELDS:
+        if key not in body or body[key] is None:
+            continue  # null: not given
+        value = body[key]
+        if key == "founded_on":
+            try:
+                value = iso_date(value, key)
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
+                continue
+        elif key == "above_size":
+            if not isinstance(value, bool):
+                errors[key] = f"应为 true 或 false：{value}"
+                continue
+        elif not isinstance(value, str):
+            errors[key] = "应为文本"
+            continue
+        profile[key] = value
+    if errors:
+        raise ValidationFailed(errors)
+    return body.get("uscc"), body.get("name"), district, profile
+
+
+def request_errors(errors: dict[str, str]) -> dict[str, str]:
+    """A service's field errors under the request's own field names."""
+    return {REQUEST_NAMES.get(name, name): message for name, message in errors.items()}
 
 
 @bp.get("/enterprises")
@@ -104,6 +169,10 @@ def get_enterprise(uscc: str) -> Any:
     return jsonify(enterprise_detail(enterprise, today(), list(flags)))
 
 
+def _unprocessable(fields: dict[str, str]) -> tuple[Any, int]:
+    return jsonify({"error": "; ".join(f"{k}: {v}" for k, v in fields.items()), "fields": fields}), 422
+
+
 @bp.post("/enterprises")
 @token_required
 def post_enterprise() -> Any:
@@ -113,30 +182,28 @@ def post_enterprise() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         api_error(400, "请求体应为 JSON 对象")
-    fields = {k: v for k, v in body.items() if k not in ("uscc", "name", "district")}
-    district = body.get("district")
-    if isinstance(district, dict):
-        district = district.get("code")
+    try:
+        uscc, name, district, profile = creation_values(body)
+    except ValidationFailed as exc:
+        return _unprocessable(exc.errors)  # already under the request's names
     if user.role is Role.officer:
         # Officers create firms in their own district only, and never one whose
         # code places it in another Jiangmen district.
         if district and district != user.district_code:
             api_error(403, "只能在本区（市）新建企业")
         try:
-            region = district_from_uscc(normalize_uscc(body.get("uscc")))
+            region = district_from_uscc(normalize_uscc(uscc))
         except InvalidUSCC:
             region = None  # create_enterprise reports the bad code as a field error
         if region is not None and region != user.district_code:
             api_error(403, "该企业的统一社会信用代码属于其他区（市），不能在本区（市）新建")
         district = district or user.district_code
     try:
-        if "founded_on" in fields:
-            fields["founded_on"] = iso_date(fields["founded_on"], "founded_on")
-        enterprise = create_enterprise(body.get("uscc") or "", body.get("name") or "", district, **fields)
+        enterprise = create_enterprise(uscc or "", name or "", district, **profile)
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
-        return jsonify({"error": str(exc), "fields": exc.errors}), 422
+        return _unprocessable(request_errors(exc.errors))
     except DuplicateEnterprise as exc:
         db.session.rollback()
         api_error(409, str(exc))

@@ -32,11 +32,13 @@ from crm.models import (
     Enterprise,
     Flag,
     HitechField,
+    Industry,
     ReportStatus,
     Role,
     User,
 )
 from crm.models.designation import default_valid_to
+from crm.models.lengths import check_lengths, max_length  # noqa: F401  (max_length: the one length source)
 from crm.uscc import InvalidUSCC, normalize_uscc
 
 
@@ -60,6 +62,8 @@ PROFILE_FIELDS = (
     "name", "district_code", "town", "founded_on", "industry_code", "hitech_field",
     "above_size", "address", "contact_person", "contact_phone", "contact_email",
 )
+# The profile's free-text fields (stored stripped, checked against their columns' lengths).
+TEXT_FIELDS = ("name", "town", "industry_code", "address", "contact_person", "contact_phone", "contact_email")
 
 
 def resolve_district(uscc: str, district_code: str | None) -> tuple[str, bool]:
@@ -81,14 +85,30 @@ def resolve_district(uscc: str, district_code: str | None) -> tuple[str, bool]:
 
 
 def check_profile(values: dict[str, Any]) -> None:
+    """Raise ValidationFailed naming each bad profile value; text is checked as it will be stored."""
     errors: dict[str, str] = {}
-    if "name" in values and not (values["name"] or "").strip():
+    for name, value in values.items():
+        if name in TEXT_FIELDS and value is not None and not isinstance(value, str):
+            errors[name] = _("应为文本")
+        elif isinstance(value, str) and "\x00" in value:  # PostgreSQL text cannot hold NUL
+            errors[name] = _("含有无效字符")
+    if "name" in values and "name" not in errors and not (values["name"] or "").strip():
         errors["name"] = _("企业名称不能为空")
+    if "above_size" in values and not isinstance(values["above_size"], bool):
+        errors["above_size"] = _("应为是或否（true/false）")
+    if "founded_on" in values and values["founded_on"] is not None and not isinstance(values["founded_on"], date):
+        errors["founded_on"] = _("日期格式应为 YYYY-MM-DD")
+    stripped = {k: v.strip() for k, v in values.items() if isinstance(v, str) and k not in errors}
+    for name, message in check_lengths(Enterprise, stripped).items():
+        errors.setdefault(name, message)
+    industry = stripped.get("industry_code")
+    if industry and "industry_code" not in errors and db.session.get(Industry, industry) is None:
+        errors["industry_code"] = _("未知的行业代码：%(code)s", code=industry)
     founded = values.get("founded_on")
     if isinstance(founded, date) and founded > date.today():
         errors["founded_on"] = _("成立日期不能晚于今天")
     field = values.get("hitech_field")
-    if field is not None and not isinstance(field, HitechField):
+    if field is not None and "hitech_field" not in errors and not isinstance(field, HitechField):
         try:
             values["hitech_field"] = HitechField(field)
         except ValueError:

@@ -172,10 +172,10 @@ def test_create_enterprise_infers_district_and_conflicts(client, app) -> None:
     ("body", "field"),
     [
         ({"uscc": "91440785MA4X000030", "name": "甲"}, "uscc"),
-        ({"uscc": make_uscc("91440106MA4X00003"), "name": "广州公司"}, "district_code"),
+        ({"uscc": make_uscc("91440106MA4X00003"), "name": "广州公司"}, "district"),
         ({"uscc": make_uscc("91440785MA4X00004"), "name": "  "}, "name"),
         ({"uscc": make_uscc("91440785MA4X00005"), "name": "甲", "founded_on": "2020.5.1"}, "founded_on"),
-        ({"uscc": make_uscc("91440785MA4X00006"), "name": "甲", "district": "123456"}, "district_code"),
+        ({"uscc": make_uscc("91440785MA4X00006"), "name": "甲", "district": "123456"}, "district"),
     ],
 )
 def test_create_enterprise_validation_names_field(client, app, body, field) -> None:
