@@ -46,6 +46,7 @@ def test_profile_change_approved_is_applied_and_audited(app, client) -> None:
     login(client, "kp")
     page = client.get("/portal/review").get_data(as_text=True)
     assert firm.name in page and "水口镇" in page and "新材料" in page
+    assert f'href="/enterprises/{firm.uscc}"' in page  # the reviewer can open the firm's record
     token = csrf_token(client, "/portal/review")
     client.post(f"/portal/review/{change.id}", data={"csrf_token": token, "decision": "approve", "note": ""})
     db.session.expire_all()
@@ -189,3 +190,20 @@ def test_firm_sees_its_platforms_and_talents_and_asks_to_remove_one(app, client)
     log = db.session.scalars(select(AuditLog).where(AuditLog.entity == "platform",
                                                     AuditLog.entity_id == platform.id)).all()[-1]
     assert log.actor == "kp" and log.action.value == "delete"
+
+
+def test_platform_request_needs_a_chosen_type_and_level(app, client) -> None:
+    firm = EnterpriseFactory(district="440783")
+    EnterpriseUserFactory(username="firm", enterprise=firm)
+    login(client, "firm")
+    page = client.get("/portal/change-requests").get_data(as_text=True)
+    # Nothing is preselected: the first option of the level select is the blank prompt, not 国家级.
+    level_select = page[page.index('name="platform-level"'):]
+    assert level_select[:level_select.index("</option>")].endswith('value="">（请选择）')
+    token = csrf_token(client, "/portal/change-requests")
+    response = client.post("/portal/change-requests/platform", data={
+        "csrf_token": token, "platform-kind": "", "platform-level": "", "platform-name": "某研发中心"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请选择研发机构/载体的级别" in body and "请选择研发机构/载体的类型" in body
+    assert db.session.scalar(select(ChangeRequest)) is None
