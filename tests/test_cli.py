@@ -42,6 +42,11 @@ def test_create_user_failures_exit_1_with_one_line_reason(runner, app) -> None:
         (["create-user", "a", "--role", "enterprise"], "s3cret-pass\n", "--enterprise"),
         (["create-user", "a", "--role", "enterprise", "--enterprise", "91440783MA4X000010"], "s3cret-pass\n", "统一社会信用代码"),
         (["create-user", "a", "--role", "bureau"], "short\n", "至少需要8个字符"),
+        (["create-user", "a", "--role", "bureau"], "        \n", "密码太简单"),
+        (["create-user", "a", "--role", "bureau"], "password\n", "密码太简单"),
+        (["create-user", "a", "--role", "bureau"], "12345678\n", "密码太简单"),
+        (["create-user", "a", "--role", "bureau"], "aaaaaaaaaa\n", "密码太简单"),
+        (["create-user", "a", "--role", "bureau"], "Password123\n", "密码太简单"),
         (["create-user", "taken", "--role", "bureau"], "s3cret-pass\n", "已存在"),
         (["create-user", "a", "--role", "bureau", "--district", "440783"], "s3cret-pass\n", "只有区（市）科员"),
     ]

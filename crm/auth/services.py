@@ -54,7 +54,7 @@ def create_user(
     """Add a user (not committed) after checking role, scope and password."""
     from crm.districts import DISTRICTS
     from crm.models import Enterprise, Role
-    from crm.models.user import MIN_PASSWORD_LENGTH
+    from crm.models.user import password_problem
     from crm.uscc import InvalidUSCC, normalize_uscc
 
     username = (username or "").strip()
@@ -64,8 +64,9 @@ def create_user(
         role_value = Role(role)
     except ValueError:
         raise UserError(f"未知的角色：{role}（可选 admin、bureau、officer、enterprise）", "role") from None
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise UserError(f"密码至少需要{MIN_PASSWORD_LENGTH}个字符", "password")
+    problem = password_problem(password)
+    if problem:
+        raise UserError(problem, "password")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"用户名已存在：{username}")
     user = User(username=username, role=role_value, display_name=display_name, email=email)

@@ -37,6 +37,27 @@ ROLE_LABELS: dict[Role, str] = {
 }
 
 MIN_PASSWORD_LENGTH = 8
+# Passwords of two kinds of characters that attackers still try first.
+COMMON_PASSWORDS = frozenset({
+    "password1", "password123", "passw0rd", "admin123", "admin1234", "abc12345", "abcd1234", "a1234567",
+    "qwerty123", "1qaz2wsx", "qwer1234", "asdf1234", "zxcv1234", "iloveyou1", "welcome1", "changeme1",
+})
+
+
+def password_problem(password: str | None) -> str | None:
+    """Why a new password is refused (a sentence for people), or None when it is acceptable.
+
+    The one rule for every place a password is set (CLI, admin form, personal page,
+    portal sign-up and reset): at least MIN_PASSWORD_LENGTH characters, two kinds
+    of characters (letters, digits, others), not one of the commonest.
+    """
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return str(_l("密码至少需要%(n)s个字符", n=MIN_PASSWORD_LENGTH))
+    kinds = {"letter" if c.isalpha() else "digit" if c.isdigit() else "other" for c in password if not c.isspace()}
+    if len(kinds) < 2 or password.lower() in COMMON_PASSWORDS:
+        return str(_l("密码太简单：请同时使用字母、数字或符号中的两类，且不要用常见密码"))
+    return None
 
 
 class User(UserMixin, TimestampMixin, db.Model):

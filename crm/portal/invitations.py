@@ -16,7 +16,7 @@ from crm.auth.services import UserError, create_user
 from crm.clock import utcnow
 from crm.extensions import db
 from crm.models import Enterprise, Invitation, Role, User
-from crm.models.user import MIN_PASSWORD_LENGTH, hash_token
+from crm.models.user import hash_token, password_problem
 from crm.notifications.mail import build_message, mail_enabled, send_messages
 
 
@@ -76,8 +76,9 @@ def find_invitation(token: str) -> Invitation:
 
 
 def _check_password(password: str, confirm: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvitationError(f"密码至少需要{MIN_PASSWORD_LENGTH}个字符。")
+    problem = password_problem(password)
+    if problem:
+        raise InvitationError(f"{problem}。")
     if password != confirm:
         raise InvitationError("两次输入的密码不一致。")
 
@@ -119,6 +120,8 @@ def create_firm_user(firm: Enterprise, username: str, display_name: str = "",
                      email: str | None = None) -> tuple[User, str]:
     """A user for the firm with a temporary password (returned once, never stored in clear)."""
     temporary = secrets.token_urlsafe(9)
+    while password_problem(temporary):  # a draw of letters only is too simple for the rule itself
+        temporary = secrets.token_urlsafe(9)
     try:
         user = create_user(username, Role.enterprise.value, temporary, enterprise_uscc=firm.uscc,
                            display_name=(display_name or "").strip(), email=(email or "").strip() or None)

@@ -3,12 +3,18 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import Field
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from crm.districts import DISTRICTS
-from crm.models.user import MIN_PASSWORD_LENGTH, ROLE_LABELS
+from crm.models.user import ROLE_LABELS, password_problem
 
-PASSWORD_RULE = Length(min=MIN_PASSWORD_LENGTH, message=_l("密码至少需要%(n)s个字符", n=MIN_PASSWORD_LENGTH))
+
+def PASSWORD_RULE(_form: FlaskForm, field: Field) -> None:  # noqa: N802 - used like the validator classes
+    """The one password rule (crm.models.user.password_problem), at the field."""
+    problem = password_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
 
 
 class UserForm(FlaskForm):

@@ -99,6 +99,8 @@ def test_signup_refuses_short_password_and_keeps_username(app, client) -> None:
     assert f"密码至少需要{MIN_PASSWORD_LENGTH}个字符" in body
     assert 'value="keep-me"' in body
     assert db.session.scalar(select(User).where(User.username == "keep-me")) is None
+    response = _sign_up(client, f"/portal/invite/{token}", username="keep-me", password="12345678", confirm="12345678")
+    assert response.status_code == 422 and "密码太简单" in response.get_data(as_text=True)
     response = _sign_up(client, f"/portal/invite/{token}", password="long-enough-1", confirm="long-enough-2")
     assert "两次输入的密码不一致" in response.get_data(as_text=True)
 

@@ -31,6 +31,13 @@ def test_admin_creates_officer_with_field_errors(client, app) -> None:
         data={"csrf_token": token, "username": "kp2", "role": "officer", "district_code": "440783", "password": "short"},
     )
     assert "密码至少需要8个字符" in short.get_data(as_text=True)
+    common = client.post(
+        "/admin/users",
+        data={"csrf_token": token, "username": "kp2", "role": "officer", "district_code": "440783",
+              "password": "password123"},
+    )
+    assert "密码太简单" in common.get_data(as_text=True)
+    assert db.session.query(User).filter_by(username="kp2").count() == 0
     ok = client.post(
         "/admin/users",
         data={"csrf_token": token, "username": "kp2", "role": "officer", "district_code": "440783", "password": DEFAULT_PASSWORD},
