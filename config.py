@@ -25,7 +25,10 @@ class Config:
     UPLOAD_DIR = os.environ.get("CRM_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     PER_PAGE = 50
     # Sign-in throttling: this many failures per username or address within the window.
+    # Failures allowed within the window per user name, and (many people share an office's
+    # address) per client address, before sign-in is refused for a while.
     LOGIN_MAX_FAILURES = int(os.environ.get("CRM_LOGIN_MAX_FAILURES", "5"))
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("CRM_LOGIN_MAX_FAILURES_PER_ADDRESS", "50"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("CRM_LOGIN_FAILURE_WINDOW_MINUTES", "15"))
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted. Behind
     # nginx every request comes from 127.0.0.1, so without this one person's failed
@@ -67,6 +70,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("CRM_TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 12
 
 
 class ProductionConfig(Config):

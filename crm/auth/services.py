@@ -10,17 +10,25 @@ from crm.extensions import db
 from crm.models import LoginAttempt, User
 
 
-def too_many_failures(username: str, remote_addr: str, limit: int, window_minutes: int) -> bool:
-    """True when the username or the address failed `limit` times within the window."""
+def too_many_failures(username: str, remote_addr: str, per_user: int, per_address: int,
+                      window_minutes: int) -> bool:
+    """True when the user name failed `per_user` times, or the address `per_address` times, within the window.
+
+    The address limit is higher: an office behind one address must not be locked out
+    by one person's mistakes, while guessing across many user names is still stopped.
+    """
     since = utcnow() - timedelta(minutes=window_minutes)
-    failures = db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
+    by_user, by_address = db.session.execute(
+        select(
+            func.count(LoginAttempt.id).filter(LoginAttempt.username == username),
+            func.count(LoginAttempt.id).filter(LoginAttempt.remote_addr == remote_addr),
+        ).where(
             LoginAttempt.succeeded.is_(False),
             LoginAttempt.at >= since,
             or_(LoginAttempt.username == username, LoginAttempt.remote_addr == remote_addr),
         )
-    )
-    return (failures or 0) >= limit
+    ).one()
+    return by_user >= per_user or by_address >= per_address
 
 
 def authenticate(username: str, password: str, remote_addr: str) -> User | None:

@@ -33,7 +33,8 @@ def login() -> str | Response | tuple[str, int]:
         username = form.username.data.strip()
         remote = request.remote_addr or "unknown"
         cfg = current_app.config
-        if too_many_failures(username, remote, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_FAILURE_WINDOW_MINUTES"]):
+        if too_many_failures(username, remote, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+                             cfg["LOGIN_FAILURE_WINDOW_MINUTES"]):
             flash(
                 _("登录失败次数过多，请 %(minutes)s 分钟后再试。", minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"]),
                 "danger",

@@ -56,6 +56,15 @@ def test_repeated_failures_are_throttled(client, app) -> None:
     assert "登录失败次数过多" in response.get_data(as_text=True)
 
 
+def test_one_persons_failures_do_not_lock_out_colleagues_at_the_same_address(client, app) -> None:
+    OfficerFactory(username="kp")
+    OfficerFactory(username="kp_colleague")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        post_login(client, "kp", "nope-nope")
+    assert post_login(client, "kp", DEFAULT_PASSWORD).status_code == 429
+    assert post_login(client, "kp_colleague", DEFAULT_PASSWORD).status_code == 302
+
+
 def test_inactive_user_cannot_sign_in(client, app) -> None:
     OfficerFactory(username="gone", active=False)
     assert post_login(client, "gone", DEFAULT_PASSWORD).status_code == 401
@@ -175,11 +184,12 @@ def test_throttling_behind_the_proxy_counts_each_client_address(production_app) 
             environ_base={"REMOTE_ADDR": "127.0.0.1"},
         ).status_code
 
-    for n in range(production_app.config["LOGIN_MAX_FAILURES"]):
+    limit = production_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    for n in range(limit):
         assert attempt(f"guess{n}", "nope-nope", "203.0.113.9") == 401
-    assert attempt("guess9", "nope-nope", "203.0.113.9") == 429  # that address is throttled
+    assert attempt("guess-more", "nope-nope", "203.0.113.9") == 429  # that address is throttled
     assert attempt("kp", DEFAULT_PASSWORD, "198.51.100.7") == 302  # another client is not
-    assert db.session.query(LoginAttempt).filter_by(remote_addr="203.0.113.9").count() == 5
+    assert db.session.query(LoginAttempt).filter_by(remote_addr="203.0.113.9").count() == limit
 
 
 def test_login_page_offers_password_reset_for_firms(client, app) -> None:
