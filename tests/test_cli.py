@@ -104,3 +104,19 @@ def test_unexpected_failure_is_one_line_not_a_traceback(runner, app, monkeypatch
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "init-db" in result.stderr and "connection refused" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_production_without_a_secret_key_is_one_line_not_a_traceback(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "CRM_SECRET_KEY"}
+    env.update(CRM_ENV="production", CRM_DATABASE_URL=f"sqlite:///{tmp_path / 'p.sqlite3'}",
+               CRM_INSTANCE_DIR=str(tmp_path))
+    flask = Path(sys.executable).with_name("flask")
+    result = subprocess.run([str(flask), "--app", "crm", "init-db"], capture_output=True, text=True, env=env,
+                            cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == ["配置错误：生产环境必须设置 CRM_SECRET_KEY（会话签名密钥）/ CRM_SECRET_KEY must be set"]

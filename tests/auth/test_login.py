@@ -132,7 +132,7 @@ def test_production_requires_secret_key(monkeypatch) -> None:
     import config
 
     monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "")
-    with pytest.raises(RuntimeError, match="CRM_SECRET_KEY"):
+    with pytest.raises(SystemExit, match="CRM_SECRET_KEY"):
         create_app()
 
 
