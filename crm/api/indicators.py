@@ -12,6 +12,7 @@ from crm.api import bp
 from crm.api.auth import api_error, token_required
 from crm.clock import today
 from crm.dashboard.services import CITY, JurisdictionError, JurisdictionForbidden, api_items, resolve_jurisdiction
+from crm.models import Role
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -31,8 +32,10 @@ def list_indicators() -> Any:
     district = (request.args.get("district") or "").strip()
     if district == CITY:
         api_error(400, f"未知的区（市）代码：{district}")
+    if not district and g.api_user.role is Role.officer:
+        district = g.api_user.district_code  # as on the dashboard: an officer's default is their district
     try:
-        # Without `district` the caller asks for the whole city (an officer may not).
+        # Without `district` the caller asks for the whole city.
         jurisdiction = resolve_jurisdiction(g.api_user, district or CITY)
     except JurisdictionError as exc:
         api_error(400, str(exc))

@@ -50,9 +50,11 @@ def test_district_indicators(world, client) -> None:
     assert by_code["rd_institution_coverage"]["actual"] == pytest.approx(2 / 3)
 
 
-def test_officer_asking_city_or_another_district_is_forbidden(world, client) -> None:
+def test_officer_without_a_district_gets_their_own_and_another_district_is_forbidden(world, client) -> None:
     token = issue_token(OfficerFactory(district_code=KP))
-    assert get(client, token).status_code == 403
+    own = get(client, token, f"?as_of={AS_OF.isoformat()}")
+    assert own.status_code == 200
+    assert own.get_json() == get(client, token, f"?district={KP}&as_of={AS_OF.isoformat()}").get_json()
     response = get(client, token, f"?district={PJ}")
     assert response.status_code == 403 and "error" in response.get_json()
 
