@@ -104,6 +104,20 @@ DEMO_USERS = [
 FIRM_USER = ("firm", "firm-pass-123", "开平市侨兴智能装备有限公司 填报人")
 
 
+PLACE_PREFIXES = sorted({"江门市", "江门", *DISTRICTS.values(), *(f"江门市{n}" for n in DISTRICTS.values())},
+                        key=len, reverse=True)
+
+
+def firm_core_name(firm_name: str) -> str:
+    """A firm's name without its place and legal form (江门市蓬江区银洲涂料股份有限公司 → 银洲涂料),
+    as platform names carry it (广东省银洲涂料工程技术研究中心)."""
+    core = firm_name.replace("股份有限公司", "").replace("有限公司", "")
+    for place in PLACE_PREFIXES:
+        if core.startswith(place):
+            return core[len(place):]
+    return core
+
+
 @dataclass
 class Batch:
     """Rows of one chunk, waiting for their firm ids."""
@@ -344,7 +358,7 @@ class DemoWorld:
             kind, _w, label = rng.choices(PLATFORM_KINDS, [k[1] for k in PLATFORM_KINDS])[0]
             level = rng.choices(["municipal", "provincial", "national"], [68, 28, 4])[0]
             prefix = {"municipal": "江门市", "provincial": "广东省", "national": "国家"}[level]
-            core = firm_name.replace("有限公司", "").replace("股份", "")[-6:]
+            core = firm_core_name(firm_name)
             rows.append(
                 {
                     "kind": kind, "level": level, "name": f"{prefix}{core}{label}",

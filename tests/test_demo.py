@@ -58,7 +58,15 @@ def test_world_is_valid_and_believable(app) -> None:
     assert max(years.values()) >= 4 and min(years.values()) >= 1
     stages = Counter(stage_of(f.designations, today()) for f in firms)
     assert stages["none"] + stages["tech_sme"] > stages["hitech"] > stages["gazelle"]
-    assert set(stages) >= {"none", "tech_sme", "hitech"}
+    assert set(stages) >= {"none", "incubated", "tech_sme", "hitech"}
+    assert stages["incubated"] >= 10  # young firms start in incubators: the first rung is not empty
+    # A platform carries its firm's name without place and legal form: 广东省银洲涂料工程技术研究中心.
+    from crm.demo import firm_core_name
+    from crm.models import Platform
+
+    platforms = db.session.scalars(select(Platform)).all()
+    assert platforms and all(firm_core_name(p.enterprise.name) in p.name for p in platforms)
+    assert not any(place in p.name[3:] for p in platforms for place in ("江门市", "区", "有限公司"))
     hitech = db.session.scalars(select(Designation).where(Designation.kind == "hitech")).all()
     assert all(d.certificate_no.startswith("GR") and (d.valid_to - d.valid_from).days in (1094, 1095) for d in hitech)
     assert db.session.scalar(select(func.count()).select_from(Talent).where(Talent.high_end)) > 0
