@@ -50,6 +50,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError
 
 from crm.audit import JSON_READY_TYPES, plain, plain_decimal, record_changes
+from crm.enterprises.summary import FIGURE_COLUMNS, rd_ratio
 from crm.models import AnnualReport, Designation, Enterprise, Industry
 from crm.models.annual_report import FIGURE_FIELDS, ReportStatus
 from crm.models.audit import AuditAction
@@ -334,10 +335,12 @@ class BatchWriter:
 
         # New firms first: their ids are needed for reports and designations.
         new_firms: list[dict[str, Any]] = []
+        created_from: dict[str, dict[str, Any]] = {}
         for row in rows:
             record = row.record
             if record["uscc"] in firms:
                 continue
+            created_from[record["uscc"]] = record
             firm = {
                 "uscc": record["uscc"], "name": record["name"], "name_initials": self._name_initials(record["name"]),
                 "district_code": record["district_code"], "district_overridden": False,
@@ -350,13 +353,34 @@ class BatchWriter:
                     firm[column] = record[column]
             firms[record["uscc"]] = firm
             new_firms.append(firm)
+        # A new firm with one row in the chunk gets its latest-year figures with the insert
+        # (that row's report is its only one so far), sparing the refresh a second write of
+        # every new firm; a firm with several rows here, or rows in a later chunk, is
+        # refreshed as before.
+        figured: set[str] = set()
         if new_firms:
+            dialect_name = conn.dialect.name
+            rows_of: dict[str, int] = {}
+            if dialect_name in ("sqlite", "postgresql"):
+                for row in rows:
+                    uscc = row.record["uscc"]
+                    rows_of[uscc] = rows_of.get(uscc, 0) + 1
+            for firm in new_firms:
+                if rows_of.get(firm["uscc"]) == 1:
+                    record = created_from[firm["uscc"]]
+                    firm["latest_year"] = record["year"]
+                    firm["latest_revenue"] = record.get("revenue")
+                    firm["latest_rd_ratio"] = rd_ratio(record.get("rd_expense"), record.get("revenue"), dialect_name)
+                    firm["revenue_growth"] = None
+                    figured.add(firm["uscc"])
+                else:
+                    firm.update(dict.fromkeys(FIGURE_COLUMNS))
             # RETURNING without a parameter order keeps SQLite's multi-row VALUES batches;
             # rows are matched back by their natural key.
             for new_id, uscc in insert_many(conn, ENTERPRISE_TABLE, new_firms, returning=("id", "uscc")):
                 firms[uscc]["id"] = new_id
             for firm in new_firms:
-                audit.append(_created("enterprise", firm["id"], firm["id"], firm))
+                audit.append(_created("enterprise", firm["id"], firm["id"], firm, _NOT_AUDITED_FIRM))
 
         reports: dict[tuple[int, int], dict[str, Any]] = {}
         designations: dict[int, list[dict[str, Any]]] = {}
@@ -446,7 +470,7 @@ class BatchWriter:
                         changed = True
             if outcome == "unchanged" and changed:
                 outcome = "updated"
-            if outcome != "unchanged":
+            if outcome != "unchanged" and record["uscc"] not in figured:
                 self.result.touched_enterprises.add(firm_id)
             outcomes.append(outcome)
 
@@ -572,6 +596,8 @@ def _matching(held: list[dict[str, Any]], wanted: dict[str, Any]) -> dict[str, A
 
 
 _NOT_AUDITED = frozenset({"created_at", "updated_at", "updated_by_id", "version_id", "name_initials"})
+# Derived figures are the refresh's business, not changes the import records.
+_NOT_AUDITED_FIRM = _NOT_AUDITED | frozenset(FIGURE_COLUMNS)
 
 
 # crm.audit.plain for the value types of imported rows, looked up by exact type.
@@ -580,10 +606,12 @@ _PLAIN_BY_TYPE: dict[type, Callable[[Any], Any]] = {
 }
 
 
-def _created(entity: str, entity_id: int, enterprise_id: int, values: dict[str, Any]) -> dict[str, Any]:
+def _created(
+    entity: str, entity_id: int, enterprise_id: int, values: dict[str, Any], not_audited: frozenset[str] = _NOT_AUDITED
+) -> dict[str, Any]:
     # Values converted to their audit form here, in the one pass that picks them
     # (record_changes would otherwise walk every change again).
-    as_is, by_type, not_audited = JSON_READY_TYPES, _PLAIN_BY_TYPE, _NOT_AUDITED
+    as_is, by_type = JSON_READY_TYPES, _PLAIN_BY_TYPE
     changes: dict[str, list[Any]] = {}
     for k, v in values.items():
         if v is None or k in not_audited:

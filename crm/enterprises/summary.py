@@ -8,6 +8,7 @@ that writes reports with Core statements calls `refresh_latest_figures()` itself
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Float, and_, cast, event, func, select, update
@@ -79,6 +80,31 @@ def refresh_latest_figures(connection: Connection | Session, enterprise_ids: Ite
     ids = sorted(set(enterprise_ids))
     for start in range(0, len(ids), CHUNK):
         connection.execute(statement.where(Enterprise.__table__.c.id.in_(ids[start : start + CHUNK])))
+
+
+FIGURE_COLUMNS = ("latest_year", "latest_revenue", "latest_rd_ratio", "revenue_growth")
+
+
+def rd_ratio(rd_expense: Decimal | None, revenue: Decimal | None, dialect_name: str) -> float | None:
+    """``latest_rd_ratio`` of a stored report exactly as the refresh statement computes it
+    (``CAST(rd AS FLOAT) / NULLIF(CAST(revenue AS FLOAT), 0)``), for code that writes a
+    firm's figures with the firm instead of refreshing afterwards. ValueError for a
+    dialect whose arithmetic is not replicated here (refresh instead).
+
+    Values are the stored ones (4 decimal places). SQLite stores them as REAL: both
+    casts are Python's float(). PostgreSQL converts each numeric to float8 correctly
+    rounded, but SQLAlchemy renders the divisor as ``CAST(… AS NUMERIC)``, a
+    float8→numeric conversion that keeps 15 significant digits, then back to float8."""
+    if rd_expense is None or revenue is None:
+        return None
+    divisor = float(revenue)
+    if divisor == 0:
+        return None
+    if dialect_name == "postgresql":
+        divisor = float(f"{divisor:.15g}")
+    elif dialect_name != "sqlite":
+        raise ValueError(dialect_name)
+    return float(rd_expense) / divisor
 
 
 @event.listens_for(Session, "after_flush")

@@ -278,3 +278,42 @@ def test_import_and_rollback_keep_firms_latest_figures_current(app) -> None:
     rollback_batch(db.session.get(ImportBatch, result.batch_id), user=None)
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 0
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 2000])
+def test_new_firms_get_the_latest_figures_a_refresh_would_give(app, monkeypatch, chunk_rows) -> None:
+    """New firms with one row get their figures with the insert; firms with several years
+    (in one chunk or across chunks) are refreshed: either way what refresh_latest_figures
+    computes from the stored reports."""
+    import functools
+
+    from crm.enterprises.summary import refresh_latest_figures
+    from crm.imports import services
+    from importers.writer import BatchWriter
+
+    monkeypatch.setattr(services, "BatchWriter", functools.partial(BatchWriter, chunk_rows=chunk_rows))
+    codes = [make_uscc(f"91440703MA5{n}AB0C1") for n in range(6)]
+    rows = [
+        ["企业名称", "统一社会信用代码", "年度", "营业收入", "研发费用"],
+        ["甲公司", codes[0], 2022, 1000, 30],
+        ["甲公司", codes[0], 2023, 1250.5, 41.3],  # two years, same chunk of 2
+        ["乙公司", codes[1], 2022, 800, 12.34],  # another year at the end: a later chunk
+        ["丙公司", codes[2], 2023, 0, 5],  # no ratio for zero revenue
+        ["丁公司", codes[3], 2023, 333.3333, None],  # no R&D stated
+        ["戊公司", codes[4], 2023, 987654.3219, 1234.5678],
+        ["乙公司", codes[1], 2023, 900, 20],
+        # 16 significant digits: PostgreSQL's divisor goes through float8 -> numeric (15 digits).
+        ["己公司", codes[5], 2023, 123456789012.3456, 1.2345],
+    ]
+    result = import_file(xlsx_bytes(rows), "years.xlsx")
+    assert (result.created, result.rejected) == (8, 0), result.errors
+    columns = (Enterprise.uscc, Enterprise.latest_year, Enterprise.latest_revenue, Enterprise.latest_rd_ratio,
+               Enterprise.revenue_growth)
+    stored = {row[0]: tuple(row[1:]) for row in db.session.execute(select(*columns))}
+    assert stored[codes[0]][0] == 2023 and stored[codes[0]][3] == pytest.approx(0.2505)
+    assert stored[codes[1]][0] == 2023 and stored[codes[1]][3] == pytest.approx(0.125)
+    assert stored[codes[2]][2] is None and stored[codes[3]][2] is None
+    assert stored[codes[4]] == (2023, Decimal("987654.3219"), float(Decimal("1234.5678")) / 987654.3219, None)
+    refresh_latest_figures(db.session.connection())
+    assert {row[0]: tuple(row[1:]) for row in db.session.execute(select(*columns))} == stored
+    db.session.rollback()
