@@ -8,11 +8,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, NumberRange, Optional, Regexp, ValidationError
 
 from crm.dashboard.services import CITY, COMPUTATIONS
 from crm.districts import DISTRICTS
 from crm.models import PlanTarget
+from crm.models.lengths import column_length
 
 TARGET_LINE = re.compile(r"^\s*(\d{4})\s*[:：=]\s*(\S+)\s*$")
 
@@ -38,25 +39,27 @@ def parse_targets(text: str) -> dict[str, str]:
 
 
 class PlanTargetForm(FlaskForm):
-    plan = StringField(_l("规划编号"), validators=[DataRequired(), Length(max=10)])
+    plan = StringField(_l("规划编号"), validators=[DataRequired(), column_length(PlanTarget, "plan")])
     jurisdiction = SelectField(
         _l("适用范围"),
         choices=[(CITY, _l("江门市（全市）"))] + [(code, name) for code, name in DISTRICTS.items()],
     )
     code = StringField(
         _l("指标代码"),
-        validators=[DataRequired(), Length(max=60), Regexp(r"^[a-z0-9_]+$", message=_l("只能用小写字母、数字和下划线"))],
+        validators=[DataRequired(), column_length(PlanTarget, "code"), Regexp(r"^[a-z0-9_]+$", message=_l("只能用小写字母、数字和下划线"))],
     )
-    name = StringField(_l("指标名称"), validators=[DataRequired(), Length(max=200)])
-    unit = StringField(_l("单位"), validators=[Optional(), Length(max=20)])
-    category = StringField(_l("类别"), validators=[Optional(), Length(max=100)])
+    name = StringField(_l("指标名称"), validators=[DataRequired(), column_length(PlanTarget, "name")])
+    unit = StringField(_l("单位"), validators=[Optional(), column_length(PlanTarget, "unit")])
+    category = StringField(_l("类别"), validators=[Optional(), column_length(PlanTarget, "category")])
     baseline_year = IntegerField(_l("基期年份"), validators=[Optional(), NumberRange(1980, 2100)])
     baseline_value = DecimalField(_l("基期值"), validators=[Optional()], places=None)
     targets_text = TextAreaField(
         _l("目标值"),
         description=_l("每行一个：年份: 目标值（按规划原文写，百分比写 1.65 而不是 0.0165）。新增下一规划期目标时加一行即可。"),
     )
-    nature = SelectField(_l("属性"), choices=[("", "—"), ("预期性", "预期性"), ("约束性", "约束性")], validate_choice=False)
+    # validate_choice=False keeps a value loaded from a plan that the choices do not list; its length still fits.
+    nature = SelectField(_l("属性"), choices=[("", "—"), ("预期性", "预期性"), ("约束性", "约束性")], validate_choice=False,
+                         validators=[column_length(PlanTarget, "nature")])
     computable = SelectField(
         _l("实时计算口径"),
         choices=[("", _l("不能由系统计算"))] + [(c.key, f"{c.key}（{c.name}）") for c in COMPUTATIONS.values()],

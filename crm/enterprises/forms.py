@@ -23,9 +23,10 @@ from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from crm.ladder import DESIGNATION_LABELS
-from crm.models import DesignationKind
+from crm.models import Designation, DesignationKind, Enterprise, Honour, Platform, SupportRecord, Talent
 from crm.models.contact import CONTACT_KIND_LABELS
 from crm.models.enterprise import HITECH_FIELD_NAMES
+from crm.models.lengths import column_length
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
 from crm.models.support import HONOUR_KIND_LABELS, SUPPORT_KIND_LABELS
 from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
@@ -138,22 +139,25 @@ class VersionedForm(FlaskForm):
 
 
 class ProfileForm(VersionedForm):
-    name = StringField(_l("企业名称"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l("不超过200字"))])
+    name = StringField(_l("企业名称"), validators=[DataRequired(REQUIRED), column_length(Enterprise, "name")])
     district_code = SelectField(_l("所属区（市）"), choices=[])
-    town = StringField(_l("镇街/园区"), validators=[Optional(), Length(max=50, message=_l("不超过50字"))])
+    town = StringField(_l("镇街/园区"), validators=[Optional(), column_length(Enterprise, "town")])
     founded_on = YmdField(_l("成立日期"), validators=[Optional(), not_future])
     industry_code = SelectField(_l("所属行业"), choices=[], default="")
     hitech_field = SelectField(_l("高新技术领域"), choices=_choices(HITECH_FIELD_NAMES, _l("（未填写）")), default="")
     above_size = BooleanField(_l("规模以上企业"))
-    address = StringField(_l("地址"), validators=[Optional(), Length(max=300, message=_l("不超过300字"))])
-    contact_person = StringField(_l("联系人"), validators=[Optional(), Length(max=50, message=_l("不超过50字"))])
+    address = StringField(_l("地址"), validators=[Optional(), column_length(Enterprise, "address")])
+    contact_person = StringField(_l("联系人"), validators=[Optional(), column_length(Enterprise, "contact_person")])
     contact_phone = StringField(
         _l("联系电话"),
-        validators=[Optional(), Regexp(r"^[0-9+\-() 转]{5,50}$", message=_l("电话号码只能包含数字、+、-、括号和空格"))],
+        validators=[
+            Optional(), column_length(Enterprise, "contact_phone"),
+            Regexp(r"^[0-9+\-() 转]{5,}$", message=_l("电话号码只能包含数字、+、-、括号和空格")),
+        ],
     )
     contact_email = StringField(
         _l("电子邮箱"),
-        validators=[Optional(), Length(max=200), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("电子邮箱格式不正确"))],
+        validators=[Optional(), column_length(Enterprise, "contact_email"), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("电子邮箱格式不正确"))],
     )
     notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=5000, message=_l("不超过5000字"))])
 
@@ -162,8 +166,8 @@ class DesignationForm(VersionedForm):
     kind = SelectField(_l("认定类型"), choices=_choices(DESIGNATION_LABELS), validators=[DataRequired(REQUIRED)])
     valid_from = YmdField(_l("生效日期"), validators=[InputRequired(_l("请填写生效日期"))])
     valid_to = YmdField(_l("有效期至"), validators=[Optional()], description=_l("留空则按类型默认有效期（高企三年，其余当年年底）"))
-    certificate_no = StringField(_l("证书/入库编号"), validators=[Optional(), Length(max=64, message=_l("不超过64字符"))])
-    authority = StringField(_l("认定机关"), validators=[Optional(), Length(max=100, message=_l("不超过100字"))])
+    certificate_no = StringField(_l("证书/入库编号"), validators=[Optional(), column_length(Designation, "certificate_no")])
+    authority = StringField(_l("认定机关"), validators=[Optional(), column_length(Designation, "authority")])
 
     def validate_valid_to(self, field: YmdField) -> None:
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
@@ -253,7 +257,7 @@ class AnnualReportForm(VersionedForm):
 class PlatformForm(VersionedForm):
     kind = SelectField(_l("类型"), choices=_choices(PLATFORM_KIND_LABELS), validators=[DataRequired(REQUIRED)])
     level = SelectField(_l("级别"), choices=_choices(PLATFORM_LEVEL_LABELS), validators=[DataRequired(REQUIRED)])
-    name = StringField(_l("名称"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l("不超过200字"))])
+    name = StringField(_l("名称"), validators=[DataRequired(REQUIRED), column_length(Platform, "name")])
     recognized_on = YmdField(_l("认定日期"), validators=[Optional()])
     valid_to = YmdField(_l("有效期至"), validators=[Optional()])
 
@@ -265,7 +269,7 @@ class PlatformForm(VersionedForm):
 class TalentForm(VersionedForm):
     category = SelectField(_l("类别"), choices=_choices(TALENT_CATEGORY_LABELS), validators=[DataRequired(REQUIRED)])
     is_team = BooleanField(_l("团队"))
-    name = StringField(_l("姓名/团队名称"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l("不超过200字"))])
+    name = StringField(_l("姓名/团队名称"), validators=[DataRequired(REQUIRED), column_length(Talent, "name")])
     programme = SelectField(_l("人才计划"), choices=_choices(TALENT_PROGRAMME_LABELS), validators=[DataRequired(REQUIRED)])
     year = CountField(_l("入选年度"), validators=[InputRequired(_l("请填写年度")), year_range])
     high_end = BooleanField(_l("高端创新创业人才团队"))
@@ -273,7 +277,7 @@ class TalentForm(VersionedForm):
 
 class SupportRecordForm(VersionedForm):
     kind = SelectField(_l("支持方式"), choices=_choices(SUPPORT_KIND_LABELS), validators=[DataRequired(REQUIRED)])
-    programme = StringField(_l("项目"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l("不超过200字"))])
+    programme = StringField(_l("项目"), validators=[DataRequired(REQUIRED), column_length(SupportRecord, "programme")])
     # InputRequired, not DataRequired: a zero amount is still a recorded amount.
     amount = MoneyField(_l("金额（万元）"), validators=[InputRequired(_l("请填写金额")), not_negative(_l("金额"))], places=None)
     granted_on = YmdField(_l("日期"), validators=[InputRequired(_l("请填写日期"))])
@@ -281,7 +285,7 @@ class SupportRecordForm(VersionedForm):
 
 class HonourForm(VersionedForm):
     kind = SelectField(_l("类别"), choices=_choices(HONOUR_KIND_LABELS), validators=[DataRequired(REQUIRED)])
-    title = StringField(_l("名称"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l("不超过200字"))])
+    title = StringField(_l("名称"), validators=[DataRequired(REQUIRED), column_length(Honour, "title")])
     year = CountField(_l("年度"), validators=[InputRequired(_l("请填写年度")), year_range])
     amount = MoneyField(_l("金额（万元）"), validators=[Optional(), not_negative(_l("金额"))], places=None)
 
@@ -310,7 +314,7 @@ class BulkForm(FlaskForm):
     valid_from = YmdField(_l("生效日期"))
     valid_to = YmdField(_l("有效期至"))
     certificate_pattern = StringField(
-        _l("编号规则"), validators=[Optional(), Length(max=64, message=_l("不超过64字符"))],
+        _l("编号规则"), validators=[Optional(), column_length(Designation, "certificate_no")],
         description=_l("可选；其中连续的 # 依次替换为序号，如 2025440783#### → 20254407830001"),
     )
     officer_id = SelectField(_l("分配给"), coerce=int, choices=[], validate_choice=False, default=0)

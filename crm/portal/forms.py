@@ -12,7 +12,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from crm.models import Enterprise, Invitation, Platform, Talent, User
 from crm.models.enterprise import HITECH_FIELD_NAMES
+from crm.models.lengths import TOO_LONG, column_length
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
 from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
 from crm.models.user import MIN_PASSWORD_LENGTH
@@ -23,7 +25,7 @@ class _ReportFormBase(FlaskForm):
     version_id = HiddenField()
     change_explanation = TextAreaField(
         _l("变动说明"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), Length(max=2000, message=TOO_LONG)],
         description=_l("与上一年度相比变动超过50%的数据，请说明原因（如新增生产线、并购、统计口径调整等）。"),
     )
 
@@ -63,9 +65,10 @@ def _password_fields() -> tuple[PasswordField, PasswordField]:
 
 
 class SignupForm(FlaskForm):
-    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=64)])
-    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=100)])
-    email = EmailField(_l("电子邮箱"), validators=[Optional(), Email(_l("电子邮箱格式不正确")), Length(max=200)],
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), column_length(User, "username")])
+    display_name = StringField(_l("姓名"), validators=[Optional(), column_length(User, "display_name")])
+    email = EmailField(_l("电子邮箱"),
+                       validators=[Optional(), Email(_l("电子邮箱格式不正确")), column_length(User, "email")],
                        description=_l("用于找回密码，可不填。"))
     password, confirm = _password_fields()
 
@@ -75,29 +78,32 @@ class ResetForm(FlaskForm):
 
 
 class ForgotForm(FlaskForm):
-    login = StringField(_l("用户名或电子邮箱"), validators=[DataRequired(_l("请输入用户名或电子邮箱")), Length(max=200)])
+    login = StringField(_l("用户名或电子邮箱"), validators=[DataRequired(_l("请输入用户名或电子邮箱")),
+                                                                   column_length(User, "email")])
 
 
 class CreateUserForm(FlaskForm):
-    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=64)])
-    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=100)])
-    email = EmailField(_l("电子邮箱"), validators=[Optional(), Email(_l("电子邮箱格式不正确")), Length(max=200)])
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), column_length(User, "username")])
+    display_name = StringField(_l("姓名"), validators=[Optional(), column_length(User, "display_name")])
+    email = EmailField(_l("电子邮箱"),
+                       validators=[Optional(), Email(_l("电子邮箱格式不正确")), column_length(User, "email")])
 
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("对方电子邮箱（可选）"),
-                       validators=[Optional(), Email(_l("电子邮箱格式不正确")), Length(max=200)],
+                       validators=[Optional(), Email(_l("电子邮箱格式不正确")), column_length(Invitation, "email")],
                        description=_l("配置了邮件服务时，链接会同时发送到该邮箱。"))
 
 
 class ProfileChangeForm(FlaskForm):
-    name = StringField(_l("企业名称"), validators=[DataRequired(_l("请输入企业名称")), Length(max=200)])
-    town = StringField(_l("镇街/园区"), validators=[Optional(), Length(max=50)])
-    address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
-    contact_person = StringField(_l("联系人"), validators=[Optional(), Length(max=50)])
-    contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=50)])
-    contact_email = EmailField(_l("联系邮箱"),
-                               validators=[Optional(), Email(_l("联系邮箱格式不正确")), Length(max=200)])
+    name = StringField(_l("企业名称"), validators=[DataRequired(_l("请输入企业名称")), column_length(Enterprise, "name")])
+    town = StringField(_l("镇街/园区"), validators=[Optional(), column_length(Enterprise, "town")])
+    address = StringField(_l("地址"), validators=[Optional(), column_length(Enterprise, "address")])
+    contact_person = StringField(_l("联系人"), validators=[Optional(), column_length(Enterprise, "contact_person")])
+    contact_phone = StringField(_l("联系电话"), validators=[Optional(), column_length(Enterprise, "contact_phone")])
+    contact_email = EmailField(_l("联系邮箱"), validators=[
+        Optional(), Email(_l("联系邮箱格式不正确")), column_length(Enterprise, "contact_email"),
+    ])
     industry_code = SelectField(_l("所属行业"), validators=[Optional()])
     hitech_field = SelectField(
         _l("技术领域"), validators=[Optional()],
@@ -121,14 +127,16 @@ class PlatformRequestForm(FlaskForm):
                        validators=[DataRequired(_l("请选择研发机构/载体的类型"))])
     level = SelectField(_l("级别"), choices=[("", _l("（请选择）"))] + [(k.value, v) for k, v in PLATFORM_LEVEL_LABELS.items()],
                         validators=[DataRequired(_l("请选择研发机构/载体的级别"))])
-    name = StringField(_l("名称"), validators=[DataRequired(_l("请输入研发机构/载体名称")), Length(max=200)])
+    name = StringField(_l("名称"), validators=[DataRequired(_l("请输入研发机构/载体名称")),
+                                                   column_length(Platform, "name")])
     recognized_on = DateField(_l("认定日期"), validators=[Optional()])
 
 
 class TalentRequestForm(FlaskForm):
     category = SelectField(_l("类别"), choices=[("", _l("（请选择）"))] + [(k.value, v) for k, v in TALENT_CATEGORY_LABELS.items()],
                            validators=[DataRequired(_l("请选择人才/团队的类别"))])
-    name = StringField(_l("姓名/团队名称"), validators=[DataRequired(_l("请输入姓名或团队名称")), Length(max=200)])
+    name = StringField(_l("姓名/团队名称"), validators=[DataRequired(_l("请输入姓名或团队名称")),
+                                                        column_length(Talent, "name")])
     programme = SelectField(_l("人才计划"), choices=[("", _l("（请选择）"))] + [(k.value, v) for k, v in TALENT_PROGRAMME_LABELS.items()],
                             validators=[DataRequired(_l("请选择人才计划（没有对应计划的选“其他”）"))])
     year = IntegerField(_l("入选年份"), validators=[
@@ -139,9 +147,9 @@ class TalentRequestForm(FlaskForm):
 
 
 class RemovalForm(FlaskForm):
-    reason = StringField(_l("删除原因"), validators=[Optional(), Length(max=500)])
+    reason = StringField(_l("删除原因"), validators=[Optional(), Length(max=500, message=TOO_LONG)])
 
 
 class DecisionForm(FlaskForm):
-    note = TextAreaField(_l("审核意见"), validators=[Optional(), Length(max=2000)],
+    note = TextAreaField(_l("审核意见"), validators=[Optional(), Length(max=2000, message=TOO_LONG)],
                          description=_l("驳回时必填，企业可看到该意见。"))
