@@ -38,7 +38,7 @@ from crm.models import (
     User,
 )
 from crm.models.designation import default_valid_to
-from crm.models.lengths import check_lengths, max_length  # noqa: F401  (max_length: the one length source)
+from crm.models.lengths import check_lengths, length_error, max_length  # noqa: F401  (max_length: the one length source)
 from crm.uscc import InvalidUSCC, normalize_uscc
 
 
@@ -443,11 +443,16 @@ def add_designation_to_all(
         if held:
             result.skipped.append((enterprise, _("已有相同的认定")))
             continue
+        certificate_no = certificate_number(certificate_pattern, n + 1)
+        problem = length_error(Designation, "certificate_no", certificate_no)
+        if problem:  # the running number outgrew the pattern's '#'s at the column's limit
+            result.skipped.append((enterprise, _("证书/入库编号%(problem)s", problem=problem)))
+            continue
         n += 1
         enterprise.designations.append(
             Designation(
                 kind=kind, valid_from=valid_from, valid_to=end,
-                certificate_no=certificate_number(certificate_pattern, n),
+                certificate_no=certificate_no,
                 source=DesignationSource.officer, updated_by_id=user.id,
             )
         )

@@ -37,6 +37,7 @@ from crm.models import (
 from crm.models.annual_report import COUNT_FIELDS, FIGURE_FIELDS, MONEY_FIELDS, NON_NEGATIVE_FIELDS
 from crm.models.base import MONEY_PLACES
 from crm.models.enterprise import HITECH_FIELD_NAMES, HitechField, Industry
+from crm.models.lengths import length_error
 from crm.reports.services import FigureChange
 from crm.rules_catalogue import RULE_LABELS
 from crm.scoping import scoped
@@ -363,6 +364,13 @@ class ChangeRequestError(ValueError):
     """A change request that cannot be made or decided as asked (message for people)."""
 
 
+def _check_length(model: type, column: str, label: str, value: Any) -> None:  # noqa: ANN401
+    """Refuse text longer than the record's column (the same limit as the forms)."""
+    message = length_error(model, column, value)
+    if message:
+        raise ChangeRequestError(_("%(label)s%(problem)s。", label=label, problem=message))
+
+
 def profile_value(firm: Enterprise, name: str) -> str:
     """A profile field as text, the form the request payload stores."""
     value = getattr(firm, name)
@@ -401,6 +409,8 @@ def request_profile_change(firm: Enterprise, user: User, proposed: Mapping[str, 
         raise ChangeRequestError(_("没有需要变更的内容：填写的信息与当前登记一致。"))
     if "name" in changes and not changes["name"][1]:
         raise ChangeRequestError(_("企业名称不能为空。"))
+    for name, (_old, new) in changes.items():
+        _check_length(Enterprise, name, PROFILE_FIELDS[name], new)
     request = ChangeRequest(enterprise_id=firm.id, kind="profile", payload={"changes": changes},
                             requested_by_id=user.id)
     db.session.add(request)
@@ -414,6 +424,7 @@ def request_platform(firm: Enterprise, user: User, data: Mapping[str, Any]) -> C
         "name": str(data["name"]).strip(),
         "recognized_on": data["recognized_on"].isoformat() if data.get("recognized_on") else None,
     }
+    _check_length(Platform, "name", _("名称"), payload["name"])
     request = ChangeRequest(enterprise_id=firm.id, kind="platform", payload=payload, requested_by_id=user.id)
     db.session.add(request)
     return request
@@ -428,6 +439,7 @@ def request_talent(firm: Enterprise, user: User, data: Mapping[str, Any]) -> Cha
         "year": int(data["year"]),
         "high_end": bool(data.get("high_end")),
     }
+    _check_length(Talent, "name", _("姓名/团队名称"), payload["name"])
     request = ChangeRequest(enterprise_id=firm.id, kind="talent", payload=payload, requested_by_id=user.id)
     db.session.add(request)
     return request
@@ -491,6 +503,7 @@ def _apply_profile(firm: Enterprise, changes: Mapping[str, list[str]]) -> None:
             value = new or None
         if name == "name" and not value:
             raise ChangeRequestError(_("企业名称不能为空。"))
+        _check_length(Enterprise, name, PROFILE_FIELDS[name], value)  # a request made before the limits were checked
         setattr(firm, name, value)
 
 
@@ -502,11 +515,13 @@ def apply_change_request(request: ChangeRequest) -> None:
         _apply_profile(firm, payload.get("changes", {}))
     elif request.kind == "platform":
         recognized = payload.get("recognized_on")
+        _check_length(Platform, "name", _("名称"), payload.get("name"))
         db.session.add(Platform(
             enterprise_id=firm.id, kind=PlatformKind(payload["kind"]), level=PlatformLevel(payload["level"]),
             name=payload["name"], recognized_on=date.fromisoformat(recognized) if recognized else None,
         ))
     elif request.kind == "talent":
+        _check_length(Talent, "name", _("姓名/团队名称"), payload.get("name"))
         db.session.add(Talent(
             enterprise_id=firm.id, category=TalentCategory(payload["category"]), is_team=payload["is_team"],
             name=payload["name"], programme=TalentProgramme(payload["programme"]), year=payload["year"],
