@@ -11,7 +11,8 @@ per statement, a parameter per column: the multi-row ``VALUES`` form made psycop
 a query with 30,000 placeholders per statement (about 40% of a 100,000-row import).
 The arrays are cast to the columns' base types (``VARCHAR[]``, ``NUMERIC[]``, no length
 or scale), so the insert itself applies the column's limits exactly as with ``VALUES``:
-a too-long text is refused, not truncated by the cast.
+a too-long text is refused, not truncated by the cast. Updates likewise: one
+``UPDATE … FROM unnest(ids, values…)`` instead of a statement per row.
 """
 from __future__ import annotations
 
@@ -187,6 +188,46 @@ def _insert_unnest(
     return [tuple(r) for r in connection.exec_driver_sql(sql, tuple(arrays))]
 
 
+def _update_unnest(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    constants: dict[str, Any],
+    constant_values: tuple[Any, ...],
+    procs: Sequence[tuple[Any, bool]],
+    bump_version: bool,
+) -> bool:
+    """PostgreSQL: one ``UPDATE … FROM unnest(ids, columns…)`` for all rows instead of a
+    statement per row. False (nothing written) when an id repeats or a column mixes value
+    types; the caller then runs the per-row statement."""
+    ids = [row["id"] for row in rows]
+    if not columns or len(set(ids)) != len(ids):
+        return False
+    arrays = [ids, *(list(values) for values in zip(*_params(rows, columns, procs)))]
+    for values in arrays:
+        kinds = set(map(type, values))
+        kinds.discard(type(None))
+        if len(kinds) > 1:
+            return False
+    types = _unnest_types(connection, table, ["id", *columns])
+    assert types is not None
+    quote = connection.dialect.identifier_preparer.quote
+    name = quote(table.name)
+    aliases = [f"c{i}" for i in range(len(columns))]
+    sets = [f"{quote(c)} = v.{a}" for c, a in zip(columns, aliases)]
+    sets += [f"{quote(c)} = %s" for c in constants]
+    if bump_version:
+        sets.append(f"version_id = {name}.version_id + 1")
+    sql = (
+        f"UPDATE {name} SET {', '.join(sets)} "
+        f"FROM unnest({', '.join(f'%s::{t}[]' for t in types)}) AS v(id, {', '.join(aliases)}) "
+        f"WHERE {name}.id = v.id"
+    )
+    connection.exec_driver_sql(sql, (*constant_values, *arrays))
+    return True
+
+
 def update_many(
     connection: Connection,
     table: Table,
@@ -218,6 +259,10 @@ def update_many(
     constant_values = tuple(
         v if p is None else p(v) for v, (p, _memo) in zip(constants.values(), procs[len(columns):])
     )
+    if _unnest_types(connection, table, ["id", *columns]) is not None and _update_unnest(
+        connection, table, rows, columns, constants, constant_values, procs[:len(columns)], bump_version
+    ):
+        return
     sets = [f"{_quote(connection, name)} = {mark}" for name in names]
     if bump_version:
         sets.append("version_id = version_id + 1")
