@@ -11,6 +11,7 @@ from crm.clock import LOCAL_TZ
 from crm.districts import DISTRICTS
 from crm.ladder import DESIGNATION_LABELS, STAGE_LABELS
 from crm.models import DesignationKind
+from crm.models.annual_report import REPORT_STATUS_LABELS
 
 
 def money(value: Decimal | float | int | None, places: int = 2) -> str:
@@ -56,4 +57,5 @@ def register(app: Flask) -> None:
     def labels() -> dict[str, Any]:
         from flask_babel import get_locale
 
-        return {"STAGE_LABELS": STAGE_LABELS, "DISTRICTS": DISTRICTS, "get_locale": get_locale}
+        return {"STAGE_LABELS": STAGE_LABELS, "REPORT_STATUS_LABELS": REPORT_STATUS_LABELS, "DISTRICTS": DISTRICTS,
+                "get_locale": get_locale}

@@ -249,3 +249,13 @@ def test_labels_follow_the_request_language_and_default_to_chinese(app: Flask) -
         assert str(RULE_LABELS["gazelle_candidate"]) == "Gazelle candidate"
     g.pop("_flask_babel", None)
     assert str(STAGE_LABELS["hitech"]) == "高新技术企业"  # no request: jobs and CLI speak Chinese
+
+
+def test_a_report_status_has_one_name_for_officers_firms_and_rules(app: Flask) -> None:
+    from crm.models.annual_report import REPORT_STATUS_LABELS
+    from crm.portal.services import STATUS_LABELS
+    from crm.rules.facts import REPORT_STATUS_LABELS as RULE_TEXTS
+
+    assert STATUS_LABELS is REPORT_STATUS_LABELS
+    g.pop("_flask_babel", None)
+    assert {status.value: str(label) for status, label in REPORT_STATUS_LABELS.items()} == RULE_TEXTS

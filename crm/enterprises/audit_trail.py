@@ -20,6 +20,7 @@ from crm.formatting import ymd
 from crm.enterprises import forms as f
 from crm.ladder import DESIGNATION_LABELS
 from crm.models import AuditLog, User
+from crm.models.annual_report import REPORT_STATUS_LABELS
 from crm.models.contact import CONTACT_KIND_LABELS
 from crm.models.designation import DesignationSource
 from crm.models.enterprise import HITECH_FIELD_NAMES
@@ -70,9 +71,6 @@ EXTRA_LABELS: dict[str, dict[str, Any]] = {
     },
 }
 
-REPORT_STATUS_LABELS = {
-    "draft": _l("草稿"), "submitted": _l("待审核"), "verified": _l("已核实"), "returned": _l("已退回"),
-}
 SOURCE_LABELS = {
     DesignationSource.import_.value: _l("导入"), DesignationSource.officer.value: _l("科员录入"),
     DesignationSource.rule.value: _l("规则"), DesignationSource.enterprise.value: _l("企业填报"),
@@ -88,7 +86,7 @@ def _by_value(labels: Mapping[Enum, Any]) -> dict[str, Any]:
 VALUE_LABELS: dict[tuple[str, str], dict[str, Any]] = {
     ("designation", "kind"): _by_value(DESIGNATION_LABELS),
     ("designation", "source"): SOURCE_LABELS,
-    ("annual_report", "status"): REPORT_STATUS_LABELS,
+    ("annual_report", "status"): _by_value(REPORT_STATUS_LABELS),
     ("platform", "kind"): _by_value(PLATFORM_KIND_LABELS),
     ("platform", "level"): _by_value(PLATFORM_LEVEL_LABELS),
     ("talent", "category"): _by_value(TALENT_CATEGORY_LABELS),

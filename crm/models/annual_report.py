@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,6 +23,14 @@ class ReportStatus(enum.Enum):
     verified = "verified"
     returned = "returned"
 
+
+# One name per status, for officers and firms alike (crm/rules/facts.py repeats them, Flask-free).
+REPORT_STATUS_LABELS: dict[ReportStatus, str] = {
+    ReportStatus.draft: _l("草稿"),
+    ReportStatus.submitted: _l("已提交"),
+    ReportStatus.verified: _l("已核实"),
+    ReportStatus.returned: _l("已退回"),
+}
 
 # The reported figures, in form order; money in 万元, counts in persons or items.
 MONEY_FIELDS = (

@@ -106,7 +106,7 @@ def path_of(attachment: Attachment) -> Path:
 def save_attachment(report: AnnualReport, stream: IO[bytes], filename: str, user: User) -> Attachment:
     """Check and store an uploaded file for a report the firm may still change (caller commits)."""
     if not is_editable(report):
-        raise AttachmentError(_("报表已提交或已审核，不能再添加附件。"))
+        raise AttachmentError(_("报表已提交或已核实，不能再添加附件。"))
     content = stream.read(max_bytes() + 1)
     file_type = check_file(filename, content)
     stored_name = secrets.token_hex(16) + file_type.extensions[0]
@@ -130,7 +130,7 @@ def delete_attachment(attachment: Attachment) -> None:
     """Remove a file of a report still open for changes (row now, file after the flush)."""
     report = db.session.get(AnnualReport, attachment.annual_report_id) if attachment.annual_report_id else None
     if report is not None and not is_editable(report):
-        raise AttachmentError(_("报表已提交或已审核，附件不能删除。"))
+        raise AttachmentError(_("报表已提交或已核实，附件不能删除。"))
     path = path_of(attachment)
     db.session.delete(attachment)
     db.session.flush()

@@ -34,7 +34,13 @@ from crm.models import (
     TalentProgramme,
     User,
 )
-from crm.models.annual_report import COUNT_FIELDS, FIGURE_FIELDS, MONEY_FIELDS, NON_NEGATIVE_FIELDS
+from crm.models.annual_report import (
+    COUNT_FIELDS,
+    FIGURE_FIELDS,
+    MONEY_FIELDS,
+    NON_NEGATIVE_FIELDS,
+    REPORT_STATUS_LABELS,
+)
 from crm.models.base import MONEY_PLACES
 from crm.models.enterprise import HITECH_FIELD_NAMES, HitechField, Industry
 from crm.models.lengths import length_error
@@ -95,18 +101,13 @@ MAX_COUNT = 10_000_000
 # Earliest fiscal years a firm may still report through the portal.
 YEARS_BACK = 5
 EDITABLE = (ReportStatus.draft, ReportStatus.returned)
-STATUS_LABELS: dict[ReportStatus, str] = {
-    ReportStatus.draft: _l("草稿"),
-    ReportStatus.submitted: _l("已提交，待审核"),
-    ReportStatus.verified: _l("已审核"),
-    ReportStatus.returned: _l("已退回，待修改"),
-}
+STATUS_LABELS = REPORT_STATUS_LABELS
 # (dependent figure, bound, message) as the database's check constraints demand, plus
 # high-tech revenue within total revenue (checked on submit only; no constraint).
 STORED_BOUNDS = (
-    ("rd_expense_domestic", "rd_expense", _l(_l("境内研发费用不得超过研发费用"))),
-    ("tech_staff", "employees", _l(_l("科技人员数不得超过职工总数"))),
-    ("rd_staff", "employees", _l(_l("研发人员数不得超过职工总数"))),
+    ("rd_expense_domestic", "rd_expense", _l("境内研发费用不得超过研发费用")),
+    ("tech_staff", "employees", _l("科技人员数不得超过职工总数")),
+    ("rd_staff", "employees", _l("研发人员数不得超过职工总数")),
 )
 
 
@@ -303,7 +304,7 @@ def store_figures(report: AnnualReport, check: FigureCheck, explanation: str | N
     unchanged because of errors.
     """
     if not is_editable(report):
-        raise ReportError(_("该年度报表已提交或已审核，不能修改。"))
+        raise ReportError(_("该年度报表已提交或已核实，不能修改。"))
     kept = []
     for name in FIGURE_FIELDS:
         if name in check.errors:
@@ -322,7 +323,7 @@ def store_figures(report: AnnualReport, check: FigureCheck, explanation: str | N
 def submit_report(report: AnnualReport, user: User) -> None:
     """Hand the report in (its figures already stored and checked)."""
     if not is_editable(report):
-        raise ReportError(_("该年度报表已提交或已审核，不能重复提交。"))
+        raise ReportError(_("该年度报表已提交或已核实，不能重复提交。"))
     report.status = ReportStatus.submitted
     report.submitted_at = utcnow()
     report.updated_by_id = user.id
@@ -349,14 +350,14 @@ PROFILE_FIELDS: dict[str, str] = {
     "hitech_field": _l("技术领域"),
     "founded_on": _l("成立日期"),
 }
-KIND_LABELS = {"profile": _l(_l("企业信息变更")), "platform": _l(_l("新增研发机构/载体")), "talent": _l(_l("新增人才/团队")),
+KIND_LABELS = {"profile": _l("企业信息变更"), "platform": _l("新增研发机构/载体"), "talent": _l("新增人才/团队"),
                "platform_remove": _l("删除研发机构/载体"), "talent_remove": _l("删除人才/团队")}
 # Requests to take a registered record off the firm's file: kind -> model.
 REMOVALS: dict[str, type[Platform] | type[Talent]] = {"platform_remove": Platform, "talent_remove": Talent}
 CR_STATUS_LABELS = {
-    ChangeRequestStatus.pending: _l(_l(_l("待审核"))),
-    ChangeRequestStatus.approved: _l(_l(_l("已通过"))),
-    ChangeRequestStatus.rejected: _l(_l(_l("未通过"))),
+    ChangeRequestStatus.pending: _l("待审核"),
+    ChangeRequestStatus.approved: _l("已通过"),
+    ChangeRequestStatus.rejected: _l("未通过"),
 }
 
 

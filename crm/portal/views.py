@@ -138,7 +138,7 @@ def report_form(year: int) -> Any:
         flash(_("表单已失效，请重新提交。"), "danger")
         return _render_report(report, form, status=400)
     if not services.is_editable(report):
-        flash(_("该年度报表已提交或已审核，不能修改。"), "warning")
+        flash(_("该年度报表已提交或已核实，不能修改。"), "warning")
         return redirect(url_for("portal.report_form", year=year))
     if form.version_id.data and report.version_id and form.version_id.data != str(report.version_id):
         flash(_("该报表已被本企业其他用户修改，请核对后重新提交（您填写的内容保留在下方）。"), "danger")

@@ -36,7 +36,7 @@ def verify_report(report: AnnualReport, user: User) -> None:
     report.verified_by_id = user.id
     report.return_reason = None
     report.updated_by_id = user.id
-    _tell_firm(report, "report_verified", f"{report.year}年度报表已审核通过", "")
+    _tell_firm(report, "report_verified", f"{report.year}年度报表已核实", "")
 
 
 def _tell_firm(report: AnnualReport, kind: str, title: str, body: str) -> None:

@@ -22,7 +22,7 @@ CARRIER_PLATFORM_KINDS: frozenset[str] = frozenset({"incubator", "maker_space", 
 # and a returned report was rejected by an officer as wrong.
 FILED_STATUSES: frozenset[str] = frozenset({"submitted", "verified"})
 REPORT_STATUS_LABELS: dict[str, str] = {
-    "draft": "草稿", "submitted": "已提交", "verified": "已审核", "returned": "已退回",
+    "draft": "草稿", "submitted": "已提交", "verified": "已核实", "returned": "已退回",
 }
 
 # Chinese names of the annual figures, for messages about missing data.

@@ -27,7 +27,7 @@ def run(as_of: date, status: str | None = None, founded: date | None = date(2015
         (date(2026, 6, 1), "draft", True, "2025年度报表尚未提交"),
         (date(2026, 6, 1), "returned", True, "2025年度报表已被退回"),
         (date(2026, 6, 1), "submitted", False, "2025年度报表已提交（已提交）"),
-        (date(2026, 6, 1), "verified", False, "2025年度报表已提交（已审核）"),
+        (date(2026, 6, 1), "verified", False, "2025年度报表已提交（已核实）"),
     ],
 )
 def test_deadline_and_status(as_of: date, status: str | None, passed: bool, text: str) -> None:
