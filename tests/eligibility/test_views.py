@@ -226,3 +226,19 @@ def test_candidate_row_leads_to_the_firm_page_and_its_history(client) -> None:
     assert f'href="/enterprises/{kaiping.uscc}"' in row and f'href="/eligibility/history/{kaiping.uscc}"' in row
     history = client.get(f"/eligibility/history/{kaiping.uscc}").get_data(as_text=True)
     assert f'href="/enterprises/{kaiping.uscc}"' in history and 'href="/eligibility/"' in history
+
+
+def test_follow_up_of_an_unhandled_flag_starts_unchosen_and_must_be_chosen(client) -> None:
+    kaiping, _ = world()
+    OfficerFactory(username="kp_choose", district_code="440783")
+    login(client, "kp_choose")
+    flag = db.session.scalar(select(Flag).where(Flag.enterprise_id == kaiping.id, Flag.rule == "hitech_candidate"))
+    page = client.get("/eligibility/?rule=hitech_candidate").get_data(as_text=True)
+    select_html = page.split(f'id="status-{flag.id}"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>（选择处理情况）</option>' in select_html
+    assert " selected>已联系" not in select_html
+    token = csrf_token(client, "/eligibility/")
+    client.post(f"/eligibility/flags/{flag.id}/handle", data={"csrf_token": token, "status": "", "note": "x"})
+    db.session.expire_all()
+    assert db.session.get(Flag, flag.id).handled_status is None
+    assert "请选择" in client.get("/eligibility/?rule=hitech_candidate").get_data(as_text=True)
