@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ARRAY, Connection, any_, bindparam, select
 from sqlalchemy.exc import DBAPIError
 
 from crm.audit import JSON_READY_TYPES, plain, plain_decimal, record_changes
@@ -328,7 +328,7 @@ class BatchWriter:
 
         firms: dict[str, dict[str, Any]] = {}
         for found in _dicts(conn.execute(
-            select(*(ENTERPRISE_TABLE.c[c] for c in ENTERPRISE_LOAD)).where(ENTERPRISE_TABLE.c.uscc.in_(usccs))
+            select(*(ENTERPRISE_TABLE.c[c] for c in ENTERPRISE_LOAD)).where(_among(conn, ENTERPRISE_TABLE.c.uscc, usccs))
         ), ENTERPRISE_LOAD):
             firms[found["uscc"]] = found
         originals = {uscc: dict(firm) for uscc, firm in firms.items()}
@@ -389,14 +389,14 @@ class BatchWriter:
             years = list({row.record["year"] for row in rows})
             for found in _dicts(conn.execute(
                 select(*(REPORT_TABLE.c[c] for c in REPORT_LOAD)).where(
-                    REPORT_TABLE.c.enterprise_id.in_(existing_ids), REPORT_TABLE.c.year.in_(years)
+                    _among(conn, REPORT_TABLE.c.enterprise_id, existing_ids), REPORT_TABLE.c.year.in_(years)
                 )
             ), REPORT_LOAD):
                 reports[(found["enterprise_id"], found["year"])] = found
             if any("hitech_cert_no" in r.record or "tech_sme_reg_no" in r.record for r in rows):
                 for found in _dicts(conn.execute(
                     select(*(DESIGNATION_TABLE.c[c] for c in DESIGNATION_LOAD)).where(
-                        DESIGNATION_TABLE.c.enterprise_id.in_(existing_ids),
+                        _among(conn, DESIGNATION_TABLE.c.enterprise_id, existing_ids),
                         DESIGNATION_TABLE.c.kind.in_([DesignationKind.hitech, DesignationKind.tech_sme]),
                     )
                 ), DESIGNATION_LOAD):
@@ -530,6 +530,14 @@ class BatchWriter:
                 table[ord(char)] = initial
                 self._initial_chars.add(char)
         return name.translate(table)[:200]
+
+
+def _among(conn: Connection, column: Any, values: list[Any]) -> Any:  # noqa: ANN401 - a SQL condition
+    """``column IN (values)``; on PostgreSQL ``column = ANY(array)``, the same rows with one
+    parameter instead of a chunk's 2,000 (each rendered by SQLAlchemy and parsed by psycopg)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _dicts(result: Any, names: tuple[str, ...]) -> Iterator[dict[str, Any]]:
