@@ -40,13 +40,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, any_, bindparam, select
+from sqlalchemy import ARRAY, Connection, any_, bindparam, func, select
 from sqlalchemy.exc import DBAPIError
 
 from crm.audit import JSON_READY_TYPES, plain, plain_decimal, record_changes
@@ -533,11 +535,19 @@ class BatchWriter:
 
 
 def _among(conn: Connection, column: Any, values: list[Any]) -> Any:  # noqa: ANN401 - a SQL condition
-    """``column IN (values)``; on PostgreSQL ``column = ANY(array)``, the same rows with one
-    parameter instead of a chunk's 2,000 (each rendered by SQLAlchemy and parsed by psycopg)."""
+    """``column IN (values)`` with one parameter instead of a chunk's 2,000 (each rendered by
+    SQLAlchemy, and on PostgreSQL parsed by psycopg): ``= ANY(array)`` on PostgreSQL, a
+    JSON array through ``json_each`` on SQLite; the same rows."""
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    if conn.dialect.name == "sqlite" and _SQLITE_JSON and len(kinds := set(map(type, values))) == 1 and kinds <= {str, int}:
+        # SQLite: IN (SELECT value FROM json_each(?)), the values as one JSON text.
+        return column.in_(select(func.json_each(bindparam(None, json.dumps(values))).table_valued("value").c.value))
     return column.in_(values)
+
+
+# json_each is built into SQLite from 3.38 on.
+_SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38)
 
 
 def _dicts(result: Any, names: tuple[str, ...]) -> Iterator[dict[str, Any]]:
