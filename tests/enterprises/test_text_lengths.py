@@ -4,47 +4,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from crm.enterprises import forms as f
 from crm.enterprises.services import ValidationFailed, add_designation_to_all, create_enterprise
 from crm.extensions import db
-from crm.models import Designation, DesignationKind, Enterprise, Honour, Platform, SupportRecord, Talent
-from crm.models.lengths import max_length
+from crm.models import Designation, DesignationKind, Enterprise
 from crm.uscc import make_uscc
 from tests.conftest import login
 from tests.enterprises.helpers import post_form
 from tests.factories import EnterpriseFactory, OfficerFactory
-
-
-def field_errors(app, form_class, field: str, value: str) -> list[str]:
-    with app.test_request_context(method="POST", data={field: value}):
-        form = form_class(meta={"csrf": False})
-        form.validate()
-        return [str(e) for e in form[field].errors]
-
-
-FORM_FIELDS = [
-    (f.ProfileForm, "name", Enterprise, "name"),
-    (f.ProfileForm, "town", Enterprise, "town"),
-    (f.ProfileForm, "address", Enterprise, "address"),
-    (f.ProfileForm, "contact_person", Enterprise, "contact_person"),
-    (f.ProfileForm, "contact_phone", Enterprise, "contact_phone"),
-    (f.ProfileForm, "contact_email", Enterprise, "contact_email"),
-    (f.DesignationForm, "certificate_no", Designation, "certificate_no"),
-    (f.DesignationForm, "authority", Designation, "authority"),
-    (f.PlatformForm, "name", Platform, "name"),
-    (f.TalentForm, "name", Talent, "name"),
-    (f.SupportRecordForm, "programme", SupportRecord, "programme"),
-    (f.HonourForm, "title", Honour, "title"),
-    (f.BulkForm, "certificate_pattern", Designation, "certificate_no"),
-]
-
-
-@pytest.mark.parametrize(("form_class", "field", "model", "column"), FORM_FIELDS)
-def test_form_limit_is_the_columns_with_a_chinese_message(app, form_class, field, model, column) -> None:
-    limit = max_length(model, column)
-    message = f"不能超过{limit}个字符（现有{limit + 1}个）"
-    assert message in field_errors(app, form_class, field, "1" * (limit + 1))
-    assert not any("不能超过" in e for e in field_errors(app, form_class, field, "1" * limit))
 
 
 def test_profile_edit_with_an_over_long_phone_is_422_and_stores_nothing(app, client) -> None:

@@ -5,49 +5,10 @@ import pytest
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import ChangeRequest, Enterprise, Invitation, Platform, Talent, User
-from crm.models.lengths import max_length
-from crm.portal import forms as f
+from crm.models import ChangeRequest, Enterprise
 from crm.portal import services
 from tests.conftest import csrf_token, login
 from tests.factories import ChangeRequestFactory, EnterpriseFactory, EnterpriseUserFactory, OfficerFactory
-
-
-def field_errors(app, form_class, field: str, value: str) -> list[str]:
-    with app.test_request_context(method="POST", data={field: value}):
-        form = form_class(meta={"csrf": False})
-        for other in form:
-            if getattr(other, "choices", ()) is None:
-                other.choices = []  # the view fills these (e.g. industries)
-        form.validate()
-        return [str(e) for e in form[field].errors]
-
-
-FORM_FIELDS = [
-    (f.ProfileChangeForm, "name", Enterprise, "name"),
-    (f.ProfileChangeForm, "town", Enterprise, "town"),
-    (f.ProfileChangeForm, "address", Enterprise, "address"),
-    (f.ProfileChangeForm, "contact_person", Enterprise, "contact_person"),
-    (f.ProfileChangeForm, "contact_phone", Enterprise, "contact_phone"),
-    (f.ProfileChangeForm, "contact_email", Enterprise, "contact_email"),
-    (f.PlatformRequestForm, "name", Platform, "name"),
-    (f.TalentRequestForm, "name", Talent, "name"),
-    (f.SignupForm, "username", User, "username"),
-    (f.SignupForm, "display_name", User, "display_name"),
-    (f.SignupForm, "email", User, "email"),
-    (f.CreateUserForm, "username", User, "username"),
-    (f.CreateUserForm, "display_name", User, "display_name"),
-    (f.CreateUserForm, "email", User, "email"),
-    (f.InviteForm, "email", Invitation, "email"),
-]
-
-
-@pytest.mark.parametrize(("form_class", "field", "model", "column"), FORM_FIELDS)
-def test_form_limit_is_the_columns_with_a_chinese_message(app, form_class, field, model, column) -> None:
-    limit = max_length(model, column)
-    message = f"不能超过{limit}个字符（现有{limit + 1}个）"
-    assert message in field_errors(app, form_class, field, "1" * (limit + 1))
-    assert not any("不能超过" in e for e in field_errors(app, form_class, field, "1" * limit))
 
 
 def test_over_long_profile_change_is_refused_at_the_field(app, client) -> None:

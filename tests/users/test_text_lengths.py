@@ -1,39 +1,11 @@
 """User, token and login forms: the limit is the column's, said in Chinese at the field."""
 from __future__ import annotations
 
-import pytest
 
-from crm.auth.forms import LoginForm
 from crm.extensions import db
-from crm.models import ApiToken, Role, User
-from crm.models.lengths import max_length
-from crm.users.forms import TokenForm, UserForm
+from crm.models import Role, User
 from tests.conftest import csrf_token, login
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-
-
-def field_errors(app, form_class, field: str, value: str) -> list[str]:
-    with app.test_request_context(method="POST", data={field: value}):
-        form = form_class(meta={"csrf": False})
-        form.validate()
-        return [str(e) for e in form[field].errors]
-
-
-@pytest.mark.parametrize(
-    ("form_class", "field", "model", "column"),
-    [
-        (UserForm, "username", User, "username"),
-        (UserForm, "display_name", User, "display_name"),
-        (UserForm, "email", User, "email"),
-        (TokenForm, "name", ApiToken, "name"),
-        (LoginForm, "username", User, "username"),
-    ],
-)
-def test_form_limit_is_the_columns_with_a_chinese_message(app, form_class, field, model, column) -> None:
-    limit = max_length(model, column)
-    message = f"不能超过{limit}个字符（现有{limit + 1}个）"
-    assert message in field_errors(app, form_class, field, "a" * (limit + 1))
-    assert not any("不能超过" in e for e in field_errors(app, form_class, field, "a" * limit))
 
 
 def test_admin_creating_a_user_with_an_over_long_email_gets_the_message(client, app) -> None:
