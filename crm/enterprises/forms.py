@@ -20,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.widgets import TextInput
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from crm.ladder import DESIGNATION_LABELS
 from crm.models import Designation, DesignationKind, Enterprise, Honour, Platform, SupportRecord, Talent

@@ -13,7 +13,7 @@ from crm.districts import DISTRICTS
 from crm.enterprises.summary import reported
 from crm.ladder import NONE_STAGE, STAGE_RANK, STAGES, stage_rank_column, valid_on
 from crm.models import (
-    AnnualReport, Designation, DesignationKind, Enterprise, Flag, Platform, ReportStatus, User,
+    AnnualReport, Designation, DesignationKind, Enterprise, Flag, Platform, User,
 )
 from crm.models.platform import RD_INSTITUTION_KINDS
 from crm.rules_catalogue import RULE_CODES

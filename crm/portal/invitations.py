@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import func, select
 
 from crm.auth.services import UserError, create_user

@@ -35,7 +35,6 @@ from crm.models import (
     User,
 )
 from crm.models.annual_report import (
-    COUNT_FIELDS,
     FIGURE_FIELDS,
     MONEY_FIELDS,
     NON_NEGATIVE_FIELDS,

@@ -1,5 +1,5 @@
 """GET/POST /api/v1/enterprises: shapes, filters, pagination and scope (CONTRACT.md)."""
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest

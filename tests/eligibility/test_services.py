@@ -13,7 +13,7 @@ from crm.eligibility.facts import load_facts
 from crm.extensions import db
 from crm.models import AnnualReport, AuditLog, DesignationKind, Flag, HandledStatus, JobRun, JobStatus, ReportStatus
 from crm.rules import RULES, evaluate_all
-from tests.eligibility.helpers import AS_OF, candidate, weak_rd
+from tests.eligibility.helpers import AS_OF, candidate
 from tests.factories import AnnualReportFactory, DesignationFactory, EnterpriseFactory, OfficerFactory
 
 

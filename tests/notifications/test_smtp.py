@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import socket
 
-import pytest
 from sqlalchemy import select
 
 from crm.eligibility.services import run_eligibility
