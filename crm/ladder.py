@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.sql.elements import Label
 from sqlalchemy.sql.selectable import Subquery
 
@@ -74,9 +74,13 @@ def staged_firms(as_of: date) -> Subquery:
     One grouped pass over the designation index: counting or filtering 100,000 firms
     by stage this way avoids a correlated subquery per firm.
     """
+    # `kind || ''` keeps SQLite off the (kind, validity) index: fetching each valid row
+    # from the table and sorting for the GROUP BY took 95 ms at 100,000 firms; scanning
+    # the covering (enterprise_id, kind, validity) index in firm order takes 40.
+    kind = type_coerce(Designation.kind, String()).concat("")
     return (
         select(Designation.enterprise_id.label("enterprise_id"), func.max(_rank_case()).label("stage_rank"))
-        .where(Designation.kind.in_(STAGES), valid_on(as_of))
+        .where(kind.in_([stage.value for stage in STAGES]), valid_on(as_of))
         .group_by(Designation.enterprise_id)
         .subquery("staged")
     )
