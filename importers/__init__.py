@@ -13,14 +13,15 @@ from importers.headers import (
     detect_header,
     normalize_header,
 )
-from importers.readers import SheetRows, SourceRow, WorkbookError, read_workbook
+from importers.readers import SheetRows, SourceRow, Workbook, WorkbookError, open_workbook, read_workbook
 from importers.rows import ParsedRow, RowError, RowParser, SkippedRow, parse_row, record_key
-from importers.workbook import SheetResult, parse_workbook
+from importers.workbook import Duplicates, SheetResult, find_duplicates, parse_workbook
 
 __all__ = [
     "ALL_FIELDS",
     "FIELD_LABELS",
     "ColumnMapping",
+    "Duplicates",
     "FieldKind",
     "HeaderLayout",
     "HeaderNotFound",
@@ -31,10 +32,13 @@ __all__ = [
     "SheetRows",
     "SkippedRow",
     "SourceRow",
+    "Workbook",
     "WorkbookError",
     "apply_mapping_override",
     "detect_header",
+    "find_duplicates",
     "normalize_header",
+    "open_workbook",
     "parse_row",
     "parse_workbook",
     "read_workbook",

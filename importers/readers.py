@@ -18,7 +18,7 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +97,19 @@ def _read_source(source: str | os.PathLike[str] | bytes, max_bytes: int) -> byte
     return data
 
 
+@dataclass(frozen=True)
+class Workbook:
+    """A spreadsheet opened and checked once (:func:`open_workbook`). :meth:`sheets`
+    reads it from its first row each time it is called, without opening the file
+    again: an import goes over the file twice (duplicates first, then the rows)."""
+
+    _sheets: Callable[[], Iterator[SheetRows]]
+
+    def sheets(self) -> Iterator[SheetRows]:
+        """Every sheet, rows produced lazily."""
+        return self._sheets()
+
+
 def read_workbook(
     source: str | os.PathLike[str] | bytes,
     filename: str | None = None,
@@ -110,6 +123,16 @@ def read_workbook(
     eagerly — type, size, encryption, zip bomb, corruption, emptiness — and any
     problem raises :class:`WorkbookError`. Rows are then produced lazily.
     """
+    return open_workbook(source, filename, max_bytes=max_bytes).sheets()
+
+
+def open_workbook(
+    source: str | os.PathLike[str] | bytes,
+    filename: str | None = None,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> Workbook:
+    """Open and check a spreadsheet as :func:`read_workbook` does, for reading more than once."""
     name = filename or (os.fspath(source) if not isinstance(source, (bytes, bytearray, memoryview)) else "")
     ext = Path(str(name)).suffix.lower()
     if ext not in SPREADSHEET_EXTENSIONS:
@@ -186,7 +209,7 @@ def _calamine_error(error: Exception) -> WorkbookError:
     return WorkbookError(f"文件已损坏或格式不正确，无法读取（{type(error).__name__}）")
 
 
-def _read_calamine(data: bytes) -> Iterator[SheetRows]:
+def _read_calamine(data: bytes) -> Workbook:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -199,10 +222,10 @@ def _read_calamine(data: bytes) -> Iterator[SheetRows]:
         raise _calamine_error(error) from None
     if not any(sheet.start is not None for sheet, _hidden in sheets):
         raise WorkbookError("文件中没有任何数据")
-    return iter([
+    return Workbook(lambda: iter([
         SheetRows(sheet.name, _calamine_rows(sheet), sheet.merged_cell_ranges, hidden)
         for sheet, hidden in sheets
-    ])
+    ]))
 
 
 def _calamine_rows(sheet: python_calamine.CalamineSheet) -> Iterator[SourceRow]:
@@ -249,7 +272,7 @@ def decode_csv(data: bytes) -> str:
         raise WorkbookError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV 文件") from None
 
 
-def _read_csv(data: bytes, sheet_name: str) -> Iterator[SheetRows]:
+def _read_csv(data: bytes, sheet_name: str) -> Workbook:
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise WorkbookError("文件不是有效的CSV文本文件")
     text = decode_csv(data)
@@ -258,7 +281,7 @@ def _read_csv(data: bytes, sheet_name: str) -> Iterator[SheetRows]:
     # The separator used most in the first lines; csv.Sniffer is easily fooled by titles.
     sample = text[:8192]
     delimiter = max(_CSV_DELIMITERS, key=sample.count)
-    return iter([SheetRows(sheet_name, _csv_rows(text, delimiter, sheet_name), None)])
+    return Workbook(lambda: iter([SheetRows(sheet_name, _csv_rows(text, delimiter, sheet_name), None)]))
 
 
 def _csv_rows(text: str, delimiter: str, sheet_name: str) -> Iterator[SourceRow]:

@@ -19,7 +19,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import force_locale
+
 from crm.districts import DISTRICTS, district_from_name, district_from_uscc
+from crm.models import Designation, Enterprise
+from crm.models.lengths import max_length, too_long
 from crm.uscc import normalize_uscc
 
 from importers.fields import FIELD_KINDS, FIELD_LABELS, FieldKind
@@ -239,6 +243,44 @@ _CONVERTERS: dict[FieldKind, Converter] = {
 }
 
 
+# Text fields stored as they are, and the String(n) column each goes to: its declared
+# length is the limit (PostgreSQL refuses a longer value, SQLite would store it). 所属区县,
+# 所属行业 and 高新技术领域 are resolved to codes first (unknown text rejects the row), and
+# 序号/备注 are never stored.
+TEXT_COLUMNS: dict[str, tuple[Any, str]] = {
+    "name": (Enterprise, "name"),
+    "town": (Enterprise, "town"),
+    "address": (Enterprise, "address"),
+    "contact_person": (Enterprise, "contact_person"),
+    "contact_phone": (Enterprise, "contact_phone"),
+    "hitech_cert_no": (Designation, "certificate_no"),
+    "tech_sme_reg_no": (Designation, "certificate_no"),
+}
+RESOLVED_TEXT_FIELDS: frozenset[str] = frozenset({"district", "industry", "hitech_field"})
+assert {
+    f for f, k in FIELD_KINDS.items() if k in (FieldKind.TEXT, FieldKind.CODE, FieldKind.DISTRICT)
+} == set(TEXT_COLUMNS) | RESOLVED_TEXT_FIELDS, "a text field without a length limit"
+
+
+def text_limit(field_name: str) -> int | None:
+    """The most characters ``field_name`` may hold: its column's declared length."""
+    target = TEXT_COLUMNS.get(field_name)
+    return max_length(*target) if target is not None else None
+
+
+def _limited(convert: Converter, limit: int) -> Converter:
+    """``convert``, refusing a text longer than ``limit`` with the message forms use."""
+
+    def parse(value: object) -> Any:  # noqa: ANN401 - what convert gives
+        text = convert(value)
+        if text is not None and len(text) > limit:
+            with force_locale("zh_CN"):  # import messages are Chinese, whoever imports
+                raise ValueError(too_long(limit, len(text)))
+        return text
+
+    return parse
+
+
 def _fmt(number: object) -> str:
     if isinstance(number, Decimal):
         return format(number.normalize(), "f")
@@ -266,6 +308,8 @@ class RowParser:
         self.plan: list[tuple[int, str, Converter, str]] = []
         self.seq_index: int | None = None
         self.uscc_index: int | None = None
+        self.year_index: int | None = None
+        signature: list[tuple[str, Decimal]] = []
         for column in layout.columns:
             if column.field is None:
                 continue
@@ -274,13 +318,22 @@ class RowParser:
                 self.seq_index = column.index
             if column.field == "uscc":
                 self.uscc_index = column.index
+            if column.field == "year":
+                self.year_index = column.index
             if kind is FieldKind.IGNORED:
                 continue
             if kind in (FieldKind.MONEY, FieldKind.SIGNED_MONEY):
                 convert = _money(column.unit_factor, signed=kind is FieldKind.SIGNED_MONEY)
             else:
                 convert = _CONVERTERS[kind]
+            limit = text_limit(column.field)
+            if limit is not None:
+                convert = _limited(convert, limit)
             self.plan.append((column.index, column.field, convert, column.header_text))
+            signature.append((column.field, column.unit_factor))
+        # What the mapped cells mean (field and unit, in plan order): equal cells under an
+        # equal signature parse to equal records.
+        self._signature = tuple(signature)
         self._columns = {c.field: c for c in layout.columns if c.field}
         indexes = [index for index, _f, _c, _h in self.plan]
         self._max_index = max(indexes, default=-1)
@@ -295,26 +348,66 @@ class RowParser:
             return column.header_text, column.index
         return FIELD_LABELS[field_name], None
 
-    def parse(self, source: SourceRow) -> ParsedRow | SkippedRow:
-        """Parse one row into a :class:`ParsedRow`, or a :class:`SkippedRow` if it is not data."""
-        cells = source.cells
+    def _skip(self, cells: tuple[object, ...]) -> str | None:
+        """Why the row is not data (see :func:`skip_reason`), or a repeated header row."""
         reason = skip_reason(cells, self.seq_index)
         if reason is not None:
-            return SkippedRow(source.sheet, source.number, reason)
+            return reason
         if self.uscc_index is not None and self.uscc_index < len(cells):
             code_cell = cells[self.uscc_index]
             # Codes are ASCII (or full-width); a Chinese header text is not.
             if isinstance(code_cell, str) and not code_cell.isascii() and field_for_header(code_cell) == "uscc":
-                return SkippedRow(source.sheet, source.number, "重复的表头行")
+                return "重复的表头行"
+        return None
+
+    def _mapped_values(self, cells: tuple[object, ...]) -> tuple[object, ...]:
+        """The row's mapped cells, in plan order ("" where a short row has none)."""
+        if self._fetch is not None and len(cells) > self._max_index:
+            return self._fetch(cells)
+        # a short CSV line, or a single mapped column
+        return tuple(cells[i] if i < len(cells) else "" for i, _f, _c, _h in self.plan)
+
+    def key_and_digest(self, source: SourceRow) -> tuple[RecordKey, int | None] | None:
+        """The firm-year a data row is about and a digest of its mapped cells, without
+        parsing the rest: the cheap first pass that finds a file's duplicate rows
+        (:func:`importers.workbook.find_duplicates`). The key is the one :meth:`parse`
+        gives the row (same converters); None for a row that is not data or whose code
+        or year is unreadable (parsing rejects it). Equal digests mean equal cells under
+        the same mapping, hence equal records; None when a cell cannot be hashed."""
+        cells = source.cells
+        if self._skip(cells) is not None or self.uscc_index is None or self.uscc_index >= len(cells):
+            return None
+        code_cell = cells[self.uscc_index]
+        if code_cell == "" or code_cell is None:
+            return None
+        try:
+            uscc = _uscc(code_cell)
+            year = None
+            if self.year_index is not None and self.year_index < len(cells):
+                year_cell = cells[self.year_index]
+                if year_cell != "" and year_cell is not None:
+                    year = parse_year(year_cell)
+        except ValueError:
+            return None
+        year = year or self.layout.year_hint or self.default_year
+        try:
+            digest: int | None = hash((self._signature, self._mapped_values(cells)))
+        except TypeError:
+            digest = None
+        return (uscc, year), digest
+
+    def parse(self, source: SourceRow) -> ParsedRow | SkippedRow:
+        """Parse one row into a :class:`ParsedRow`, or a :class:`SkippedRow` if it is not data."""
+        cells = source.cells
+        reason = self._skip(cells)
+        if reason is not None:
+            return SkippedRow(source.sheet, source.number, reason)
 
         sheet, number = source.sheet, source.number
         record: dict[str, Any] = {}
         errors: list[RowError] = []
         failed: set[str] = set()
-        if self._fetch is not None and len(cells) > self._max_index:
-            values = self._fetch(cells)
-        else:  # a short CSV line, or a single mapped column
-            values = tuple(cells[i] if i < len(cells) else "" for i, _f, _c, _h in self.plan)
+        values = self._mapped_values(cells)
         for value, (index, field_name, convert, header_text) in zip(values, self.plan):
             if value == "" or value is None:
                 continue
@@ -336,7 +429,7 @@ class RowParser:
                 error(field_name, message)
         self._check_year(record, failed, error)
         self._check_district(record, error)
-        self._check_consistency(record, error)
+        self._check_consistency(record, failed, error)
         return ParsedRow(sheet, number, record, errors, cells)
 
     def _check_year(self, record: dict[str, Any], failed: set[str], error: Callable[[str, str], None]) -> None:
@@ -375,7 +468,9 @@ class RowParser:
             return
         record["district_code"] = resolved
 
-    def _check_consistency(self, record: dict[str, Any], error: Callable[[str, str], None]) -> None:
+    def _check_consistency(
+        self, record: dict[str, Any], failed: set[str], error: Callable[[str, str], None]
+    ) -> None:
         get = record.get
         employees = get("employees")
         for part in ("tech_staff", "rd_staff"):
@@ -397,9 +492,10 @@ class RowParser:
         if founded is not None and founded > self.today:
             error("founded_on", f"成立日期{founded.isoformat()}晚于今天")
         cert_no, issued, valid_to = get("hitech_cert_no"), get("hitech_issued_on"), get("hitech_valid_to")
-        if cert_no and issued is None:
+        # A cell already reported as invalid is not also reported as missing.
+        if cert_no and issued is None and "hitech_issued_on" not in failed:
             error("hitech_issued_on", "填写了高新技术企业证书编号，但缺少发证日期")
-        if issued is not None and not cert_no:
+        if issued is not None and not cert_no and "hitech_cert_no" not in failed:
             error("hitech_cert_no", "填写了高企发证日期，但缺少证书编号")
         if issued is not None and issued > self.today:
             error("hitech_issued_on", f"发证日期{issued.isoformat()}晚于今天")

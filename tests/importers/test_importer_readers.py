@@ -216,3 +216,22 @@ def test_password_protected_workbook(filename: str) -> None:
 def test_legacy_xls_renamed_to_xlsx_is_read_not_called_encrypted() -> None:
     data = (FIXTURES / "county_2023.xls").read_bytes()
     assert numbered(data, "county.xlsx") == numbered(data, "county_2023.xls")
+
+
+@pytest.mark.parametrize(
+    ("filename", "make"),
+    [
+        ("x.xlsx", lambda: xlsx_bytes([["企业名称", "研发费用"], ["甲公司", 12.5]], extra_sheets={"二": [["乙"]]})),
+        ("x.xls", lambda: (FIXTURES / "county_2023.xls").read_bytes()),
+        ("x.csv", lambda: csv_bytes([["企业名称", "研发费用"], ["甲公司", "12.5"]], "gbk")),
+    ],
+)
+def test_an_opened_workbook_reads_the_same_rows_every_time(filename, make) -> None:
+    book = readers.open_workbook(make(), filename)
+
+    def everything() -> list[tuple[str, list[SourceRow]]]:
+        return [(sheet.name, list(sheet.rows)) for sheet in book.sheets()]
+
+    first = everything()
+    assert first and any(rows for _name, rows in first)
+    assert everything() == first == [(s.name, list(s.rows)) for s in read_workbook(make(), filename)]
