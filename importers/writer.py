@@ -21,9 +21,13 @@ Decisions (documented for the county offices and the bureau):
   returned or verified — takes the sheet's figures where the sheet has a value
   and becomes verified; every change is audited with the batch.
 - Duplicates in one file (same code and year): an identical later row is
-  ``unchanged``; a conflicting later row is rejected with a message naming
-  both row numbers, and the first row stays imported (it was read first and may
-  already be written; the office corrects the duplicate and re-sends).
+  ``unchanged`` (the first counts as created, updated or unchanged). When the
+  rows of a firm-year disagree nobody can tell which is right, so *all* of them
+  are rejected, each message naming the other rows (and which of them are
+  identical), and that firm-year is written from none. A first pass over the file
+  (:func:`importers.workbook.find_duplicates`) finds such firm-years before
+  anything is written; their rows are held back and compared (parsed) at the end
+  of the stream. Rows rejected for their own errors do not take part.
 - 所属行业 and 高新技术领域 must match a known industry (code or name) or one of
   the eight fields (code or Chinese name); anything else rejects the row with
   a message, since a guessed classification would silently change the record.
@@ -63,7 +67,7 @@ from importers.bulk import insert_many, update_many
 from importers.fields import FIELD_LABELS
 from importers.headers import HeaderLayout, normalize_header
 from importers.rows import ParsedRow, RowError, SkippedRow
-from importers.workbook import SheetResult
+from importers.workbook import Duplicates, SheetResult
 
 CHUNK_ROWS = 2000
 
@@ -192,18 +196,29 @@ class BatchWriter:
         self.result = ImportResult()
         # (uscc, year) -> (sheet, row, fingerprint) of the first good row with that key.
         self._seen: dict[tuple[str, int], tuple[str, int, int]] = {}
+        # Good rows of firm-years whose rows may disagree, held back until the stream ends.
+        self._held: dict[tuple[str, int], list[ParsedRow]] = {}
         self._layout: HeaderLayout | None = None
+        self._layouts: dict[str, HeaderLayout] = {}
         # Pinyin initial of every character met so far: {code point: initial}.
         self._initials: dict[int, str] = {}
         self._initial_chars: set[str] = set()
 
     # --- the stream -------------------------------------------------------------------------
 
-    def run(self, items: Iterable[SheetResult | ParsedRow | SkippedRow]) -> ImportResult:
-        """Write every row of the stream; returns the accounting."""
+    def run(
+        self, items: Iterable[SheetResult | ParsedRow | SkippedRow], duplicates: Duplicates | None = None
+    ) -> ImportResult:
+        """Write every row of the stream; returns the accounting.
+
+        ``duplicates`` (from :func:`importers.workbook.find_duplicates` over the same file)
+        says which firm-years occur more than once; without it every key is tracked and
+        a conflicting row can only be caught after the first one was written."""
         result = self.result
         unknown: dict[str, None] = {}
         chunk: list[ParsedRow] = []
+        repeated = duplicates.repeated if duplicates is not None else None
+        conflicting = duplicates.conflicting if duplicates is not None else frozenset()
         for item in items:
             if isinstance(item, ParsedRow):
                 result.rows += 1
@@ -214,8 +229,17 @@ class BatchWriter:
                 if errors:
                     self._reject(errors)
                     continue
-                if not self._first_of_key(item):
-                    continue
+                if repeated is None:
+                    if not self._first_of_key(item):
+                        continue
+                elif repeated:
+                    hashed = hash(item.key)
+                    if hashed in conflicting:
+                        item.cells = ()  # not needed for writing; held rows stay small
+                        self._held.setdefault(item.key, []).append(item)  # type: ignore[arg-type]
+                        continue
+                    if hashed in repeated and not self._first_of_key(item):
+                        continue
                 chunk.append(item)
                 if len(chunk) >= self.chunk_rows:
                     self._write_chunk(chunk)
@@ -226,18 +250,57 @@ class BatchWriter:
                 result.sheets.append(item)
                 self._layout = item.layout
                 if item.layout is not None:
+                    self._layouts[item.name] = item.layout
                     unknown.update(dict.fromkeys(item.layout.unknown))
+        for row in self._settle_held():
+            chunk.append(row)
+            if len(chunk) >= self.chunk_rows:
+                self._write_chunk(chunk)
+                chunk = []
         if chunk:
             self._write_chunk(chunk)
         result.unknown_columns = list(unknown)
+        if self._held:
+            # Conflicts are found at the end: list every error in sheet and row order.
+            order = {sheet.name: position for position, sheet in enumerate(result.sheets)}
+            result.errors.sort(key=lambda e: (order.get(e.sheet, 0), e.row))
         return result
+
+    def _settle_held(self) -> Iterator[ParsedRow]:
+        """The held rows to write: a firm-year's only good row, or the first of rows that
+        turned out identical once parsed (the others count as unchanged). Rows that
+        disagree are all rejected, each naming the others."""
+        for key, rows in self._held.items():
+            prints = [_fingerprint(row.record) for row in rows]
+            if len(set(prints)) == 1:
+                self.result.unchanged += len(rows) - 1
+                yield rows[0]
+                continue
+            for row, mark in zip(rows, prints):
+                column, index = self._where("uscc", row.sheet)
+                numbers = "、".join(_place(other, row.sheet) for other in rows)
+                same = [_place(o, row.sheet) for o, p in zip(rows, prints) if o is not row and p == mark]
+                differ = [_place(o, row.sheet) for o, p in zip(rows, prints) if p != mark]
+                if same:
+                    clash = f"与{'、'.join(same)}相同，但与{'、'.join(differ)}"
+                else:
+                    clash = f"与{'、'.join(differ)}"
+                self._reject([RowError(
+                    row.sheet, row.row, column,
+                    f"{clash}是同一企业同一年度（{key[0]}，{key[1]}年）但数据不一致，无法确定以哪一行为准，"
+                    f"这{len(rows)}行（{numbers}）均未导入；请核对后只保留一行",
+                    index,
+                )])
 
     def _reject(self, errors: list[RowError]) -> None:
         self.result.rejected += 1
         self.result.errors.extend(errors)
 
-    def _where(self, field_name: str) -> tuple[str, int | None]:
-        column = self._layout.column_for(field_name) if self._layout else None
+    def _where(self, field_name: str, sheet: str | None = None) -> tuple[str, int | None]:
+        """The header text and index of ``field_name``'s column in ``sheet`` (default: the
+        sheet being read), else the field's label."""
+        layout = self._layouts.get(sheet) if sheet is not None else self._layout
+        column = layout.column_for(field_name) if layout else None
         if column is not None:
             return column.header_text, column.index
         return FIELD_LABELS[field_name], None
@@ -271,7 +334,7 @@ class BatchWriter:
         a later conflicting one is rejected naming both rows."""
         record = row.record
         key = (record["uscc"], record["year"])
-        fingerprint = hash(frozenset(record.items()))
+        fingerprint = _fingerprint(record)
         first = self._seen.get(key)
         if first is None:
             self._seen[key] = (row.sheet, row.row, fingerprint)
@@ -280,6 +343,8 @@ class BatchWriter:
         if first_print == fingerprint:
             self.result.unchanged += 1
             return False
+        # Only without the first pass (or should it miss a conflict): the first row may
+        # already be written, so it stays and this one is rejected.
         where = f"第{number}行" if sheet == row.sheet else f"工作表「{sheet}」第{number}行"
         column, index = self._where("uscc")
         self._reject([RowError(
@@ -532,6 +597,16 @@ class BatchWriter:
                 table[ord(char)] = initial
                 self._initial_chars.add(char)
         return name.translate(table)[:200]
+
+
+def _fingerprint(record: dict[str, Any]) -> int:
+    """Equal for records with equal fields and values (duplicate rows)."""
+    return hash(frozenset(record.items()))
+
+
+def _place(row: ParsedRow, sheet: str) -> str:
+    """Where ``row`` is, as said in a message about a row of ``sheet``."""
+    return f"第{row.row}行" if row.sheet == sheet else f"工作表「{row.sheet}」第{row.row}行"
 
 
 def _among(conn: Connection, column: Any, values: list[Any]) -> Any:  # noqa: ANN401 - a SQL condition

@@ -22,7 +22,8 @@ from crm.enterprises.summary import refresh_latest_figures
 from crm.extensions import db
 from crm.models import HeaderMapping, ImportBatch, User
 from importers import parse_workbook
-from importers.readers import MAX_FILE_BYTES, WorkbookError
+from importers.readers import MAX_FILE_BYTES, WorkbookError, open_workbook
+from importers.workbook import find_duplicates
 from importers.writer import BatchWriter, ImportResult
 
 # Roles that may import and roll back: the city bureau and administrators. County
@@ -74,7 +75,10 @@ def import_file(
     """
     data = read_source(source)
     name = filename or Path(os.fspath(source)).name  # type: ignore[arg-type]
-    items = parse_workbook(data, name, year, mapping, default_district=district)
+    book = open_workbook(data, name)  # opened and checked once, read twice
+    # First pass: which firm-years occur twice, so conflicting rows are all held back.
+    duplicates = find_duplicates(book, name, year, mapping, default_district=district)
+    items = parse_workbook(book, name, year, mapping, default_district=district)
     session = db.session
     batch = ImportBatch(
         user_id=user.id if user else None, filename=name[:255], file_sha256=hashlib.sha256(data).hexdigest(),
@@ -84,8 +88,8 @@ def import_file(
         session.add(batch)
         session.flush()
         with acting_as("import", user=user, batch_id=batch.id), _no_cyclic_gc(), _roomy_sqlite_cache():
-            writer = BatchWriter(session.connection(), user_id=batch.user_id, begin_nested=session.begin_nested)
-            result = writer.run(items)
+            writer = BatchWriter(session.connection(), user_id=batch.user_id, begin_nested=_savepoint)
+            result = writer.run(items, duplicates)
         if not any(sheet.layout is not None for sheet in result.sheets):
             # Not a county sheet at all (a text file saved as .csv, a sheet of something
             # else): refused like an unreadable file, so no empty batch is recorded.
@@ -106,6 +110,20 @@ def import_file(
     if keep_file:
         _keep(data, batch.file_sha256, name)
     return result
+
+
+@contextlib.contextmanager
+def _savepoint() -> Iterator[None]:
+    """A SAVEPOINT on the session's connection, rolled back if the block raises.
+
+    ``Session.begin_nested()`` alone emits no SAVEPOINT until the session is next asked
+    for its connection, and the writer works on the connection it was given: without
+    the ``session.connection()`` call a refused chunk left PostgreSQL's transaction
+    aborted (every later statement failed) instead of being retried row by row."""
+    session = db.session
+    with session.begin_nested():
+        session.connection()  # emits the SAVEPOINT now
+        yield
 
 
 @contextlib.contextmanager

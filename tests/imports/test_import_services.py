@@ -73,14 +73,15 @@ def test_messy_sheet_keeps_good_rows_and_rejects_bad_ones(app) -> None:
     data = xlsx_bytes(messy_rows(), merges=["A1:I1", "F3:G3"])
     result = import_file(data, "开平.xlsx")
 
-    assert result.counts() == {"rows": 9, "created": 4, "updated": 0, "unchanged": 1, "rejected": 4, "skipped": 3}
-    assert sorted({e.row for e in result.errors}) == [9, 10, 11, 14]
-    conflict = [e for e in result.errors if e.row == 14]
-    assert len(conflict) == 1 and "第8行" in conflict[0].message and "第14行" in conflict[0].message
+    assert result.counts() == {"rows": 9, "created": 3, "updated": 0, "unchanged": 1, "rejected": 5, "skipped": 3}
+    assert sorted({e.row for e in result.errors}) == [8, 9, 10, 11, 14]
+    # Rows 8 and 14 disagree about one firm-year: both rejected, each naming the other.
+    for row, other in ((8, "第14行"), (14, "第8行")):
+        conflict = [e for e in result.errors if e.row == row]
+        assert len(conflict) == 1 and other in conflict[0].message and "数据不一致" in conflict[0].message
     firms = snapshot()
-    assert set(firms) == {KAIPING[0], KAIPING[1], KAIPING[2], PENGJIANG}
+    assert set(firms) == {KAIPING[0], KAIPING[1], PENGJIANG}  # nothing written from rows 8 or 14
     assert firms[PENGJIANG]["district"] == "440703" and firms[KAIPING[1]]["district"] == "440783"
-    assert firms[KAIPING[2]]["reports"][2023][1] == Decimal("2000")  # the first row stays imported
     assert firms[KAIPING[1]]["reports"][2023] == ("verified", Decimal("1234.5"), Decimal("60"), 30, 5)
     assert not db.session.scalar(select(Enterprise).where(Enterprise.name == "合计"))
 
@@ -208,11 +209,11 @@ def test_batch_records_counts_errors_and_audit_with_batch_id(app) -> None:
     batch = db.session.get(ImportBatch, result.batch_id)
     assert batch.counts == result.counts() and batch.user_id == user.id and batch.source_district == "440783"
     assert len(batch.file_sha256) == 64 and batch.filename == "开平.xlsx"
-    assert {e["row"] for e in batch.errors} == {9, 10, 11, 14}
+    assert {e["row"] for e in batch.errors} == {8, 9, 10, 11, 14}
     assert [s["row"] for s in batch.skipped] == [7, 15, 16]
     entries = db.session.scalars(select(AuditLog).where(AuditLog.batch_id == batch.id)).all()
     assert {(e.entity, e.action.value) for e in entries} == {("enterprise", "create"), ("annual_report", "create")}
-    assert len(entries) == 8
+    assert len(entries) == 6
 
 
 def test_rollback_restores_values_and_deletes_what_the_batch_created(app) -> None:
