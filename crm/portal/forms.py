@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from crm.forms import must_choose
 from crm.models import Enterprise, Invitation, Platform, Talent, User
 from crm.models.enterprise import HITECH_FIELD_NAMES
 from crm.models.lengths import TOO_LONG, column_length
@@ -123,22 +124,18 @@ class ProfileChangeForm(FlaskForm):
 
 class PlatformRequestForm(FlaskForm):
     # No preselected type or level: a firm that skips the field must not claim a national platform.
-    kind = SelectField(_l("类型"), choices=[("", _l("（请选择）"))] + [(k.value, v) for k, v in PLATFORM_KIND_LABELS.items()],
-                       validators=[DataRequired(_l("请选择研发机构/载体的类型"))])
-    level = SelectField(_l("级别"), choices=[("", _l("（请选择）"))] + [(k.value, v) for k, v in PLATFORM_LEVEL_LABELS.items()],
-                        validators=[DataRequired(_l("请选择研发机构/载体的级别"))])
+    kind = must_choose(_l("类型"), PLATFORM_KIND_LABELS, _l("请选择研发机构/载体的类型"))
+    level = must_choose(_l("级别"), PLATFORM_LEVEL_LABELS, _l("请选择研发机构/载体的级别"))
     name = StringField(_l("名称"), validators=[DataRequired(_l("请输入研发机构/载体名称")),
                                                    column_length(Platform, "name")])
     recognized_on = DateField(_l("认定日期"), validators=[Optional()])
 
 
 class TalentRequestForm(FlaskForm):
-    category = SelectField(_l("类别"), choices=[("", _l("（请选择）"))] + [(k.value, v) for k, v in TALENT_CATEGORY_LABELS.items()],
-                           validators=[DataRequired(_l("请选择人才/团队的类别"))])
+    category = must_choose(_l("类别"), TALENT_CATEGORY_LABELS, _l("请选择人才/团队的类别"))
     name = StringField(_l("姓名/团队名称"), validators=[DataRequired(_l("请输入姓名或团队名称")),
                                                         column_length(Talent, "name")])
-    programme = SelectField(_l("人才计划"), choices=[("", _l("（请选择）"))] + [(k.value, v) for k, v in TALENT_PROGRAMME_LABELS.items()],
-                            validators=[DataRequired(_l("请选择人才计划（没有对应计划的选“其他”）"))])
+    programme = must_choose(_l("人才计划"), TALENT_PROGRAMME_LABELS, _l("请选择人才计划（没有对应计划的选“其他”）"))
     year = IntegerField(_l("入选年份"), validators=[
         DataRequired(_l("请输入入选年份")), NumberRange(1980, 2100, _l("入选年份应在1980–2100之间")),
     ])
