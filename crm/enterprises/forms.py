@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from crm.forms import PLEASE_CHOOSE, coded_choices, must_choose
 from crm.ladder import DESIGNATION_LABELS
 from crm.models import Designation, DesignationKind, Enterprise, Honour, Platform, SupportRecord, Talent
 from crm.models.contact import CONTACT_KIND_LABELS
@@ -32,11 +33,6 @@ from crm.models.support import HONOUR_KIND_LABELS, SUPPORT_KIND_LABELS
 from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
 
 REQUIRED = _l("请填写此项")
-
-
-def _choices(labels: dict[Any, str], blank: str | None = None) -> list[tuple[str, str]]:
-    items = [(key.value, label) for key, label in labels.items()]
-    return [("", blank), *items] if blank is not None else items
 
 
 def _normalise_number(text: str) -> str:
@@ -144,7 +140,7 @@ class ProfileForm(VersionedForm):
     town = StringField(_l("镇街/园区"), validators=[Optional(), column_length(Enterprise, "town")])
     founded_on = YmdField(_l("成立日期"), validators=[Optional(), not_future])
     industry_code = SelectField(_l("所属行业"), choices=[], default="")
-    hitech_field = SelectField(_l("高新技术领域"), choices=_choices(HITECH_FIELD_NAMES, _l("（未填写）")), default="")
+    hitech_field = SelectField(_l("高新技术领域"), choices=coded_choices(HITECH_FIELD_NAMES, _l("（未填写）")), default="")
     above_size = BooleanField(_l("规模以上企业"))
     address = StringField(_l("地址"), validators=[Optional(), column_length(Enterprise, "address")])
     contact_person = StringField(_l("联系人"), validators=[Optional(), column_length(Enterprise, "contact_person")])
@@ -163,7 +159,7 @@ class ProfileForm(VersionedForm):
 
 
 class DesignationForm(VersionedForm):
-    kind = SelectField(_l("认定类型"), choices=_choices(DESIGNATION_LABELS), validators=[DataRequired(REQUIRED)])
+    kind = must_choose(_l("认定类型"), DESIGNATION_LABELS, _l("请选择认定类型"))
     valid_from = YmdField(_l("生效日期"), validators=[InputRequired(_l("请填写生效日期"))])
     valid_to = YmdField(_l("有效期至"), validators=[Optional()], description=_l("留空则按类型默认有效期（高企三年，其余当年年底）"))
     certificate_no = StringField(_l("证书/入库编号"), validators=[Optional(), column_length(Designation, "certificate_no")])
@@ -255,8 +251,8 @@ class AnnualReportForm(VersionedForm):
 
 
 class PlatformForm(VersionedForm):
-    kind = SelectField(_l("类型"), choices=_choices(PLATFORM_KIND_LABELS), validators=[DataRequired(REQUIRED)])
-    level = SelectField(_l("级别"), choices=_choices(PLATFORM_LEVEL_LABELS), validators=[DataRequired(REQUIRED)])
+    kind = must_choose(_l("类型"), PLATFORM_KIND_LABELS, _l("请选择研发机构/载体的类型"))
+    level = must_choose(_l("级别"), PLATFORM_LEVEL_LABELS, _l("请选择研发机构/载体的级别"))
     name = StringField(_l("名称"), validators=[DataRequired(REQUIRED), column_length(Platform, "name")])
     recognized_on = YmdField(_l("认定日期"), validators=[Optional()])
     valid_to = YmdField(_l("有效期至"), validators=[Optional()])
@@ -267,16 +263,16 @@ class PlatformForm(VersionedForm):
 
 
 class TalentForm(VersionedForm):
-    category = SelectField(_l("类别"), choices=_choices(TALENT_CATEGORY_LABELS), validators=[DataRequired(REQUIRED)])
+    category = must_choose(_l("类别"), TALENT_CATEGORY_LABELS, _l("请选择人才/团队的类别"))
     is_team = BooleanField(_l("团队"))
     name = StringField(_l("姓名/团队名称"), validators=[DataRequired(REQUIRED), column_length(Talent, "name")])
-    programme = SelectField(_l("人才计划"), choices=_choices(TALENT_PROGRAMME_LABELS), validators=[DataRequired(REQUIRED)])
+    programme = must_choose(_l("人才计划"), TALENT_PROGRAMME_LABELS, _l("请选择人才计划（没有对应计划的选“其他”）"))
     year = CountField(_l("入选年度"), validators=[InputRequired(_l("请填写年度")), year_range])
     high_end = BooleanField(_l("高端创新创业人才团队"))
 
 
 class SupportRecordForm(VersionedForm):
-    kind = SelectField(_l("支持方式"), choices=_choices(SUPPORT_KIND_LABELS), validators=[DataRequired(REQUIRED)])
+    kind = must_choose(_l("支持方式"), SUPPORT_KIND_LABELS, _l("请选择支持方式"))
     programme = StringField(_l("项目"), validators=[DataRequired(REQUIRED), column_length(SupportRecord, "programme")])
     # InputRequired, not DataRequired: a zero amount is still a recorded amount.
     amount = MoneyField(_l("金额（万元）"), validators=[InputRequired(_l("请填写金额")), not_negative(_l("金额"))], places=None)
@@ -284,14 +280,14 @@ class SupportRecordForm(VersionedForm):
 
 
 class HonourForm(VersionedForm):
-    kind = SelectField(_l("类别"), choices=_choices(HONOUR_KIND_LABELS), validators=[DataRequired(REQUIRED)])
+    kind = must_choose(_l("类别"), HONOUR_KIND_LABELS, _l("请选择荣誉与奖励的类别"))
     title = StringField(_l("名称"), validators=[DataRequired(REQUIRED), column_length(Honour, "title")])
     year = CountField(_l("年度"), validators=[InputRequired(_l("请填写年度")), year_range])
     amount = MoneyField(_l("金额（万元）"), validators=[Optional(), not_negative(_l("金额"))], places=None)
 
 
 class ContactNoteForm(VersionedForm):
-    kind = SelectField(_l("方式"), choices=_choices(CONTACT_KIND_LABELS), validators=[DataRequired(REQUIRED)])
+    kind = must_choose(_l("方式"), CONTACT_KIND_LABELS, _l("请选择联系方式"))
     happened_on = YmdField(_l("日期"), validators=[InputRequired(_l("请填写日期")), not_future])
     note = TextAreaField(_l("内容"), validators=[DataRequired(_l("请填写内容")), Length(max=5000, message=_l("不超过5000字"))])
 
@@ -309,7 +305,7 @@ BULK_ACTIONS = [("designation", _l("批量添加认定")), ("assign", _l("分配
 class BulkForm(FlaskForm):
     action = SelectField(_l("批量操作"), choices=BULK_ACTIONS)
     ids = SelectMultipleField(_l("所选企业"), coerce=int, choices=[], validate_choice=False)
-    kind = SelectField(_l("认定类型"), choices=_choices(DESIGNATION_LABELS, _l("（请选择）")), default="")
+    kind = SelectField(_l("认定类型"), choices=coded_choices(DESIGNATION_LABELS, PLEASE_CHOOSE), default="")
     # No Optional(): it would stop the chain before the action-dependent checks below.
     valid_from = YmdField(_l("生效日期"))
     valid_to = YmdField(_l("有效期至"))

@@ -38,6 +38,7 @@ from crm.enterprises.services import (
     version_token,
 )
 from crm.extensions import db
+from crm.forms import PLEASE_CHOOSE
 from crm.ladder import STAGE_CODES
 from crm.models import (
     AnnualReport,
@@ -151,7 +152,7 @@ def index() -> str | tuple[str, int]:
         result = list_page(current_user, filters, as_of, sort, descending, 1, PER_PAGE)
     counts = stage_counts_matching(current_user, filters, as_of)
     bulk = f.BulkForm()
-    bulk.officer_id.choices = [(0, _("（请选择）"))] + [
+    bulk.officer_id.choices = [(0, PLEASE_CHOOSE)] + [
         (u.id, f"{u.label}（{u.district.name if u.district else _('市科技局')}）")
         for u in assignable_colleagues(current_user, filters.district)
     ]
@@ -319,7 +320,7 @@ def edit_record(uscc: str, kind_name: str, record_id: int | None = None) -> Any:
     if request.method == "GET":
         defaults: dict[str, Any] = {}
         if record is None and kind.model is ContactNote:
-            defaults = {"happened_on": today(), "kind": "visit"}
+            defaults = {"happened_on": today()}  # the channel is chosen, never assumed
         if record is None and kind.model is AnnualReport:
             defaults = {"year": today().year - 1}
         form = kind.form(data=_form_data(record, kind.form) if record is not None else defaults)
