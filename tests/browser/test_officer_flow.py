@@ -1,4 +1,4 @@
-"""An officer's day in the browser: filter, open a firm, correct a figure, see the trail,
+"""An officer's day in the browser: filter, open a firm, log a call, correct a figure, see the trail,
 verify a report, export the list; another district's firm stays out of reach."""
 from __future__ import annotations
 
@@ -47,6 +47,19 @@ def test_officer_flow(app, page) -> None:
     page.get_by_role("link", name="江门恒力精密科技有限公司").click()
     expect(page).to_have_title(re.compile("^江门恒力精密科技有限公司"))
     assert page.locator("#stage").is_visible()
+
+    # Log a phone call: the channel starts at （请选择）, so skipping it is refused at the field and the text stays.
+    page.get_by_role("link", name="记录走访/电话").click()
+    expect(page).to_have_title(re.compile("^新增联系记录"))
+    expect(page.get_by_label("方式")).to_have_value("")
+    page.get_by_label("内容").fill("电话了解今年研发投入")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("请选择联系方式")).to_be_visible()
+    expect(page.get_by_label("内容")).to_have_value("电话了解今年研发投入")
+    page.get_by_label("方式").select_option(label="电话")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("联系记录已保存。")).to_be_visible()
+    assert "电话" in page.locator("#notes").inner_text() and "电话了解今年研发投入" in page.locator("#notes").inner_text()
 
     # Correct last year's revenue.
     page.locator('#report-table tr[data-year="2024"]').get_by_role("link", name="编辑").click()
