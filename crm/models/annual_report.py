@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -100,6 +100,10 @@ class AnnualReport(TimestampMixin, VersionedMixin, db.Model):
     ip_class2: Mapped[int | None] = mapped_column(Integer)
     # Why a figure moved by more than half from last year (asked by the portal form).
     change_explanation: Mapped[str | None] = mapped_column(Text)
+    # A draft's figures the firm typed but that could not be stored (not a number, negative,
+    # above their whole...), as {field: text typed}, so the form gives them back as left.
+    # Only the portal reads it; a submitted report has none (crm.portal.services).
+    draft_input: Mapped[dict[str, str] | None] = mapped_column(JSON)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
