@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from crm.clock import today
 from crm.forms import PLEASE_CHOOSE, coded_choices, must_choose
 from crm.ladder import DESIGNATION_LABELS
 from crm.models import Designation, DesignationKind, Enterprise, Honour, Platform, SupportRecord, Talent
@@ -31,6 +32,7 @@ from crm.models.lengths import column_length
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
 from crm.models.support import HONOUR_KIND_LABELS, SUPPORT_KIND_LABELS
 from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS
+from crm.reports.consistency import bound_breaches, fiscal_year_problem
 
 REQUIRED = _l("请填写此项")
 
@@ -129,9 +131,15 @@ def not_future(form: FlaskForm, field: YmdField) -> None:
 
 
 class VersionedForm(FlaskForm):
-    """Every editing form carries the version it was read at (optimistic locking)."""
+    """Every editing form carries the version it was read at (optimistic locking).
+
+    The page sets `enterprise` and `record` (None for a new one) before validating,
+    for the checks that compare with the firm's other records.
+    """
 
     version_id = HiddenField()
+    enterprise: Enterprise | None = None
+    record: Any = None
 
 
 class ProfileForm(VersionedForm):
@@ -208,6 +216,11 @@ SHORT_LABELS = {
 }
 
 
+def _plain(value: Decimal | int) -> str:
+    """A figure as typed: 3000.0000 -> "3,000", 12.5 -> "12.5"."""
+    return f"{value.normalize():,f}" if isinstance(value, Decimal) else f"{value:,}"
+
+
 def _money(name: str, signed: bool = False) -> MoneyField:
     label = MONEY_LABELS[name]
     validators = [Optional()] if signed else [Optional(), not_negative(SHORT_LABELS[name])]
@@ -220,7 +233,8 @@ def _count(name: str) -> CountField:
 
 
 class AnnualReportForm(VersionedForm):
-    year = CountField(_l("年度"), validators=[InputRequired(_l("请填写年度")), year_range])
+    # The plausible years are checked in validate_year (crm.reports.consistency).
+    year = CountField(_l("年度"), validators=[InputRequired(_l("请填写年度"))])
     revenue = _money("revenue")
     total_revenue = _money("total_revenue")
     rd_expense = _money("rd_expense")
@@ -237,17 +251,26 @@ class AnnualReportForm(VersionedForm):
     ip_class2 = _count("ip_class2")
     change_explanation = TextAreaField(_l("变动说明"), validators=[Optional(), Length(max=2000, message=_l("不超过2000字"))])
 
-    def validate_tech_staff(self, field: CountField) -> None:
-        if field.data is not None and self.employees.data is not None and field.data > self.employees.data:
-            raise ValidationError(_("科技人员不能多于职工总数"))
+    def validate_year(self, field: CountField) -> None:
+        if field.data is None:
+            return
+        founded = self.enterprise.founded_on if self.enterprise is not None else None
+        problem = fiscal_year_problem(field.data, today(), founded)
+        if problem:
+            raise ValidationError(problem)
 
-    def validate_rd_staff(self, field: CountField) -> None:
-        if field.data is not None and self.employees.data is not None and field.data > self.employees.data:
-            raise ValidationError(_("研发人员不能多于职工总数"))
-
-    def validate_rd_expense_domestic(self, field: MoneyField) -> None:
-        if field.data is not None and self.rd_expense.data is not None and field.data > self.rd_expense.data:
-            raise ValidationError(_("境内研发费用不能超过研发费用"))
+    def validate(self, extra_validators: Any = None) -> bool:  # noqa: ANN401
+        """Field checks, then the report's consistency (crm.reports.consistency), each at its part."""
+        valid = super().validate(extra_validators)
+        figures = {name: self[name].data for name in FIGURE_LABELS if not self[name].errors}
+        for breach in bound_breaches(figures):
+            self[breach.part].errors.append(
+                _("%(message)s（%(part)s > %(whole)s）", message=breach.message,
+                  part=_plain(breach.part_value), whole=_plain(breach.whole_value))
+            )
+            valid = False
+        self._errors = None  # the cached error dict predates the appended messages
+        return valid
 
 
 class PlatformForm(VersionedForm):

@@ -326,6 +326,7 @@ def edit_record(uscc: str, kind_name: str, record_id: int | None = None) -> Any:
         form = kind.form(data=_form_data(record, kind.form) if record is not None else defaults)
     else:
         form = kind.form()
+    form.enterprise, form.record = enterprise, record
     status = 200
     if form.validate_on_submit():
         try:

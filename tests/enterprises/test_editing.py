@@ -38,7 +38,7 @@ def test_invalid_figures_are_refused_at_the_field_and_nothing_changes(app, clien
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "营业收入不能为负数" in page
-    assert "科技人员不能多于职工总数" in page
+    assert "科技人员数不得超过职工总数" in page
     assert 'value="-5"' in page and 'value="121"' in page  # what the person typed is kept
     db.session.expire_all()
     stored = db.session.get(AnnualReport, report.id)
