@@ -177,6 +177,25 @@ class DesignationForm(VersionedForm):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
             raise ValidationError(_("有效期至不能早于生效日期"))
 
+    def validate(self, extra_validators: Any = None) -> bool:  # noqa: ANN401
+        """Field checks, then: the firm must not already hold this kind for (part of) the period."""
+        valid = super().validate(extra_validators)
+        if not valid or self.enterprise is None:
+            return valid
+        from crm.enterprises.services import ALREADY_HELD, overlapping_designation
+
+        held = overlapping_designation(
+            self.enterprise, DesignationKind(self.kind.data), self.valid_from.data, self.valid_to.data, self.record,
+        )
+        if held is None:
+            return True
+        until = held.valid_to.isoformat() if held.valid_to else _("长期")
+        self.valid_from.errors.append(
+            _("%(reason)s：%(start)s 至 %(end)s", reason=ALREADY_HELD, start=held.valid_from.isoformat(), end=until)
+        )
+        self._errors = None
+        return False
+
 
 MONEY_LABELS = {
     "revenue": _l("营业收入（万元）"),

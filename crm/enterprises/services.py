@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, desc, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -430,18 +431,50 @@ class BulkResult:
     skipped: list[tuple[Enterprise, str]] = field(default_factory=list)
 
 
+# Why a firm does not get a designation it already holds for (part of) the period.
+ALREADY_HELD = _l("已持有该认定（有效期重叠）")
+
+
+def overlapping_designation(
+    enterprise: Enterprise, kind: DesignationKind, valid_from: date, valid_to: date | None,
+    ignore: Designation | None = None,
+) -> Designation | None:
+    """The firm's designation of `kind` whose validity overlaps the period, if any.
+
+    A blank end means the kind's default (crm.models.designation.default_valid_to);
+    `ignore` is the designation being edited, which never overlaps itself.
+    """
+    end = valid_to or default_valid_to(kind, valid_from)
+    for held in sorted(enterprise.designations, key=lambda d: (d.valid_from, d.id or 0)):
+        if held is ignore or (ignore is not None and held.id == ignore.id) or held.kind is not kind:
+            continue
+        if (held.valid_to is None or valid_from <= held.valid_to) and (end is None or held.valid_from <= end):
+            return held
+    return None
+
+
+def skipped_by_reason(result: BulkResult) -> dict[str, list[Enterprise]]:
+    """The skipped firms grouped under each reason, in the order they were met."""
+    grouped: dict[str, list[Enterprise]] = {}
+    for enterprise, reason in result.skipped:
+        grouped.setdefault(reason, []).append(enterprise)
+    return grouped
+
+
 def add_designation_to_all(
     enterprises: list[Enterprise], kind: DesignationKind, valid_from: date, valid_to: date | None,
     certificate_pattern: str | None, user: User,
 ) -> BulkResult:
-    """Add one designation to each firm (e.g. this year's tech SME list); skip firms that have it."""
+    """Add one designation to each firm (e.g. this year's tech SME list).
+
+    A firm that already holds one of the same kind for (part of) the period is skipped.
+    """
     result = BulkResult()
     end = valid_to or default_valid_to(kind, valid_from)
     n = 0
     for enterprise in sorted(enterprises, key=lambda e: e.uscc):
-        held = any(d.kind is kind and d.valid_from == valid_from for d in enterprise.designations)
-        if held:
-            result.skipped.append((enterprise, _("已有相同的认定")))
+        if overlapping_designation(enterprise, kind, valid_from, end) is not None:
+            result.skipped.append((enterprise, str(ALREADY_HELD)))
             continue
         certificate_no = certificate_number(certificate_pattern, n + 1)
         problem = length_error(Designation, "certificate_no", certificate_no)

@@ -33,6 +33,7 @@ from crm.enterprises.services import (
     firm_story,
     list_page,
     set_district,
+    skipped_by_reason,
     stage_counts_matching,
     submitted_reports,
     version_token,
@@ -228,8 +229,9 @@ def bulk() -> Response:
         result = assign_to(firms, colleague, current_user)
         db.session.commit()
         flash(_("已将 %(count)s 家企业分配给 %(name)s。", count=len(result.done), name=colleague.label), "success")
-    for enterprise, reason in result.skipped:
-        flash(_("%(firm)s：%(reason)s，已跳过。", firm=enterprise.name, reason=reason), "warning")
+    for reason, firms in skipped_by_reason(result).items():
+        flash(_("已跳过 %(count)s 家：%(reason)s——%(firms)s", count=len(firms), reason=reason,
+                firms="、".join(e.name for e in firms)), "warning")
     return redirect(back)
 
 
