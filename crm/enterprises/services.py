@@ -1,6 +1,7 @@
 """Operations on enterprises, shared by forms, the API, the CLI and importers."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -493,29 +494,30 @@ def add_designation_to_all(
     return result
 
 
-def assignable_colleagues(user: User, district_code: str | None = None) -> list[User]:
-    """Officers of the district (the user's own for officers) and bureau staff."""
-    district = user.district_code if user.role is Role.officer else district_code
-    condition = User.role == Role.bureau
-    if district:
-        condition = condition | ((User.role == Role.officer) & (User.district_code == district))
-    else:
-        condition = condition | (User.role == Role.officer)
-    return list(
-        db.session.scalars(select(User).where(User.active.is_(True), condition).order_by(User.role, User.username))
-    )
+def assignable_colleagues(user: User, district_codes: Iterable[str] = ()) -> list[User]:
+    """The active officers a firm in scope may be assigned to, by district then name.
+
+    An officer sees the officers of their own district; bureau staff see the officers
+    of `district_codes` (the districts of the firms they can select), or of every
+    district when none is given. Bureau staff are never assignees.
+    """
+    condition = (User.role == Role.officer) & User.active.is_(True)
+    if user.role is Role.officer:
+        condition = condition & (User.district_code == user.district_code)
+    elif district_codes:
+        condition = condition & User.district_code.in_(sorted(set(district_codes)))
+    return list(db.session.scalars(select(User).where(condition).order_by(User.district_code, User.username)))
 
 
 def may_be_assigned(colleague: User, enterprise: Enterprise) -> bool:
-    if not colleague.active:
-        return False
-    if colleague.role is Role.bureau:
-        return True
-    return colleague.role is Role.officer and colleague.district_code == enterprise.district_code
+    """Only an active officer of the firm's own district looks after it."""
+    return colleague.active and colleague.role is Role.officer and colleague.district_code == enterprise.district_code
 
 
 def assign_to(enterprises: list[Enterprise], colleague: User, user: User) -> BulkResult:
-    """Make `colleague` the responsible officer of each firm they may look after."""
+    """Make `colleague` the responsible officer of each firm of their district; refuse the rest."""
+    if not colleague.active or colleague.role is not Role.officer:
+        raise ValidationFailed({"officer_id": _("只能分配给在职的区（市）科技部门专员")})
     result = BulkResult()
     for enterprise in enterprises:
         if not may_be_assigned(colleague, enterprise):

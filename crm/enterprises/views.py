@@ -155,7 +155,9 @@ def index() -> str | tuple[str, int]:
     bulk = f.BulkForm()
     bulk.officer_id.choices = [(0, PLEASE_CHOOSE)] + [
         (u.id, f"{u.label}（{u.district.name if u.district else _('市科技局')}）")
-        for u in assignable_colleagues(current_user, filters.district)
+        for u in assignable_colleagues(
+            current_user, [filters.district] if filters.district else {row.enterprise.district_code for row in result.rows}
+        )
     ]
     return render_template(
         "enterprises/index.html", result=result, filters=filters, sort=sort, descending=descending,
@@ -226,7 +228,11 @@ def bulk() -> Response:
         if colleague is None:
             flash(_("分配给：未找到该同事"), "danger")
             return redirect(back)
-        result = assign_to(firms, colleague, current_user)
+        try:
+            result = assign_to(firms, colleague, current_user)
+        except ValidationFailed as exc:
+            flash(_("分配给：%(reason)s", reason=exc.errors["officer_id"]), "danger")
+            return redirect(back)
         db.session.commit()
         flash(_("已将 %(count)s 家企业分配给 %(name)s。", count=len(result.done), name=colleague.label), "success")
     for reason, firms in skipped_by_reason(result).items():

@@ -53,7 +53,9 @@ def test_assign_to_colleague_of_same_district_only(app, client) -> None:
     city = UserFactory(username="city")
     login(client, "kp")
     listing = client.get("/enterprises/").get_data(as_text=True)
-    assert "kp2" in listing and f'value="{stranger.id}"' not in listing
+    assert f'value="{colleague.id}"' in listing
+    # Neither another district's officer nor bureau staff are colleagues to assign to.
+    assert f'value="{stranger.id}"' not in listing and f'value="{city.id}"' not in listing
     response = post_form(client, "/enterprises/bulk", {"action": "assign", "ids": [a.id, b.id], "officer_id": colleague.id},
                          token_from="/enterprises/")
     assert response.status_code == 302
@@ -63,10 +65,28 @@ def test_assign_to_colleague_of_same_district_only(app, client) -> None:
               token_from="/enterprises/")
     db.session.expire_all()
     assert db.session.get(Enterprise, a.id).assigned_officer_id == colleague.id
+    assert "该同事不负责此企业所在区（市）" in client.get("/enterprises/").get_data(as_text=True)
     post_form(client, "/enterprises/bulk", {"action": "assign", "ids": [a.id], "officer_id": city.id},
               token_from="/enterprises/")
     db.session.expire_all()
-    assert db.session.get(Enterprise, a.id).assigned_officer_id == city.id
+    assert db.session.get(Enterprise, a.id).assigned_officer_id == colleague.id
+    assert "只能分配给在职的区（市）科技部门专员" in client.get("/enterprises/").get_data(as_text=True)
+
+
+def test_bureau_staff_see_the_officers_of_the_listed_firms_districts(app, client) -> None:
+    EnterpriseFactory(district="440783")
+    kaiping = OfficerFactory(username="kp", display_name="开平专员")
+    retired = OfficerFactory(username="kp-old", active=False)
+    heshan = OfficerFactory(username="hs", district_code="440784")
+    city = UserFactory(username="city")
+    UserFactory(username="city2")
+    login(client, "city")
+    listing = client.get("/enterprises/").get_data(as_text=True)
+    assert f'value="{kaiping.id}"' in listing and "开平专员（开平市）" in listing
+    for absent in (retired, heshan, city):
+        assert f'value="{absent.id}"' not in listing, absent.username
+    # Filtered to 鹤山, the 鹤山 officer is offered.
+    assert f'value="{heshan.id}"' in client.get("/enterprises/?district=440784").get_data(as_text=True)
 
 
 def test_bulk_on_another_districts_firm_is_404(app, client) -> None:
