@@ -103,7 +103,7 @@ class AnnualReport(TimestampMixin, VersionedMixin, db.Model):
     # A draft's figures the firm typed but that could not be stored (not a number, negative,
     # above their whole...), as {field: text typed}, so the form gives them back as left.
     # Only the portal reads it; a submitted report has none (crm.portal.services).
-    draft_input: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    draft_input: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

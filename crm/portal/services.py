@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 
 from crm.clock import today, utcnow
 from crm.extensions import db
+from crm.formatting import count, money
 from crm.models import (
     AnnualReport,
     ChangeRequest,
@@ -97,6 +98,8 @@ REQUIRED_ON_SUBMIT = ("revenue", "total_assets", "rd_expense", "employees", "tec
 # Money columns are Numeric(16, 4): at most 12 digits before the point.
 MAX_MONEY = Decimal("1e12")
 MAX_COUNT = 10_000_000
+# Longest text kept for a figure that could not be stored (nobody types a longer number).
+MAX_TYPED = 100
 # Earliest fiscal years a firm may still report through the portal.
 YEARS_BACK = 5
 EDITABLE = (ReportStatus.draft, ReportStatus.returned)
@@ -175,12 +178,34 @@ def parse_figures(raw: Mapping[str, Any]) -> FigureCheck:
     return check
 
 
+def amount(name: str, value: Decimal | int) -> str:
+    """A figure with its unit as people read it in a message: 500.0000 -> "500 万元", 12.5 -> "12.5 万元"."""
+    if name in MONEY_FIELDS:
+        exponent = Decimal(value).normalize().as_tuple().exponent
+        text = money(value, places=max(0, -int(exponent)))
+    else:
+        text = count(int(value))
+    return f"{text} {FIGURES[name].unit}"
+
+
 def _check_bounds(check: FigureCheck) -> None:
     """The consistency the database enforces: a part never exceeds its whole."""
     for part, whole, message in STORED_BOUNDS:
         a, b = check.values.get(part), check.values.get(whole)
         if a is not None and b is not None and a > b:
-            check.error(part, _("%(message)s（%(part)s %(a)s > %(whole)s %(b)s）。", message=message, part=FIGURES[part].label, a=a, whole=FIGURES[whole].label, b=b))
+            check.error(part, _("%(message)s（%(part)s %(a)s > %(whole)s %(b)s）。", message=message,
+                                part=FIGURES[part].label, a=amount(part, a), whole=FIGURES[whole].label,
+                                b=amount(whole, b)))
+
+
+def _check_hitech_revenue(check: FigureCheck) -> None:
+    """High-tech revenue within total revenue (sales revenue when no total): checked on submit only."""
+    hitech = check.values.get("hitech_revenue")
+    total = check.values.get("total_revenue")
+    total = total if total is not None else check.values.get("revenue")
+    if hitech is not None and total is not None and hitech > total:
+        check.error("hitech_revenue", _("高新技术产品（服务）收入不得超过总收入（未填总收入时为销售收入）：%(hitech)s > %(total)s。",
+                                        hitech=amount("hitech_revenue", hitech), total=amount("revenue", total)))
 
 
 def check_for_submit(check: FigureCheck, previous: AnnualReport | None) -> None:
@@ -188,11 +213,7 @@ def check_for_submit(check: FigureCheck, previous: AnnualReport | None) -> None:
     for name in REQUIRED_ON_SUBMIT:
         if name not in check.errors and check.values.get(name) is None:
             check.error(name, _("%(label)s为必填项（没有请填0）。", label=FIGURES[name].label))
-    hitech = check.values.get("hitech_revenue")
-    total = check.values.get("total_revenue")
-    total = total if total is not None else check.values.get("revenue")
-    if hitech is not None and total is not None and hitech > total:
-        check.error("hitech_revenue", _("高新技术产品（服务）收入不得超过总收入（未填总收入时为销售收入）：%(hitech)s > %(total)s。", hitech=hitech, total=total))
+    _check_hitech_revenue(check)
     check.warnings = change_warnings(check.values, previous)
 
 
@@ -300,7 +321,7 @@ def store_figures(report: AnnualReport, check: FigureCheck, explanation: str | N
 
     Fields with errors keep their stored value; if that stored value now breaks
     a bound against a newly typed whole, it is cleared. Returns the names kept
-    unchanged because of errors.
+    unchanged because of errors (their typed text goes to `keep_typed`).
     """
     if not is_editable(report):
         raise ReportError(_("该年度报表已提交或已核实，不能修改。"))
@@ -319,10 +340,60 @@ def store_figures(report: AnnualReport, check: FigureCheck, explanation: str | N
     return kept
 
 
+def keep_typed(report: AnnualReport, check: FigureCheck, raw: Mapping[str, Any]) -> None:
+    """Keep, as typed, every figure of this save that was refused, in `report.draft_input`.
+
+    A save posts the whole form, so the kept text is replaced: a figure that now
+    validates (or is left blank) is no longer kept. A blank figure refused only
+    because it is required has nothing typed to keep.
+    """
+    typed = {}
+    for name in FIGURE_FIELDS:
+        text = str(raw.get(name) or "").strip()
+        if name in check.errors and text:
+            typed[name] = text[:MAX_TYPED]
+    report.draft_input = typed or None
+
+
+def save_report(report: AnnualReport, raw: Mapping[str, Any], explanation: str | None, submitting: bool,
+                previous: AnnualReport | None) -> FigureCheck:
+    """Check and store what the firm typed; refused figures are kept as typed. Does not submit.
+
+    Figures are stored before the submit checks, so a figure only submitting
+    refuses (high-tech revenue above total revenue) is stored and also kept as typed.
+    """
+    check = parse_figures(raw)
+    store_figures(report, check, explanation)
+    if submitting:
+        check_for_submit(check, previous)
+    keep_typed(report, check, raw)
+    return check
+
+
+def form_input(report: AnnualReport) -> tuple[dict[str, str], FigureCheck]:
+    """The figures as the form shows them on opening a report, and the messages of the kept ones.
+
+    A figure kept as typed (`draft_input`) is shown as typed, with the messages
+    the same checks give it now; the others show their stored value.
+    """
+    typed = (report.draft_input or {}) if is_editable(report) else {}
+    raw = {}
+    for name in FIGURE_FIELDS:
+        value = getattr(report, name)
+        raw[name] = str(typed[name]) if name in typed else ("" if value is None else plain_number(value))
+    check = parse_figures(raw)
+    _check_hitech_revenue(check)
+    check.errors = {name: messages for name, messages in check.errors.items() if name in typed}
+    return raw, check
+
+
 def submit_report(report: AnnualReport, user: User) -> None:
-    """Hand the report in (its figures already stored and checked)."""
+    """Hand the report in (its figures already stored and checked, none kept unstored)."""
     if not is_editable(report):
         raise ReportError(_("该年度报表已提交或已核实，不能重复提交。"))
+    if report.draft_input:
+        raise ReportError(_("报表中仍有未通过校验的数据（见标红的字段），请修改后再提交。"))
+    report.draft_input = None
     report.status = ReportStatus.submitted
     report.submitted_at = utcnow()
     report.updated_by_id = user.id

@@ -128,10 +128,11 @@ def report_form(year: int) -> Any:
     if request.method == "GET":
         form.version_id.data = str(report.version_id or "")
         form.change_explanation.data = report.change_explanation or ""
+        # Figures left refused in the draft come back as typed, with their messages.
+        typed, check = services.form_input(report)
         for name in services.FIGURES:
-            value = getattr(report, name)
-            getattr(form, name).data = "" if value is None else services.plain_number(value)
-        return _render_report(report, form)[0]
+            getattr(form, name).data = typed[name]
+        return _render_report(report, form, check if check.errors else None)[0]
 
     if not form.validate_on_submit():
         # Only the CSRF token or the explanation's length can fail here.
@@ -146,14 +147,10 @@ def report_form(year: int) -> Any:
         return _render_report(report, form, status=409)
 
     raw = {name: getattr(form, name).data for name in services.FIGURES}
-    check = services.parse_figures(raw)
     submitting = request.form.get("action") == "submit"
     explanation = form.change_explanation.data or ""
-    # Stored before the submit checks: a figure only submitting refuses (e.g. high-tech revenue
-    # above total revenue) stays in the draft as typed.
-    services.store_figures(report, check, explanation)
-    if submitting:
-        services.check_for_submit(check, services.previous_report(firm, year))
+    # Valid figures are stored, refused ones kept as typed in the draft (report.draft_input).
+    check = services.save_report(report, raw, explanation, submitting, services.previous_report(firm, year))
     report.updated_by_id = current_user.id
 
     needs_explanation = submitting and check.ok and check.warnings and not explanation.strip()
