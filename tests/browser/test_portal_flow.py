@@ -92,11 +92,19 @@ def test_firm_reports_through_the_portal(app, page) -> None:
     assert page.locator("#rd_expense").input_value() == "180"
     assert _report().status is ReportStatus.draft
 
+    # Leave and come back: the refused figure is still there as typed, with its message.
+    page.goto("/portal/standing")
+    page.goto(f"/portal/reports/{LAST_YEAR}")
+    assert page.locator("#tech_staff").input_value() == "130"
+    assert page.get_by_text("科技人员数不得超过职工总数（科技人员数 130 人 > 职工总数 120 人）").is_visible()
+    assert _report().draft_input == {"tech_staff": "130"}
+
     # Fix it and submit.
     page.locator("#tech_staff").fill("10")
     page.get_by_role("button", name="提交审核").click()
     assert page.get_by_text(f"{LAST_YEAR}年度报表已提交").is_visible()
     assert page.locator("#report-status").get_attribute("data-status") == "submitted"
+    assert _report().draft_input is None
     _sign_out(page)
 
     # The officer returns it with a reason.
