@@ -44,6 +44,7 @@ from crm.models.annual_report import (
 from crm.models.base import MONEY_PLACES
 from crm.models.enterprise import HITECH_FIELD_NAMES, HitechField, Industry
 from crm.models.lengths import length_error
+from crm.reports.consistency import HITECH_BOUND, STORED_BOUNDS, bound_breaches
 from crm.reports.services import FigureChange
 from crm.rules_catalogue import RULE_LABELS
 from crm.scoping import scoped
@@ -104,13 +105,9 @@ MAX_TYPED = 100
 YEARS_BACK = 5
 EDITABLE = (ReportStatus.draft, ReportStatus.returned)
 STATUS_LABELS = REPORT_STATUS_LABELS
-# (dependent figure, bound, message) as the database's check constraints demand, plus
-# high-tech revenue within total revenue (checked on submit only; no constraint).
-STORED_BOUNDS = (
-    ("rd_expense_domestic", "rd_expense", _l("境内研发费用不得超过研发费用")),
-    ("tech_staff", "employees", _l("科技人员数不得超过职工总数")),
-    ("rd_staff", "employees", _l("研发人员数不得超过职工总数")),
-)
+# The bounds the database's check constraints demand (STORED_BOUNDS) and high-tech revenue
+# within total revenue (HITECH_BOUND, checked on submit only) are crm.reports.consistency's,
+# shared with the officer's form.
 
 
 class ReportError(ValueError):
@@ -200,10 +197,8 @@ def _check_bounds(check: FigureCheck) -> None:
 
 def _check_hitech_revenue(check: FigureCheck) -> None:
     """High-tech revenue within total revenue (sales revenue when no total): checked on submit only."""
-    hitech = check.values.get("hitech_revenue")
-    total = check.values.get("total_revenue")
-    total = total if total is not None else check.values.get("revenue")
-    if hitech is not None and total is not None and hitech > total:
+    for breach in bound_breaches(check.values, (HITECH_BOUND,)):
+        hitech, total = breach.part_value, breach.whole_value
         check.error("hitech_revenue", _("高新技术产品（服务）收入不得超过总收入（未填总收入时为销售收入）：%(hitech)s > %(total)s。",
                                         hitech=amount("hitech_revenue", hitech), total=amount("revenue", total)))
 
