@@ -728,12 +728,24 @@ def designations_with_expiry(firm: Enterprise, as_of: date, window_end: date) ->
     return rows
 
 
-def open_flags(firm: Enterprise) -> list[Flag]:
-    return list(
+def open_flags(firm: Enterprise, as_of: date) -> list[Flag]:
+    """The firm's open flags that still hold on `as_of`.
+
+    Flags are stored by the nightly run; a firm that handed in its report this morning
+    must not be told until tomorrow that it is overdue, so each flag is checked against
+    the same rules evaluated now (the stored flag itself changes at the next run).
+    """
+    from crm.eligibility.services import evaluate_one
+
+    flags = list(
         db.session.scalars(
             select(Flag).where(Flag.enterprise_id == firm.id, Flag.cleared_on.is_(None)).order_by(Flag.rule)
         )
     )
+    if not flags:
+        return []
+    now = evaluate_one(firm.id, as_of)
+    return [flag for flag in flags if flag.rule in now and now[flag.rule].passed]
 
 
 def reporting_deadline(as_of: date, params: Mapping[str, Mapping[str, Any]]) -> date:

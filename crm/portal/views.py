@@ -268,7 +268,7 @@ def standing() -> str:
     return render_template(
         "portal/standing.html", firm=firm, as_of=as_of, stage=stage_of(firm.designations, as_of),
         designations=services.designations_with_expiry(firm, as_of, window_end), window_end=window_end,
-        rungs=services.next_rungs(firm, as_of), flags=services.open_flags(firm), rule_labels=RULE_LABELS,
+        rungs=services.next_rungs(firm, as_of), flags=services.open_flags(firm, as_of), rule_labels=RULE_LABELS,
         condition_figures=condition_figures, estimate_lines=estimate_lines,
     )
 

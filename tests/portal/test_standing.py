@@ -159,3 +159,21 @@ def test_standing_shows_the_innovation_estimate_of_the_hitech_rung_as_informatio
     assert "知识产权数量 7–8/8 分" in hitech
     for other in ("tech_sme_candidate", "gazelle_candidate"):
         assert "创新能力估算" not in _section(page, other)
+
+
+def test_a_stored_flag_that_no_longer_holds_is_not_shown_to_the_firm(app, client, monkeypatch) -> None:
+    """Handed in this morning: the nightly flag 'overdue' must not greet the firm until tomorrow's run."""
+    from datetime import date
+
+    from crm.portal import views
+
+    monkeypatch.setattr(views, "today", lambda: date(2026, 7, 1))
+    user = EnterpriseUserFactory(username="firm_overdue")
+    firm = user.enterprise
+    FlagFactory(enterprise=firm, rule="report_overdue", reasons=["2025年度报表应于2026年5月31日前提交，截止日期已过"])
+    login(client, "firm_overdue")
+    flags_html = client.get("/portal/standing").get_data(as_text=True).split('id="flags"', 1)[1]
+    assert "截止日期已过" in flags_html.split("</ul>", 1)[0]
+    AnnualReportFactory(enterprise=firm, year=2025, status=ReportStatus.submitted)
+    flags_html = client.get("/portal/standing").get_data(as_text=True).split('id="flags"', 1)[1]
+    assert "截止日期已过" not in flags_html.split("</ul>", 1)[0]
