@@ -71,6 +71,10 @@ def update_report(report: AnnualReport, values: dict[str, Any], user: User) -> N
         raise ValueError(f"unknown report fields: {sorted(unknown)}")
     for name, value in values.items():
         setattr(report, name, value)
+    if report.draft_input:
+        # The officer's figure replaces what the firm had typed but could not save.
+        kept = {name: text for name, text in report.draft_input.items() if name not in values}
+        report.draft_input = kept or None
     report.updated_by_id = user.id
 
 

@@ -133,3 +133,17 @@ def test_amount_formats_figures_as_people_read_them(app) -> None:
         assert services.amount("revenue", Decimal("500.0000")) == "500 万元"
         assert services.amount("revenue", Decimal("12345.6700")) == "12,345.67 万元"
         assert services.amount("employees", 1200) == "1,200 人"
+
+
+def test_an_officers_correction_replaces_what_the_firm_had_typed_for_that_figure(app, firm) -> None:
+    from crm.reports.services import update_report
+    from tests.factories import OfficerFactory
+
+    report = AnnualReportFactory(enterprise=firm, year=LAST_YEAR, status=ReportStatus.draft,
+                                 draft_input={"revenue": "-1", "rd_expense": "abc"})
+    update_report(report, {"revenue": Decimal("500")}, OfficerFactory())
+    db.session.commit()
+    assert _report(firm.id).draft_input == {"rd_expense": "abc"}
+    update_report(_report(firm.id), {"rd_expense": Decimal("200")}, OfficerFactory())
+    db.session.commit()
+    assert _report(firm.id).draft_input is None
