@@ -313,7 +313,7 @@ def _plan_in_workers(ranges: list[tuple[int, int, int]], as_of: date,
 
 
 def _plan(results: list[FirmResult], as_of: date,
-          open_flags: Mapping[tuple[int, str], tuple[int, str]]) -> dict[str, Any]:
+          open_flags: Mapping[tuple[int, str], tuple[int, str, date]]) -> dict[str, Any]:
     """Compare a chunk's results with its open flags: which to raise, rewrite and clear."""
     plan: dict[str, Any] = {"inserts": [], "changes": [], "clears": [], "errors": [], "evaluated": 0,
                             "unchanged": 0}
