@@ -271,7 +271,9 @@ class BatchWriter:
         turned out identical once parsed (the others count as unchanged). Rows that
         disagree are all rejected, each naming the others."""
         for key, rows in self._held.items():
-            prints = [_fingerprint(row.record) for row in rows]
+            # Compared whole, not by hash: a held group is small, and a hash collision here
+            # would drop a differing row as "unchanged".
+            prints = [frozenset(row.record.items()) for row in rows]
             if len(set(prints)) == 1:
                 self.result.unchanged += len(rows) - 1
                 yield rows[0]
