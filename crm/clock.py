@@ -12,6 +12,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def local_time(stored: datetime) -> datetime:
+    """A stored (naive UTC) timestamp as Jiangmen local time, the form people read."""
+    return stored.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ)
+
+
 def today() -> date:
     """Today's date in Jiangmen; business rules compare dates, not timestamps."""
     return datetime.now(LOCAL_TZ).date()

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from crm.clock import LOCAL_TZ
+from crm.clock import local_time
 from crm.districts import DISTRICTS
 from crm.ladder import DESIGNATION_LABELS, STAGE_LABELS
 from crm.models import DesignationKind
@@ -36,10 +36,7 @@ def ymd(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        # Timestamps are stored as naive UTC; show them in Jiangmen time.
-        from datetime import timezone
-
-        return value.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        return local_time(value).strftime("%Y-%m-%d %H:%M")  # stored as naive UTC
     return value.isoformat()
 
 

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 
 from sqlalchemy import func, select
 
-from crm.clock import LOCAL_TZ
+from crm.clock import local_time
 from crm.districts import DISTRICTS
 from crm.eligibility.parameters import params_for
 from crm.eligibility.services import candidate_flags
@@ -98,13 +98,6 @@ class WorkList:
     shows_city_work: bool = False
 
 
-def _local_date(moment: datetime | None) -> date | None:
-    """A stored (naive UTC) timestamp as the date in Jiangmen."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ).date()
-
-
 def _flags_per_rule(user: User, handled: str) -> dict[str, int]:
     stmt = candidate_flags(user, handled=handled).with_only_columns(Flag.rule, func.count()).group_by(Flag.rule)
     return dict(db.session.execute(stmt).all())
@@ -121,7 +114,7 @@ def work_list(user: User, as_of: date) -> WorkList:
     flags = {rule: RuleWork(rule, open_flags.get(rule, 0), unhandled.get(rule, 0)) for rule in RULE_CODES}
     work = WorkList(
         reports_to_verify=to_verify or 0,
-        oldest_submitted_on=_local_date(oldest),
+        oldest_submitted_on=local_time(oldest).date() if oldest else None,
         change_requests=change_requests,
         flags=flags,
         expiry_window_months=int(params_for(as_of)["hitech_expiring"]["window_months"]),
