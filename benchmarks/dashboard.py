@@ -82,7 +82,7 @@ def bulk_world(count: int, seed: int = 7) -> None:
                     conn.execute(table.__table__.insert(), rows)
 
 
-def median_ms(fn, runs: int) -> tuple[float, list[float]]:  # noqa: ANN001
+def median_ms(fn, runs: int) -> tuple[float, list[float]]:
     times = []
     for _ in range(runs):
         started = time.perf_counter()

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import resource
 import shutil
 import statistics
-import random
 import sys
 import tempfile
 import time

@@ -73,7 +73,7 @@ def main() -> int:
             work_list(user, as_of)  # warm the caches
             statements: list[tuple[str, object]] = []
 
-            def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+            def record(conn, cursor, statement, parameters, context, executemany) -> None:
                 statements.append((statement, parameters))
 
             event.listen(db.engine, "after_cursor_execute", record)

@@ -1,7 +1,7 @@
 """Benchmark: importing a 100,000-row county workbook end to end.
 
     .venv/bin/python benchmarks/import_workbook.py [--rows 100000] [--profile] [--keep DIR]
-        [--reimport] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/crm_bench]
+        [--reimport] [--floor] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/crm_bench]
 
 Generates a county workbook with openpyxl (write-only): a merged title, a units
 note, a two-row header, messy-but-valid values (text numbers with thousands
@@ -12,6 +12,13 @@ database migrated with init-db (or, with --database-url, a PostgreSQL database
 whose public schema is dropped and migrated again for every run: its data is lost). Prints rows/s, the ratio to calamine and the
 peak RSS. Figures only, nothing asserted.
 Target (issue 3): ratio ≤ 3×, peak RSS < 500 MB.
+
+--floor (SQLite) also prints where the time goes, each part timed on its own: opening
+and checking the file, the first (duplicates) pass, parsing and validating every row
+without a database, and the database's floor, i.e. the rows the import wrote (firms,
+reports, designations, audit rows, read back from its database) inserted again as ready
+tuples with plain ``executemany`` into a fresh migrated database in one transaction:
+what SQLite alone needs to store them with the schema's indexes, before any Python work.
 """
 from __future__ import annotations
 
@@ -100,6 +107,75 @@ def calamine_time(path: Path) -> float:
     return time.perf_counter() - started
 
 
+FLOOR_TABLES = ("enterprise", "annual_report", "designation", "audit_log")
+
+
+def floor(book: Path, imported: Path, workdir: Path, calamine: float) -> None:
+    """Print the parts of an import timed alone (see --floor in the module docstring)."""
+    import gc
+    import sqlite3
+
+    from crm.imports.services import SQLITE_IMPORT_CACHE_KIB
+    from importers import find_duplicates, open_workbook, parse_workbook
+
+    data = book.read_bytes()
+    gc.disable()  # as during an import
+    try:
+        started = time.perf_counter()
+        opened = open_workbook(data, book.name)
+        opening = time.perf_counter() - started
+        started = time.perf_counter()
+        find_duplicates(opened, book.name)
+        first_pass = time.perf_counter() - started
+        started = time.perf_counter()
+        for _item in parse_workbook(opened, book.name):
+            pass
+        parsing = time.perf_counter() - started
+    finally:
+        gc.enable()
+
+    source = sqlite3.connect(imported)
+    rows = {t: source.execute(f"SELECT * FROM {t}").fetchall() for t in FLOOR_TABLES}
+    columns = {t: [c[1] for c in source.execute(f"PRAGMA table_info({t})")] for t in FLOOR_TABLES}
+    source.close()
+    target = workdir / "floor.sqlite3"
+    for stale in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        stale.unlink(missing_ok=True)
+    migrate(f"sqlite:///{target}", workdir)
+    conn = sqlite3.connect(target, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"cache_size={SQLITE_IMPORT_CACHE_KIB}",
+                   "wal_autocheckpoint=0"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute("PRAGMA foreign_keys=OFF")  # the rows refer to a batch and users of the other database
+    parts = []
+    conn.execute("BEGIN")
+    for table in FLOOR_TABLES:
+        sql = f"INSERT INTO {table} ({', '.join(columns[table])}) VALUES ({', '.join('?' * len(columns[table]))})"
+        started = time.perf_counter()
+        for start in range(0, len(rows[table]), 2000):
+            conn.executemany(sql, rows[table][start:start + 2000])
+        parts.append((f"{table} {len(rows[table]):,}", time.perf_counter() - started))
+    started = time.perf_counter()
+    conn.execute("COMMIT")
+    parts.append(("commit", time.perf_counter() - started))
+    started = time.perf_counter()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    checkpoint = time.perf_counter() - started
+    conn.close()
+    writing = sum(t for _n, t in parts)
+    without_audit = writing - parts[3][1]
+    print(f"where the time goes (each part alone; calamine read {calamine:.2f} s = 1x):")
+    for label, seconds in (("open and check the file", opening), ("first pass (duplicates)", first_pass),
+                           ("parse and validate, no database", parsing)):
+        print(f"  {label:34} {seconds:6.2f} s = {seconds / calamine:.2f}x")
+    print(f"  database floor, ready tuples       {writing:6.2f} s = {writing / calamine:.2f}x "
+          f"({', '.join(f'{n} {t:.2f} s' for n, t in parts)}; the WAL checkpoint after it "
+          f"{checkpoint:.2f} s more)")
+    print(f"    of which without the audit rows {without_audit:6.2f} s = {without_audit / calamine:.2f}x")
+    print(f"  floor of the whole import (read + database) {calamine + writing:.2f} s = "
+          f"{(calamine + writing) / calamine:.2f}x, before any parsing")
+
+
 def migrate(url: str, instance: Path) -> None:
     if url.startswith("postgresql"):
         from sqlalchemy import create_engine, text
@@ -148,6 +224,8 @@ def main() -> None:
     parser.add_argument("--keep", help="Directory to keep the workbook and database in")
     parser.add_argument("--reimport", action="store_true",
                         help="Also time importing the same file again (every row unchanged), as a county resending")
+    parser.add_argument("--floor", action="store_true",
+                        help="Also time the parts alone, and the database's floor (SQLite only)")
     parser.add_argument("--database-url", help="A PostgreSQL database to import into instead of SQLite "
                         "(its public schema is dropped and migrated for every run)")
     args = parser.parse_args()
@@ -192,6 +270,8 @@ def main() -> None:
                   f"ratio {again / calamine:.2f}x, CPU {again_cpu:.2f} s = {again_cpu / calamine_cpu:.2f}x; "
                   f"unchanged {second['unchanged']} of {second['rows']}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.floor and not args.database_url:
+        floor(book, workdir / f"bench_{args.repeat}.sqlite3", workdir, calamine)
     counts = {k: result[k] for k in ("rows", "created", "updated", "unchanged", "rejected", "skipped")}
     print(f"counts: {counts}; first errors: {result['errors'][:3]}")
     runs.sort()
