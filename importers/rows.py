@@ -24,6 +24,7 @@ from flask_babel import force_locale
 from crm.districts import DISTRICTS, district_from_name, district_from_uscc
 from crm.models import Designation, Enterprise
 from crm.models.lengths import max_length, too_long
+from crm.reports.consistency import fiscal_year_problem
 from crm.uscc import normalize_uscc
 
 from importers.fields import FIELD_KINDS, FIELD_LABELS, FieldKind
@@ -440,8 +441,15 @@ class RowParser:
             error("year", "缺少年度：请在表中填写“年度”列，或在标题中写明“2023年度”，或导入时指定年度")
             return
         record["year"] = year
-        if not MIN_YEAR <= year <= self.today.year:
-            error("year", f"年度{year}不合理，应在{MIN_YEAR}至{self.today.year}之间")
+        # The rule of every other way in (officer's form, portal): an ended fiscal year,
+        # not before 2000 nor before the firm's founding year (when the row states it).
+        founded = record.get("founded_on")
+        if founded is not None and founded > self.today:
+            founded = None  # reported as a date in the future instead
+        with force_locale("zh_CN"):
+            problem = fiscal_year_problem(year, self.today, founded)
+        if problem:
+            error("year", problem)
         tech_sme_year = record.get("tech_sme_year")
         if tech_sme_year is not None and not MIN_YEAR <= tech_sme_year <= self.today.year + 1:
             error("tech_sme_year", f"入库年度{tech_sme_year}不合理")

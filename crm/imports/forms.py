@@ -29,6 +29,15 @@ class UploadForm(FlaskForm):
         validate_choice=False,  # not sent = not specified; checked below
     )
 
+    def validate_year(self, field: IntegerField) -> None:
+        from crm.clock import today
+        from crm.reports.consistency import fiscal_year_problem
+
+        if field.data is not None:
+            problem = fiscal_year_problem(field.data, today())
+            if problem:
+                raise ValidationError(problem)
+
     def validate_district(self, field: SelectField) -> None:
         if field.data and field.data not in DISTRICTS:
             raise ValidationError(_l("请选择江门市的区（市）"))

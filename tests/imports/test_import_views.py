@@ -162,6 +162,17 @@ def test_bad_uploads_give_a_clear_message_and_write_nothing(bureau, data, name, 
     assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
 
 
+def test_upload_year_must_be_an_ended_fiscal_year(bureau) -> None:
+    from crm.clock import today
+
+    this_year = today().year
+    response = upload(bureau, xlsx_bytes(ROWS), "a.xlsx", year=str(this_year))
+    assert response.status_code == 200
+    assert f"年度不能晚于{this_year - 1}年（只能填报已结束的年度）" in response.get_data(as_text=True)
+    response = upload(bureau, xlsx_bytes(ROWS), "a.xlsx", year=str(this_year - 1))
+    assert response.status_code == 303
+
+
 def test_too_large_upload(bureau, app) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 2048
     response = upload(bureau, b"x" * 4096, "big.csv")
