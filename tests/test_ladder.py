@@ -18,7 +18,10 @@ def sql_stage(enterprise: Enterprise, as_of: date) -> str:
 
 def test_hitech_certificate_runs_three_years_less_a_day() -> None:
     assert hitech_valid_to(date(2023, 12, 1)) == date(2026, 11, 30)
-    assert hitech_valid_to(date(2024, 2, 29)) == date(2027, 2, 27)
+    assert hitech_valid_to(date(2024, 2, 29)) == date(2027, 2, 28)  # the whole of February
+    assert hitech_valid_to(date(2023, 2, 28)) == date(2026, 2, 27)
+    assert hitech_valid_to(date(2024, 2, 28)) == date(2027, 2, 27)
+    assert hitech_valid_to(date(2023, 3, 1)) == date(2026, 2, 28)
 
 
 @pytest.mark.parametrize(

@@ -69,17 +69,15 @@ class Designation(TimestampMixin, db.Model):
         return f"<Designation {self.kind.value} {self.valid_from}..{self.valid_to}>"
 
 
-def add_years(day: date, years: int) -> date:
-    """Same month and day `years` later; 29 February falls back to 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def hitech_valid_to(issued_on: date) -> date:
-    """A high-tech certificate runs three years from issue: issue + 3 years - 1 day."""
-    return add_years(issued_on, 3) - timedelta(days=1)
+    """A high-tech certificate runs three years from issue: to the day before the third
+    anniversary. A certificate issued on 29 February, whose anniversary a common year
+    lacks, runs to the end of that February (the 28th), the day before 1 March."""
+    try:
+        anniversary = issued_on.replace(year=issued_on.year + 3)
+    except ValueError:  # 29 February
+        anniversary = date(issued_on.year + 3, 3, 1)
+    return anniversary - timedelta(days=1)
 
 
 def default_valid_to(kind: DesignationKind, valid_from: date) -> date | None:
