@@ -58,8 +58,11 @@ def create_user(
     enterprise_uscc: str | None = None,
     display_name: str = "",
     email: str | None = None,
+    *,
+    temporary: bool = False,
 ) -> User:
-    """Add a user (not committed) after checking role, scope and password."""
+    """Add a user (not committed) after checking role, scope and password. ``temporary``:
+    the password was chosen for the person, who must change it at the first sign-in."""
     from crm.districts import DISTRICTS
     from crm.models import Enterprise, Role
     from crm.models.user import password_problem
@@ -99,6 +102,6 @@ def create_user(
         user.enterprise_id = firm.id
     elif enterprise_uscc:
         raise UserError("只有企业用户可以指定所属企业", "enterprise_uscc")
-    user.set_password(password)
+    user.set_password(password, temporary=temporary)
     db.session.add(user)
     return user

@@ -24,6 +24,23 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+# What a person whose password someone else chose may still open: the page to change it,
+# sign-out, the language switch and static files. The API authenticates by token, not by
+# the session, and is not affected.
+OWN_PASSWORD_EXEMPT = frozenset({"users.account", "auth.logout", "auth.set_language", "static", "bootstrap.static"})
+
+
+@bp.before_app_request
+def require_own_password() -> Response | None:
+    """Send a person signed in with a password an administrator or officer set to the
+    page where they choose their own, whatever they asked for."""
+    if request.endpoint in OWN_PASSWORD_EXEMPT or request.path.startswith("/api/"):
+        return None
+    if current_user.is_authenticated and current_user.password_change_required:
+        return redirect(url_for("users.account"), 303)
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:

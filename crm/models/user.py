@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -81,6 +82,9 @@ class User(UserMixin, TimestampMixin, db.Model):
         ForeignKey("enterprise.id", ondelete="CASCADE", use_alter=True), index=True
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when someone else chose the password (an administrator, or an officer's
+    # temporary one): the person must choose their own before using the system.
+    password_change_required: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     locale: Mapped[str | None] = mapped_column(String(10))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -92,8 +96,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
-    def set_password(self, password: str) -> None:
+    def set_password(self, password: str, *, temporary: bool = False) -> None:
+        """Store ``password`` (hashed). ``temporary``: chosen by someone else, to be changed
+        by the person at their next sign-in."""
         self.password_hash = generate_password_hash(password)
+        self.password_change_required = temporary
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -124,7 +124,8 @@ def create_firm_user(firm: Enterprise, username: str, display_name: str = "",
         temporary = secrets.token_urlsafe(9)
     try:
         user = create_user(username, Role.enterprise.value, temporary, enterprise_uscc=firm.uscc,
-                           display_name=(display_name or "").strip(), email=(email or "").strip() or None)
+                           display_name=(display_name or "").strip(), email=(email or "").strip() or None,
+                           temporary=True)
     except UserError as exc:
         raise InvitationError(str(exc)) from None
     return user, temporary

@@ -46,6 +46,7 @@ def index() -> str | Response:
                 enterprise_uscc=(form.enterprise_uscc.data or "").strip() or None,
                 display_name=(form.display_name.data or "").strip(),
                 email=(form.email.data or "").strip() or None,
+                temporary=True,  # the administrator chose it; the person chooses their own
             )
             db.session.commit()
         except UserError as exc:
@@ -93,9 +94,9 @@ def reset_password(user_id: int) -> str | Response:
     user = _managed_user(user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
+        user.set_password(form.password.data, temporary=True)
         db.session.commit()
-        flash(_("已为 %(name)s 重设密码。", name=user.username), "success")
+        flash(_("已为 %(name)s 重设密码，对方登录后须先修改密码。", name=user.username), "success")
         return redirect(url_for("users.index"))
     return render_template("users/reset_password.html", form=form, user=user)
 
@@ -107,11 +108,14 @@ def account() -> str | Response:
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
             form.current.errors = [*form.current.errors, _("当前密码不正确")]
+        elif current_user.password_change_required and form.password.data == form.current.data:
+            form.password.errors = [*form.password.errors, _("新密码不能与他人为您设置的密码相同")]
         else:
+            first = current_user.password_change_required
             current_user.set_password(form.password.data)
             db.session.commit()
             flash(_("密码已修改。"), "success")
-            return redirect(url_for("users.account"))
+            return redirect(url_for("main.home") if first else url_for("users.account"))
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).all()
