@@ -37,6 +37,10 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 with Excel's 1900 l
 _MIN_SERIAL, _MAX_SERIAL = 1, 2_958_465  # 1900-01-01 .. 9999-12-31
 
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# Commas in a number are only read as thousands separators where they are ones: every
+# three digits of the whole part ("1,234,567.8"). "1,23" or "1.234,5" is a typo or a
+# decimal comma; dropping the comma would silently make it another number.
+_GROUPED_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 _UNIT_RE = re.compile(r"^(.*?)(%|‰|万元|千元|亿元|元|人|个|项|件|家|名|位)$")
 _YMD_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
 _YM_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?(?:份)?")
@@ -103,7 +107,10 @@ def parse_number(value: object) -> tuple[Decimal | None, str | None]:
     negative = False
     if len(text) > 2 and text[0] == "(" and text[-1] == ")":
         negative, text = True, text[1:-1]
-    text = text.replace(",", "")
+    if "," in text:
+        if not _GROUPED_RE.fullmatch(text):
+            raise ValueError(f"「{shown_cell(value)}」中的逗号不是千位分隔符（应每三位一个，如 1,234.5），无法确定数值")
+        text = text.replace(",", "")
     if not _NUMBER_RE.fullmatch(text):
         raise ValueError(f"「{shown_cell(value)}」不是有效的数字")
     try:

@@ -76,6 +76,26 @@ def test_parse_decimal_rejects_garbage(cell: object) -> None:
     assert any("\u4e00" <= ch <= "\u9fff" for ch in str(info.value)), "message must be Chinese"
 
 
+@pytest.mark.parametrize(
+    "cell",
+    ["1,23", "12,34.5", "1,2345", "1.234,5", ",123", "1,,234", "1,234,56", "1，23万元", "(1,23)", "12,3"],
+)
+def test_a_comma_that_is_not_a_thousands_separator_is_refused(cell: str) -> None:
+    # Dropping it would read "1,23" (meant 1.23) as 123, "1.234,5" as 1.2345: a silently
+    # changed figure.
+    with pytest.raises(ValueError, match="千位分隔符"):
+        parse_number(cell)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("1,234", D("1234")), ("12,345,678.9", D("12345678.9")), ("-1,000", D("-1000")), ("123,456.", D("123456")),
+     ("１，２３４，５６７", D("1234567")), ("（1,000）", D("-1000")), ("1,000万元", D("1000"))],
+)
+def test_thousands_separators_every_three_digits(cell: str, expected: Decimal) -> None:
+    assert parse_number(cell)[0] == expected
+
+
 def test_parse_number_reports_the_unit() -> None:
     assert parse_number("50,000元") == (D("50000"), "元")
     assert parse_number("") == (None, None)
