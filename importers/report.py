@@ -20,6 +20,14 @@ RED = PatternFill(start_color="FFFF9999", end_color="FFFF9999", fill_type="solid
 BOLD = Font(bold=True)
 REASON_HEADER = "错误原因"
 _ILLEGAL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"}
+# Characters Excel refuses in a sheet name. A CSV's sheet is named after the file, and a
+# file saved twice by a browser is "开平2023[1].csv".
+_TITLE_ILLEGAL = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
+
+
+def _sheet_title(name: str) -> str:
+    """``name`` as a valid sheet name: no []:*?/\\, not quoted, at most 31 characters."""
+    return name.translate(_TITLE_ILLEGAL).strip("'")[:31] or "Sheet"
 
 
 def _cell(value: object) -> object:
@@ -44,7 +52,7 @@ def error_report(source: bytes, filename: str, errors: Iterable[Mapping[str, Any
         wanted = by_sheet.get(sheet.name)
         if not wanted:
             continue
-        out = book.create_sheet(sheet.name[:31] or "Sheet")
+        out = book.create_sheet(_sheet_title(sheet.name))
         head, header_rows, width = [], (), 0
         last = max(wanted)
         reason_col = None

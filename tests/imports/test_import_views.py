@@ -216,3 +216,17 @@ def test_batch_times_are_shown_in_jiangmen_time(bureau) -> None:
     for url in ("/imports/", f"/imports/batches/{batch.id}"):
         page = bureau.get(url).get_data(as_text=True)
         assert "2026-03-02 07:30" in page and "2026-03-01 23:30" not in page, url
+
+
+def test_error_report_of_a_csv_whose_name_excel_refuses_as_a_sheet_name(bureau) -> None:
+    # A CSV's sheet is named after the file; a browser's second download is "开平2023[1].csv".
+    from tests.importers.helpers import csv_bytes
+
+    response = upload(bureau, csv_bytes(ROWS, "gbk"), "开平2023[1].csv")
+    preview_url = response.headers["Location"]
+    response = bureau.post(preview_url, data={"csrf_token": csrf_token(bureau, preview_url), "action": "import"})
+    report = bureau.get(response.headers["Location"] + "/errors.xlsx")
+    assert report.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(report.data)).active
+    assert sheet.title == "开平2023_1_"
+    assert sheet.cell(2, 1).value == "开平乙电子有限公司" and "超过职工总数" in sheet.cell(2, 7).value
