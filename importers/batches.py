@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, delete, or_, select, 
 from sqlalchemy.types import Date, DateTime, Enum, Numeric
 
 from crm.audit import record_changes
+from crm.clock import local_time
 from crm.models import AnnualReport, AuditLog, Designation, Enterprise, ImportBatch
 from crm.models.audit import AuditAction
 from crm.models.import_batch import BatchStatus
@@ -35,7 +36,9 @@ TABLES: dict[str, Table] = {
 DELETE_ORDER = ("designation", "annual_report", "enterprise")
 ENTITY_LABELS = {"enterprise": "企业信息", "annual_report": "年度数据", "designation": "资质认定"}
 COLUMN_LABELS = {**FIELD_LABELS, "district_code": "所属区县", "industry_code": "所属行业",
-                 "status": "状态", "valid_from": "有效期起", "valid_to": "有效期至", "certificate_no": "证书编号"}
+                 "status": "状态", "valid_from": "有效期起", "valid_to": "有效期至", "certificate_no": "证书编号",
+                 "verified_at": "核实时间", "verified_by_id": "核实人", "submitted_at": "提交时间",
+                 "draft_input": "草稿中的填报内容"}
 MAX_CONFLICTS_SHOWN = 20
 _CHUNK = 500
 
@@ -51,7 +54,8 @@ class Conflict:
     at: dt.datetime
 
     def message(self) -> str:
-        return f"{self.name}（{self.uscc}）的{self.what}已于 {self.at:%Y-%m-%d %H:%M} 被 {self.actor} 修改"
+        # ``at`` is stored in UTC; people read Jiangmen time, as on every page.
+        return f"{self.name}（{self.uscc}）的{self.what}已于 {local_time(self.at):%Y-%m-%d %H:%M} 被 {self.actor} 修改"
 
 
 class RollbackRefused(Exception):
@@ -118,7 +122,9 @@ def find_conflicts(connection: Connection, batch_id: int) -> list[Conflict]:
         what = ENTITY_LABELS.get(entry.entity, entry.entity)
         if fields:
             what += f"「{fields}」"
-        conflicts.append(Conflict(uscc, name, what, entry.actor, entry.at))
+        # Another batch's changes carry the batch's actor name ("import"): name the batch.
+        actor = f"导入批次 #{entry.batch_id}" if entry.batch_id else entry.actor
+        conflicts.append(Conflict(uscc, name, what, actor, entry.at))
     return conflicts
 
 

@@ -267,6 +267,23 @@ def test_rollback_of_a_later_batch_frees_the_earlier_one(app) -> None:
     assert db.session.scalar(select(func.count(Enterprise.id))) == 0
 
 
+def test_rollback_refusal_names_the_later_batch_in_jiangmen_time_and_plain_words(app) -> None:
+    first = import_file(xlsx_bytes(sheet_rows()), "a.xlsx")
+    rows = sheet_rows()
+    rows[3] = [1, "江门甲科技有限公司", EXPECTED[4]["uscc"], dt.date(2015, 3, 1), 9999, 100, 80, 20]
+    second = import_file(xlsx_bytes(rows), "b.xlsx")
+    changed_at = dt.datetime(2026, 3, 1, 23, 30)  # stored as naive UTC: 2 March 07:30 in Jiangmen
+    for entry in db.session.scalars(select(AuditLog).where(AuditLog.batch_id == second.batch_id)):
+        entry.at = changed_at
+    db.session.commit()
+    with pytest.raises(RollbackRefused) as refused:
+        rollback_batch(db.session.get(ImportBatch, first.batch_id), None)
+    message = str(refused.value)
+    assert "2026-03-02 07:30" in message and "2026-03-01 23:30" not in message
+    assert f"被 导入批次 #{second.batch_id} 修改" in message
+    assert "营业收入、核实时间、核实人" in message and "verified" not in message
+
+
 def test_import_and_rollback_keep_firms_latest_figures_current(app) -> None:
     result = import_file(xlsx_bytes(sheet_rows()), "a.xlsx")
     firms = db.session.scalars(select(Enterprise)).all()
