@@ -41,10 +41,28 @@ _CSV_DELIMITERS = ",\t;"
 # A formula cell saved without its result (<v/> or no <v> at all): files written by
 # programs that do not calculate. Excel, WPS and LibreOffice always save the result.
 _UNCACHED_FORMULA_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>)?</c>')
+# A formula cell whose cached result is an error value (#DIV/0!, #N/A, #REF!…): python-calamine
+# reads it as an empty cell, which would silently import as "not reported".
+_ERROR_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>')
 _SCAN_CHUNK = 1 << 20
 
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
 Cell = object
+# Error cells of one sheet: {(1-based row, 0-based column): "#DIV/0!"}.
+ErrorCells = dict[tuple[int, int], str]
+
+
+@dataclass(frozen=True, slots=True)
+class FormulaError:
+    """A cell holding a formula's error value as Excel or WPS showed it ("#DIV/0!").
+
+    Readers put it where python-calamine would give an empty cell; the row parser
+    rejects it, so a failed formula is never imported as "not reported"."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class WorkbookError(Exception):
@@ -146,8 +164,7 @@ def open_workbook(
             raise WorkbookError("文件已加密（设置了打开密码），请取消密码后另存为 .xlsx 再导入")
         return _read_calamine(data)  # .xls, also when renamed to .xlsx
     if data.startswith(_ZIP_MAGIC):
-        _check_zip(data)
-        return _read_calamine(data)
+        return _read_calamine(data, _check_zip(data))
     if ext != ".csv":
         head = data[:512].lstrip().lower()
         if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
@@ -156,8 +173,9 @@ def open_workbook(
     return _read_csv(data, Path(str(name)).stem or "CSV")
 
 
-def _check_zip(data: bytes) -> None:
-    """Refuse corrupt zips, zips that are not spreadsheets, and zip bombs."""
+def _check_zip(data: bytes) -> dict[str, ErrorCells]:
+    """Refuse corrupt zips, zips that are not spreadsheets, and zip bombs; returns the
+    error-valued formula cells by sheet name (python-calamine reads them as empty)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
@@ -174,18 +192,26 @@ def _check_zip(data: bytes) -> None:
         raise WorkbookError(f"文件解压后过大（{_mb(uncompressed)}），上限为 {_mb(MAX_UNCOMPRESSED_BYTES)}")
     if uncompressed > RATIO_CHECK_FROM_BYTES and uncompressed / compressed > MAX_COMPRESSION_RATIO:
         raise WorkbookError("文件压缩比异常（疑似压缩炸弹），已拒绝导入")
-    cell = uncached_formula_cell(data, [i for i in infos if i.filename.startswith("xl/worksheets/")])
+    cell, errors = _scan_formulas(data, [i for i in infos if i.filename.startswith("xl/worksheets/")])
     if cell:
         # Its value would read as an empty cell, silently "not reported": refuse instead.
         raise WorkbookError(f"单元格 {cell} 等处的公式没有保存计算结果（文件可能由程序生成），"
                             "请用 Excel 或 WPS 打开后保存，再导入")
+    return _by_sheet_name(data, errors) if errors else {}
 
 
 def uncached_formula_cell(data: bytes, sheets: list[zipfile.ZipInfo]) -> str | None:
-    """The first formula cell saved without a cached value, e.g. "E2", or None.
+    """The first formula cell saved without a cached value, e.g. "E2", or None."""
+    return _scan_formulas(data, sheets)[0]
+
+
+def _scan_formulas(data: bytes, sheets: list[zipfile.ZipInfo]) -> tuple[str | None, dict[str, ErrorCells]]:
+    """One pass over the sheets' XML: the first formula cell saved without a cached value
+    (or None), and the cells whose cached value is an error, by sheet file.
 
     Streams each sheet's XML (bounded by the zip-bomb limits above); cells are
     matched whole, so a chunk is cut after its last complete ``</c>``."""
+    errors: dict[str, ErrorCells] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in sheets:
             if not info.filename.endswith(".xml"):
@@ -199,8 +225,22 @@ def uncached_formula_cell(data: bytes, sheets: list[zipfile.ZipInfo]) -> str | N
                     if b"<f" in done:
                         match = _UNCACHED_FORMULA_RE.search(done)
                         if match:
-                            return match.group(1).decode()
-    return None
+                            return match.group(1).decode(), errors
+                        if b't="e"' in done:
+                            cells = errors.setdefault(info.filename, {})
+                            for letters, row, code in _ERROR_CELL_RE.findall(done):
+                                cells[(int(row), _column_index(letters.decode()))] = code.decode() or "#ERROR"
+    return None, {path: cells for path, cells in errors.items() if cells}
+
+
+def _by_sheet_name(data: bytes, by_path: dict[str, ErrorCells]) -> dict[str, ErrorCells]:
+    """``by_path`` keyed by sheet name, through ``xl/workbook.xml`` and its relationships."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            paths = _sheet_paths(archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, zipfile.BadZipFile, ValueError, SyntaxError):
+        return {}
+    return {name: by_path[path] for name, path in paths.items() if path in by_path}
 
 
 def _calamine_error(error: Exception) -> WorkbookError:
@@ -209,7 +249,31 @@ def _calamine_error(error: Exception) -> WorkbookError:
     return WorkbookError(f"文件已损坏或格式不正确，无法读取（{type(error).__name__}）")
 
 
-def _read_calamine(data: bytes) -> Workbook:
+def _sheet_paths(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
+    """{sheet name: zip path of its XML} from the workbook part and its relationships."""
+    from xml.etree import ElementTree
+
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    targets = {}
+    for rel in ElementTree.fromstring(rels_xml):
+        target = rel.get("Target") or ""
+        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    paths = {}
+    for element in ElementTree.fromstring(workbook_xml).iter():
+        if element.tag.endswith("}sheet") and element.get(rel_ns) in targets:
+            paths[element.get("name") or ""] = targets[element.get(rel_ns)]
+    return paths
+
+
+def _column_index(letters: str) -> int:
+    """0-based index of Excel column letters ("A" → 0, "AA" → 26)."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _read_calamine(data: bytes, error_cells: dict[str, ErrorCells] | None = None) -> Workbook:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -222,10 +286,34 @@ def _read_calamine(data: bytes) -> Workbook:
         raise _calamine_error(error) from None
     if not any(sheet.start is not None for sheet, _hidden in sheets):
         raise WorkbookError("文件中没有任何数据")
+    errors = error_cells or {}
     return Workbook(lambda: iter([
-        SheetRows(sheet.name, _calamine_rows(sheet), sheet.merged_cell_ranges, hidden)
+        SheetRows(sheet.name, _with_errors(_calamine_rows(sheet), errors.get(sheet.name)), sheet.merged_cell_ranges,
+                  hidden)
         for sheet, hidden in sheets
     ]))
+
+
+def _with_errors(rows: Iterator[SourceRow], errors: ErrorCells | None) -> Iterator[SourceRow]:
+    """``rows`` with each error-valued formula cell as a :class:`FormulaError`."""
+    return _put_errors(rows, errors) if errors else rows
+
+
+def _put_errors(rows: Iterator[SourceRow], errors: ErrorCells) -> Iterator[SourceRow]:
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (number, column), code in errors.items():
+        by_row.setdefault(number, []).append((column, code))
+    for row in rows:
+        found = by_row.get(row.number)
+        if found is None:
+            yield row
+            continue
+        cells = list(row.cells)
+        for column, code in found:
+            if column >= len(cells):
+                cells.extend([""] * (column + 1 - len(cells)))
+            cells[column] = FormulaError(code)
+        yield SourceRow(row.sheet, row.number, tuple(cells))
 
 
 def _calamine_rows(sheet: python_calamine.CalamineSheet) -> Iterator[SourceRow]:

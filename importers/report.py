@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from importers.headers import MAX_HEADER_SCAN, HeaderNotFound, detect_header
-from importers.readers import read_workbook
+from importers.readers import FormulaError, read_workbook
 
 RED = PatternFill(start_color="FFFF9999", end_color="FFFF9999", fill_type="solid")
 BOLD = Font(bold=True)
@@ -31,6 +31,8 @@ def _sheet_title(name: str) -> str:
 
 
 def _cell(value: object) -> object:
+    if isinstance(value, FormulaError):
+        return str(value)  # as the office saw it: "#DIV/0!"
     if isinstance(value, str) and any(c in _ILLEGAL for c in value):
         return "".join(c for c in value if c not in _ILLEGAL)
     return value

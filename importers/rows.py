@@ -29,7 +29,7 @@ from crm.uscc import normalize_uscc
 
 from importers.fields import FIELD_KINDS, FIELD_LABELS, FieldKind
 from importers.headers import HeaderLayout, field_for_header
-from importers.readers import SourceRow
+from importers.readers import FormulaError, SourceRow
 from importers.values import (
     EMPTY_MARKERS,
     FOUR_PLACES,
@@ -411,6 +411,11 @@ class RowParser:
         values = self._mapped_values(cells)
         for value, (index, field_name, convert, header_text) in zip(values, self.plan):
             if value == "" or value is None:
+                continue
+            if value.__class__ is FormulaError:
+                errors.append(RowError(sheet, number, header_text,
+                                       f"公式计算出错（{value}），请改正公式或填写数值后重新报送", index))
+                failed.add(field_name)
                 continue
             try:
                 parsed = convert(value)

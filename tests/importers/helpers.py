@@ -61,3 +61,24 @@ def csv_bytes(rows: Sequence[Sequence[object]], encoding: str) -> bytes:
     for row in rows:
         writer.writerow([v.isoformat() if isinstance(v, dt.date) else v for v in row])
     return buffer.getvalue().encode(encoding)
+
+
+def with_formula_errors(data: bytes, errors: dict[str, str]) -> bytes:
+    """Turn openpyxl's formula cells (saved without a result) at ``errors``' references into
+    cells whose cached result is that error value, as Excel saves "=1/0" ("#DIV/0!")."""
+    import re
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                for ref, code in errors.items():
+                    content = re.sub(
+                        rf'<c r="{ref}"([^>]*)><f>([^<]*)</f><v ?/></c>'.encode(),
+                        rf'<c r="{ref}"\1 t="e"><f>\2</f><v>{code}</v></c>'.encode(),
+                        content,
+                    )
+            target.writestr(info, content)
+    return out.getvalue()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from importers import readers
-from importers.readers import SourceRow, WorkbookError, decode_csv, read_workbook, uncached_formula_cell
-from tests.importers.helpers import csv_bytes, with_cached_formula_values, xlsx_bytes
+from importers.readers import FormulaError, SourceRow, WorkbookError, decode_csv, read_workbook, uncached_formula_cell
+from tests.importers.helpers import csv_bytes, with_cached_formula_values, with_formula_errors, xlsx_bytes
 
 FIXTURES = Path(__file__).with_name("fixtures")
 
@@ -76,6 +76,17 @@ def test_uncached_formula_detection(cells: bytes, uncached: str | None) -> None:
     data = _zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
     infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
     assert uncached_formula_cell(data, [i for i in infos if i.filename.startswith("xl/worksheets/")]) == uncached
+
+
+def test_formula_error_values_are_read_as_errors_not_as_empty_cells() -> None:
+    # python-calamine gives "" for a cached #DIV/0!: it would import as "not reported".
+    data = with_formula_errors(
+        xlsx_bytes([["企业名称", "营业收入", "职工总数"], ["甲", "=1/0", "=NA()"], ["乙", 5, 6]], title="开平"),
+        {"B2": "#DIV/0!", "C2": "#N/A"},
+    )
+    rows = numbered(data, "x.xlsx")
+    assert rows[2] == ("甲", FormulaError("#DIV/0!"), FormulaError("#N/A"))
+    assert rows[3] == ("乙", 5, 6)
 
 
 def test_real_dates_come_back_as_dates() -> None:

@@ -3,9 +3,11 @@ batches, audit, dry runs and rollback."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -18,8 +20,9 @@ from crm.models.designation import DesignationKind, DesignationSource
 from crm.models.import_batch import BatchStatus
 from crm.uscc import make_uscc
 from importers.batches import RollbackRefused
+from importers.report import error_report
 from tests.factories import AnnualReportFactory, EnterpriseFactory, UserFactory
-from tests.importers.helpers import csv_bytes, xlsx_bytes
+from tests.importers.helpers import csv_bytes, with_formula_errors, xlsx_bytes
 from tests.importers.sample_data import EXPECTED, sheet_rows
 
 FIXTURES = Path(__file__).resolve().parent.parent / "importers" / "fixtures"
@@ -335,3 +338,17 @@ def test_new_firms_get_the_latest_figures_a_refresh_would_give(app, monkeypatch,
     refresh_latest_figures(db.session.connection())
     assert {row[0]: tuple(row[1:]) for row in db.session.execute(select(*columns))} == stored
     db.session.rollback()
+
+
+def test_a_formula_error_rejects_its_row_and_the_report_shows_it(app) -> None:
+    rows = [["开平市2023年度科技型企业统计表"], ["企业名称", "统一社会信用代码", "营业收入", "职工总数"],
+            ["开平甲科技有限公司", KAIPING[0], "=1/0", 10], ["开平乙电子有限公司", KAIPING[1], 200, 5]]
+    data = with_formula_errors(xlsx_bytes(rows), {"C3": "#DIV/0!"})
+    result = import_file(data, "a.xlsx")
+    assert result.counts() == {"rows": 2, "created": 1, "updated": 0, "unchanged": 0, "rejected": 1, "skipped": 0}
+    assert [(e.row, e.column) for e in result.errors] == [(3, "营业收入")]
+    assert "公式计算出错（#DIV/0!）" in result.errors[0].message
+    assert db.session.scalar(select(func.count(Enterprise.id))) == 1
+    batch = db.session.get(ImportBatch, result.batch_id)
+    sheet = openpyxl.load_workbook(io.BytesIO(error_report(data, "a.xlsx", batch.errors))).active
+    assert sheet.cell(2, 3).value == "#DIV/0!" and sheet.cell(2, 3).fill.fgColor.rgb == "FFFF9999"
