@@ -20,6 +20,9 @@ def normalize_uscc(raw: str | None) -> str:
     if raw is None:
         raise InvalidUSCC("统一社会信用代码不能为空")
     text = unicodedata.normalize("NFKC", str(raw))
+    # Invisible format characters (zero-width spaces, byte-order and direction marks, from
+    # text copied off web pages) and Excel's text prefix "'" kept by some CSV exports.
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip().lstrip("'‘’")
     code = stdnum_uscc.compact("".join(text.split())).upper()
     if not code:
         raise InvalidUSCC("统一社会信用代码不能为空")

@@ -8,7 +8,9 @@ VALID = make_uscc("91440783MA4X12345")
 
 @pytest.mark.parametrize(
     "raw",
-    [VALID, VALID.lower(), f" {VALID[:6]} {VALID[6:]} ", "".join(chr(ord(c) + 0xFEE0) for c in VALID)],
+    [VALID, VALID.lower(), f" {VALID[:6]} {VALID[6:]} ", "".join(chr(ord(c) + 0xFEE0) for c in VALID),
+     # Invisible characters copied off web pages, and Excel's text prefix kept by a CSV export.
+     f"{VALID[:9]}\u200b{VALID[9:]}", f"\ufeff{VALID}\u200e", f"'{VALID}", f" ‘{VALID}"],
 )
 def test_normalize_accepts_what_people_type(raw: str) -> None:
     assert normalize_uscc(raw) == VALID
@@ -18,6 +20,9 @@ def test_normalize_accepts_what_people_type(raw: str) -> None:
     ("raw", "message"),
     [
         ("", "不能为空"),
+        ("\u200b'", "不能为空"),
+        # The count is of the characters a person can see.
+        (f"{VALID[:-1]}\u200b", "应为18位，实际为17位"),
         (VALID[:-1], "应为18位"),
         (VALID[:-1] + ("0" if VALID[-1] != "0" else "1"), "校验位错误"),
         ("91440783MA4X1234!" + "1", "格式错误"),
