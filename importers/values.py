@@ -41,6 +41,10 @@ _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 # three digits of the whole part ("1,234,567.8"). "1,23" or "1.234,5" is a typo or a
 # decimal comma; dropping the comma would silently make it another number.
 _GROUPED_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+# Spaces between digits likewise: "1 234 567" (digit groups as some offices and French or
+# Russian locales write them), not "12 34", which is refused rather than read as 1234.
+_SPACED_DIGITS_RE = re.compile(r"\d+(?:\s+\d+)+")
+_SPACE_GROUPED_RE = re.compile(r"\d{1,3}(?:\s+\d{3})+")
 _UNIT_RE = re.compile(r"^(.*?)(%|‰|万元|千元|亿元|元|人|个|项|件|家|名|位)$")
 _YMD_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
 _YM_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?(?:份)?")
@@ -97,6 +101,10 @@ def parse_number(value: object) -> tuple[Decimal | None, str | None]:
         return value, None
     if not isinstance(value, str):
         raise ValueError(f"「{shown_cell(value)}」不是数字")
+    if not value.isdigit():  # the common all-digit cell has no spaces to check
+        for run in _SPACED_DIGITS_RE.findall(unicodedata.normalize("NFKC", value)):
+            if not _SPACE_GROUPED_RE.fullmatch(run):
+                raise ValueError(f"「{shown_cell(value)}」中的空格不是千位分隔符（应每三位一个，如 1 234.5），无法确定数值")
     text = _clean_text(value)
     if text.lower() in EMPTY_MARKERS:
         return None, None

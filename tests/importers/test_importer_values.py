@@ -41,6 +41,9 @@ D = Decimal
         ("１２３４.５", D("1234.5")),  # full-width digits
         ("１，２３４", D("1234")),
         (" 12 345 ", D("12345")),
+        ("1 234 567.5", D("1234567.5")),
+        ("1\u00a0234", D("1234")),  # no-break space, as French or Russian Excel groups digits
+        ("1 234万元", D("1234")),
         ("-12.5", D("-12.5")),
         ("－12.5", D("-12.5")),  # full-width minus
         ("−7", D("-7")),  # U+2212 minus sign
@@ -84,6 +87,13 @@ def test_a_comma_that_is_not_a_thousands_separator_is_refused(cell: str) -> None
     # Dropping it would read "1,23" (meant 1.23) as 123, "1.234,5" as 1.2345: a silently
     # changed figure.
     with pytest.raises(ValueError, match="千位分隔符"):
+        parse_number(cell)
+
+
+@pytest.mark.parametrize("cell", ["12 34", "1 2345", "1 234 56", "12 34.5", "(12 34)", "1 23万元"])
+def test_spaces_that_do_not_group_thousands_are_refused(cell: str) -> None:
+    # "12 34" read as 1234 would be a guess: maybe 12.34, maybe two figures in one cell.
+    with pytest.raises(ValueError, match="中的空格不是千位分隔符"):
         parse_number(cell)
 
 
