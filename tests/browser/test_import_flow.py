@@ -65,6 +65,19 @@ def test_bureau_imports_a_county_sheet(app, page, tmp_path) -> None:
     db.session.rollback()
     assert db.session.scalar(select(func.count(Enterprise.id))) == 0  # the preview wrote nothing
 
+    # Asked first: declining leaves the preview as it was, nothing written.
+    questions: list[str] = []
+
+    def decline(dialog) -> None:  # noqa: ANN001 - playwright's Dialog
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    page.get_by_role("button", name="确认导入").click()
+    assert questions == ["确认导入？有错误的行将被拒绝，其余行写入数据库。"]
+    expect(page).to_have_title(re.compile("^导入预览"))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="确认导入").click()
     expect(page).to_have_title(re.compile("^导入批次"))
@@ -77,6 +90,7 @@ def test_bureau_imports_a_county_sheet(app, page, tmp_path) -> None:
     report = db.session.scalar(select(AnnualReport).where(AnnualReport.enterprise_id == firm.id))
     assert (report.year, report.revenue, report.tech_staff) == (2023, Decimal("1234.5"), 20)
     assert db.session.scalar(select(Enterprise).where(Enterprise.uscc == U2)) is None
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 1  # the declined click imported nothing
 
     # The error report: the original rows, the failing cell marked, a column of reasons.
     with page.expect_download() as download:
