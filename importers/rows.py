@@ -451,10 +451,11 @@ class RowParser:
         founded = record.get("founded_on")
         if founded is not None and founded > self.today:
             founded = None  # reported as a date in the future instead
-        with force_locale("zh_CN"):
-            problem = fiscal_year_problem(year, self.today, founded)
-        if problem:
-            error("year", problem)
+        if fiscal_year_problem(year, self.today, founded):
+            # Said again in Chinese, whoever imports (switching the locale costs too much
+            # to do for every row, so only for the rows that need a message).
+            with force_locale("zh_CN"):
+                error("year", fiscal_year_problem(year, self.today, founded) or "")
         tech_sme_year = record.get("tech_sme_year")
         if tech_sme_year is not None and not MIN_YEAR <= tech_sme_year <= self.today.year + 1:
             error("tech_sme_year", f"入库年度{tech_sme_year}不合理")
