@@ -306,6 +306,7 @@ class RowParser:
         self.default_year = default_year
         self.default_district = default_district
         self.today = today or dt.date.today()
+        self._year_problems: dict[tuple[int, int | None], str | None] = {}
         self.plan: list[tuple[int, str, Converter, str]] = []
         self.seq_index: int | None = None
         self.uscc_index: int | None = None
@@ -451,14 +452,24 @@ class RowParser:
         founded = record.get("founded_on")
         if founded is not None and founded > self.today:
             founded = None  # reported as a date in the future instead
-        if fiscal_year_problem(year, self.today, founded):
-            # Said again in Chinese, whoever imports (switching the locale costs too much
-            # to do for every row, so only for the rows that need a message).
-            with force_locale("zh_CN"):
-                error("year", fiscal_year_problem(year, self.today, founded) or "")
+        problem = self._year_problem(year, founded)
+        if problem:
+            error("year", problem)
         tech_sme_year = record.get("tech_sme_year")
         if tech_sme_year is not None and not MIN_YEAR <= tech_sme_year <= self.today.year + 1:
             error("tech_sme_year", f"入库年度{tech_sme_year}不合理")
+
+    def _year_problem(self, year: int, founded: dt.date | None) -> str | None:
+        """:func:`fiscal_year_problem` in Chinese, whoever imports; once per distinct year and
+        founding year (a locale switch per row would cost more than the rest of the row)."""
+        key = (year, founded.year if founded is not None else None)
+        if key not in self._year_problems:
+            problem = fiscal_year_problem(year, self.today, founded)
+            if problem:
+                with force_locale("zh_CN"):
+                    problem = fiscal_year_problem(year, self.today, founded)
+            self._year_problems[key] = problem
+        return self._year_problems[key]
 
     def _check_district(self, record: dict[str, Any], error: Callable[[str, str], None]) -> None:
         """The code's region decides the district; a district column may only agree with it."""
