@@ -8,7 +8,7 @@ objects would dominate its time.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -24,6 +24,17 @@ CHUNK_SIZE = 5000
 # The rules read the four fiscal years before the as-of year (three for R&D
 # ratios and growth, one more for growth rates over three periods).
 YEARS_BACK = 4
+
+
+def years_needed(params: Mapping[str, Mapping[str, Any]]) -> int:
+    """How many fiscal years before the as-of year the rules read with these parameters.
+
+    An administrator may lengthen the R&D period or the gazelle growth period;
+    every evaluation must then load those years, or a firm would be judged on
+    "missing" reports that are in the database.
+    """
+    return max(YEARS_BACK, int(params["hitech_candidate"]["rd_years"]),
+               int(params["gazelle_candidate"]["growth_years"]))
 
 
 def _code(value: Any) -> Any:
@@ -106,12 +117,17 @@ def _load(condition_for: Any, as_of: date, years_back: int) -> dict[int, FirmFac
 
 
 def load_facts(
-    enterprise_ids: Sequence[int] | None, as_of: date, years_back: int = YEARS_BACK
+    enterprise_ids: Sequence[int] | None, as_of: date, years_back: int | None = None
 ) -> dict[int, FirmFacts]:
     """Facts of the given firms (all firms when None), keyed by enterprise id.
 
-    Reads the reports of fiscal years as_of.year - years_back .. as_of.year - 1.
+    Reads the reports of fiscal years as_of.year - years_back .. as_of.year - 1;
+    by default as many as the rules' parameters in force on `as_of` need.
     """
+    if years_back is None:
+        from crm.eligibility.parameters import params_for
+
+        years_back = years_needed(params_for(as_of))
     if enterprise_ids is None:
         return _load(lambda column: column.is_not(None), as_of, years_back)
     ids = sorted(set(enterprise_ids))

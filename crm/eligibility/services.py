@@ -26,7 +26,7 @@ from sqlalchemy import JSON, ColumnElement, Connection, Select, Text, bindparam,
 
 from crm.audit import acting_as, record_changes
 from crm.clock import utcnow
-from crm.eligibility.facts import YEARS_BACK, enterprise_id_chunks, load_facts_range
+from crm.eligibility.facts import enterprise_id_chunks, load_facts_range, years_needed
 from crm.eligibility.parameters import params_for
 from crm.extensions import db
 from crm.models import AuditAction, Flag, HandledStatus, JobRun, JobStatus, User
@@ -203,8 +203,7 @@ def evaluate_firms(as_of: date) -> _Outcome:
     Python and CPU-bound); this process only compares and writes the flags.
     """
     params = params_for(as_of)
-    years_back = max(YEARS_BACK, int(params["hitech_candidate"]["rd_years"]),
-                     int(params["gazelle_candidate"]["growth_years"]))
+    years_back = years_needed(params)
     outcome = _Outcome()
     ranges = list(enterprise_id_chunks())
     firms = sum(size for _first, _last, size in ranges)
@@ -431,7 +430,7 @@ def evaluate_one(enterprise_id: int, as_of: date) -> dict[str, Eligibility]:
     from crm.rules import evaluate_all
 
     params = params_for(as_of)
-    facts = load_facts([enterprise_id], as_of)
+    facts = load_facts([enterprise_id], as_of, years_needed(params))
     if enterprise_id not in facts:
         raise LookupError(f"enterprise {enterprise_id} not found")
     return evaluate_all(facts[enterprise_id], as_of, params)
