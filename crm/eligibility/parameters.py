@@ -103,6 +103,12 @@ def parse_value(spec: ParameterSpec, text: Any) -> Decimal | int:
     if isinstance(spec.default, int):
         if number != number.to_integral_value():
             raise ParameterError("value", f"参数值：{spec.label}应为整数。")
+        if spec.minimum is not None and spec.maximum is not None and not spec.minimum <= number <= spec.maximum:
+            raise ParameterError("value", f"参数值：{spec.label}应在 {spec.minimum}–{spec.maximum} 之间。")
+        if spec.minimum is not None and number < spec.minimum:
+            raise ParameterError("value", f"参数值：{spec.label}不能小于 {spec.minimum}。")
+        if spec.maximum is not None and number > spec.maximum:
+            raise ParameterError("value", f"参数值：{spec.label}不能大于 {spec.maximum}。")
         return int(number)
     if spec.unit == "%" and number > 10:
         raise ParameterError("value", "参数值：比例请以小数填写，例如 5% 填 0.05。")

@@ -7,6 +7,7 @@ money is in 万元, counts are ints.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +41,10 @@ class ParameterSpec:
     unit: str            # "%" (a fraction), "万元", "人", "项", "分", "年", "月", "日"
     description: str
     effective_year: int
+    # The values the rule can work with (inclusive; None: no bound beyond "not negative"):
+    # a deadline in month 13 or a growth period of one year would break every evaluation.
+    minimum: int | None = None
+    maximum: int | None = None
 
 
 def _hitech() -> tuple[ParameterSpec, ...]:
@@ -60,8 +65,10 @@ def _hitech() -> tuple[ParameterSpec, ...]:
              "最近一个会计年度拥有的I类与II类知识产权合计不少于该数。"),
         spec("min_tech_staff_ratio", Decimal("0.10"), "科技人员占职工总数比例", "%",
              "最近一个会计年度科技人员占当年职工总数的比例不低于该值（含）。"),
-        spec("rd_years", 3, "研发费用统计年数", "年",
-             "研发费用占比按评估年份之前的该数个会计年度合计计算；成立不足的按实际经营年度计算。"),
+        dataclasses.replace(
+            spec("rd_years", 3, "研发费用统计年数", "年",
+                 "研发费用占比按评估年份之前的该数个会计年度合计计算；成立不足的按实际经营年度计算。"),
+            minimum=1),
         spec("rd_band1_max_revenue", Decimal(5000), "研发占比第一档销售收入上限", "万元",
              "最近一年销售收入不超过该值（含）的企业适用第一档研发费用比例。"),
         spec("rd_band1_min_ratio", Decimal("0.05"), "第一档研发费用占销售收入比例", "%",
@@ -135,8 +142,9 @@ def _tech_sme() -> tuple[ParameterSpec, ...]:
 
 
 def _gazelle() -> tuple[ParameterSpec, ...]:
-    def spec(name: str, default: Decimal | int, label: str, unit: str, description: str) -> ParameterSpec:
-        return ParameterSpec(GAZELLE, name, default, label, unit, description, LOCAL_SINCE)
+    def spec(name: str, default: Decimal | int, label: str, unit: str, description: str,
+             minimum: int | None = None) -> ParameterSpec:
+        return ParameterSpec(GAZELLE, name, default, label, unit, description, LOCAL_SINCE, minimum)
 
     return (
         spec("max_age_years", 10, "成立年限上限", "年",
@@ -144,7 +152,7 @@ def _gazelle() -> tuple[ParameterSpec, ...]:
         spec("min_revenue", Decimal(1000), "最近一年营业收入下限", "万元",
              "最近一个会计年度销售收入不低于该值（含）。"),
         spec("growth_years", 3, "增长率统计年数", "年",
-             "复合增长率按评估年份之前的该数个会计年度计算（首年至末年，共该数减1个增长期）。"),
+             "复合增长率按评估年份之前的该数个会计年度计算（首年至末年，共该数减1个增长期）。", minimum=2),
         spec("min_revenue_cagr", Decimal("0.20"), "营业收入年均复合增长率下限", "%",
              "统计期内销售收入年均复合增长率不低于该值（含）。已是有效瞪羚企业的不再列为候选。"),
     )
@@ -166,14 +174,15 @@ def _golden_seed() -> tuple[ParameterSpec, ...]:
 
 
 def _report_overdue() -> tuple[ParameterSpec, ...]:
-    def spec(name: str, default: int, label: str, unit: str, description: str) -> ParameterSpec:
-        return ParameterSpec(REPORT_OVERDUE, name, default, label, unit, description, LOCAL_SINCE)
+    def spec(name: str, default: int, label: str, unit: str, description: str,
+             minimum: int | None = None, maximum: int | None = None) -> ParameterSpec:
+        return ParameterSpec(REPORT_OVERDUE, name, default, label, unit, description, LOCAL_SINCE, minimum, maximum)
 
     return (
         spec("deadline_month", 5, "年报截止月份", "月",
-             "上一会计年度报表须在当年该月该日（含）前提交；此后仍未提交或审核的视为逾期。"),
+             "上一会计年度报表须在当年该月该日（含）前提交；此后仍未提交或审核的视为逾期。", 1, 12),
         spec("deadline_day", 31, "年报截止日", "日",
-             "与截止月份共同确定截止日期；超出该月天数时取月末。"),
+             "与截止月份共同确定截止日期；超出该月天数时取月末。", 1, 31),
         spec("reminder_days", 30, "截止前提醒天数", "日",
              "截止日期前该数日起至截止日（含），每日任务 report_reminder 向尚未提交上一会计年度报表的"
              "企业用户发送一次站内消息（配置邮件时同时发送邮件），每个用户每个年度只提醒一次；"
