@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -115,6 +116,8 @@ def _render_report(report: Any, form: Any, check: services.FigureCheck | None = 
 def report_form(year: int) -> Any:
     firm = _firm()
     report = services.report_for(firm, year)
+    # The version the form must carry: a form opened before the report was stored carries none.
+    stored_version = str(report.version_id) if report is not None else ""
     if report is None:
         if year not in services.open_years(firm):
             abort(404)
@@ -123,7 +126,12 @@ def report_form(year: int) -> Any:
             report = services.AnnualReport(enterprise_id=firm.id, year=year, status=services.ReportStatus.draft)
         else:
             report = services.get_or_start_report(firm, year)
-            db.session.flush()
+            try:
+                db.session.flush()
+            except IntegrityError:  # a colleague's first save of the same year came first
+                db.session.rollback()
+                flash(_("该报表已被本企业其他用户修改，请刷新后重试。"), "danger")
+                return redirect(url_for("portal.report_form", year=year))
     form = AnnualReportForm()
     if request.method == "GET":
         form.version_id.data = str(report.version_id or "")
@@ -141,9 +149,11 @@ def report_form(year: int) -> Any:
     if not services.is_editable(report):
         flash(_("该年度报表已提交或已核实，不能修改。"), "warning")
         return redirect(url_for("portal.report_form", year=year))
-    if form.version_id.data and report.version_id and form.version_id.data != str(report.version_id):
+    if (form.version_id.data or "") != stored_version:
+        # Also when the form was opened before a colleague first saved this year's report:
+        # an empty version must not overwrite what they stored meanwhile.
         flash(_("该报表已被本企业其他用户修改，请核对后重新提交（您填写的内容保留在下方）。"), "danger")
-        form.version_id.data = str(report.version_id)
+        form.version_id.data = stored_version
         return _render_report(report, form, status=409)
 
     raw = {name: getattr(form, name).data for name in services.FIGURES}

@@ -1,14 +1,16 @@
 """Small helpers shared by the portal tests."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
 
 from crm.clock import today
-from tests.conftest import csrf_token
+from tests.conftest import CSRF_RE
 
 LAST_YEAR = today().year - 1
+VERSION_RE = re.compile(r'name="version_id"[^>]*value="([^"]*)"')
 
 GOOD_FIGURES: dict[str, str] = {
     "revenue": "3000",
@@ -30,7 +32,10 @@ GOOD_FIGURES: dict[str, str] = {
 
 def post_report(client: FlaskClient, year: int, figures: dict[str, Any], action: str = "save",
                 explanation: str = "", **extra: Any):  # noqa: ANN201
-    """Post the annual report form as the browser would (with the CSRF token of the page)."""
-    token = csrf_token(client, f"/portal/reports/{year}")
-    data = {"csrf_token": token, "action": action, "change_explanation": explanation, **figures, **extra}
+    """Post the annual report form as the browser would (with the CSRF token and version of the page)."""
+    page = client.get(f"/portal/reports/{year}").get_data(as_text=True)
+    token = CSRF_RE.search(page).group(1)
+    version = VERSION_RE.search(page).group(1)
+    data = {"csrf_token": token, "version_id": version, "action": action, "change_explanation": explanation,
+            **figures, **extra}
     return client.post(f"/portal/reports/{year}", data=data)

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import AnnualReport, ReportStatus
-from tests.conftest import login
+from tests.conftest import CSRF_RE, login
 from tests.factories import AnnualReportFactory, EnterpriseUserFactory
-from tests.portal.helpers import GOOD_FIGURES, LAST_YEAR, post_report
+from tests.portal.helpers import GOOD_FIGURES, LAST_YEAR, VERSION_RE, post_report
 
 
 def _report(firm_id: int, year: int = LAST_YEAR) -> AnnualReport | None:
@@ -113,6 +113,27 @@ def test_submitted_report_is_read_only(app, client) -> None:
                            data={"csrf_token": token, "action": "save", **dict(GOOD_FIGURES, revenue="1")})
     assert response.status_code == 302
     assert _report(firm.id).revenue == Decimal("3000")
+
+
+def test_form_opened_before_a_colleague_first_saved_the_year_does_not_overwrite_it(app, client) -> None:
+    firm = _firm_user(client)
+    page = client.get(f"/portal/reports/{LAST_YEAR}").get_data(as_text=True)
+    assert VERSION_RE.search(page).group(1) == ""  # nothing stored yet
+    token = CSRF_RE.search(page).group(1)
+    # Meanwhile a colleague of the same firm opens the form too and saves a draft first.
+    AnnualReportFactory(enterprise=firm, year=LAST_YEAR, status=ReportStatus.draft, revenue=Decimal("5000"),
+                        employees=50)
+
+    response = client.post(f"/portal/reports/{LAST_YEAR}", data={
+        "csrf_token": token, "version_id": "", "action": "save", "revenue": "1"})
+
+    assert response.status_code == 409
+    assert "该报表已被本企业其他用户修改" in response.get_data(as_text=True)
+    report = _report(firm.id)
+    assert report.revenue == Decimal("5000") and report.employees == 50
+    # Saved again from the page now shown (which carries the stored version), it goes through.
+    assert post_report(client, LAST_YEAR, {"revenue": "1"}).status_code == 302
+    assert _report(firm.id).revenue == Decimal("1")
 
 
 def test_returned_report_shows_reason_and_can_be_resubmitted(app, client) -> None:
