@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from crm.clock import today, utcnow
 from crm.extensions import db
@@ -609,12 +609,24 @@ def decide_change_request(request: ChangeRequest, officer: User, approve: bool, 
     note = (note or "").strip() or None
     if not approve and not note:
         raise ChangeRequestError(_("驳回时请填写说明，告知企业原因。"))
+    decision = {
+        "status": ChangeRequestStatus.approved if approve else ChangeRequestStatus.rejected,
+        "decided_by_id": officer.id, "decided_at": utcnow(), "decision_note": note,
+    }
+    # Claim the request in the database first: of two decisions racing (a double click, two
+    # officers at once), only the one that still finds it pending applies it.
+    claimed = db.session.execute(
+        update(ChangeRequest)
+        .where(ChangeRequest.id == request.id, ChangeRequest.status == ChangeRequestStatus.pending)
+        .values(**decision)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise ChangeRequestError(_("该申请已处理。"))
     if approve:
         apply_change_request(request)
-    request.status = ChangeRequestStatus.approved if approve else ChangeRequestStatus.rejected
-    request.decided_by_id = officer.id
-    request.decided_at = utcnow()
-    request.decision_note = note
+    for name, value in decision.items():
+        setattr(request, name, value)
 
 
 def describe_request(request: ChangeRequest) -> list[tuple[str, str, str]]:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from crm.extensions import db
 from crm.models import AuditLog, ChangeRequest, ChangeRequestStatus, Platform, Talent
+from crm.portal.services import ChangeRequestError, decide_change_request
 from tests.conftest import csrf_token, login
 from tests.factories import EnterpriseFactory, EnterpriseUserFactory, OfficerFactory
 
@@ -207,3 +209,23 @@ def test_platform_request_needs_a_chosen_type_and_level(app, client) -> None:
     assert response.status_code == 422
     assert "请选择研发机构/载体的级别" in body and "请选择研发机构/载体的类型" in body
     assert db.session.scalar(select(ChangeRequest)) is None
+
+
+def test_a_request_decided_meanwhile_is_not_applied_twice(app) -> None:
+    """Two decisions racing (a double click, two officers): the one that finds it decided applies nothing."""
+    firm = EnterpriseFactory(district="440783")
+    officer = OfficerFactory(district_code="440783")
+    change = ChangeRequest(enterprise_id=firm.id, kind="platform", payload={
+        "kind": "key_lab", "level": "provincial", "name": "广东省测试重点实验室", "recognized_on": None})
+    db.session.add(change)
+    db.session.commit()
+    assert change.status is ChangeRequestStatus.pending  # this officer's page loaded it pending
+    # The other decision commits first, from its own connection.
+    with db.engine.begin() as other:
+        other.execute(update(ChangeRequest).where(ChangeRequest.id == change.id)
+                      .values(status=ChangeRequestStatus.approved))
+
+    with pytest.raises(ChangeRequestError, match="该申请已处理"):
+        decide_change_request(change, officer, True, None)
+    db.session.rollback()
+    assert db.session.scalars(select(Platform)).all() == []  # the first decision's platform is its own to add
