@@ -401,7 +401,7 @@ def commit_edit() -> None:
 
 
 def set_district(enterprise: Enterprise, district_code: str, user: User) -> None:
-    """Only bureau staff and administrators move a firm between districts."""
+    """Only bureau staff and administrators move a firm between districts; its officer stays only if they may."""
     if district_code == enterprise.district_code:
         return
     if user.role not in (Role.bureau, Role.admin):
@@ -409,6 +409,10 @@ def set_district(enterprise: Enterprise, district_code: str, user: User) -> None
     code, overridden = resolve_district(enterprise.uscc, district_code)
     enterprise.district_code = code
     enterprise.district_overridden = overridden
+    officer = enterprise.assigned_officer
+    if officer is not None and not may_be_assigned(officer, enterprise):
+        # The old district's officer no longer sees the firm; the new district assigns its own.
+        enterprise.assigned_officer_id = None
 
 
 # --- Bulk actions ---------------------------------------------------------------------------

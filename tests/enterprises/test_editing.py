@@ -230,3 +230,17 @@ def test_another_firms_record_through_this_firms_url_is_404(app, client) -> None
     db.session.expire_all()
     for record in records.values():
         assert db.session.get(type(record), record.id) is not None
+
+
+def test_a_firm_moved_to_another_district_leaves_its_old_officer(app, client) -> None:
+    kaiping = OfficerFactory(username="kp", district_code="440783")
+    firm = EnterpriseFactory(district="440783", assigned_officer_id=kaiping.id)
+    UserFactory(username="city")
+    login(client, "city")
+    response = post_form(client, f"/enterprises/{firm.uscc}/profile",
+                         {"version_id": "1", "name": firm.name, "district_code": "440784"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(Enterprise, firm.id)
+    # Kaiping's officer cannot even open the firm now: Heshan's officers look after it.
+    assert stored.district_code == "440784" and stored.assigned_officer_id is None
