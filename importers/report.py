@@ -1,7 +1,8 @@
 """The error report: the rejected rows as the office sent them, failing cells in red.
 
 A county office fixes the highlighted cells and sends the file back; the last
-column lists every reason for the row in Chinese.
+column lists every reason for the row in Chinese. Text cells stay text (a cell
+starting with "=" is not turned into a formula).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from crm.spreadsheet_cells import as_text_if_str
 from importers.headers import MAX_HEADER_SCAN, HeaderNotFound, detect_header
 from importers.readers import FormulaError, read_workbook
 
@@ -73,7 +75,7 @@ def error_report(source: bytes, filename: str, errors: Iterable[Mapping[str, Any
                         if source_row.number in header_rows:
                             written += 1
                             for index, value in enumerate(source_row.cells):
-                                out.cell(written, index + 1, _cell(value)).font = BOLD
+                                as_text_if_str(out.cell(written, index + 1, _cell(value))).font = BOLD
                     reason_col = max(width, max((len(r.cells) for r in head), default=0)) + 1
                     out.cell(max(written, 1), reason_col, REASON_HEADER).font = BOLD
                     if not written:
@@ -81,14 +83,14 @@ def error_report(source: bytes, filename: str, errors: Iterable[Mapping[str, Any
                 written += 1
                 problems = wanted[row.number]
                 for index, value in enumerate(row.cells):
-                    out.cell(written, index + 1, _cell(value))
+                    as_text_if_str(out.cell(written, index + 1, _cell(value)))
                 for problem in problems:
                     index = problem.get("column_index")
                     if index is not None:
                         out.cell(written, int(index) + 1).fill = RED
                 out.cell(written, 1).number_format = "General"
                 reasons = [f"第{row.number}行 {p.get('column', '')}：{p['message']}" for p in problems]
-                out.cell(written, reason_col, "；".join(reasons))
+                as_text_if_str(out.cell(written, reason_col, "；".join(reasons)))
             if row.number >= last:
                 break
     if not book.sheetnames:

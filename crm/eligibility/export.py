@@ -16,6 +16,7 @@ from crm.eligibility.display import deciding_figures, innovation_estimate
 from crm.ladder import STAGE_LABELS
 from crm.models import Enterprise, Flag
 from crm.models.flag import HANDLED_STATUS_LABELS
+from crm.spreadsheet_cells import as_text_if_str
 from crm.rules_catalogue import RULE_LABELS
 
 HEADERS = ("统一社会信用代码", "企业名称", "所属区（市）", "梯队阶段", "规则", "列入日期", "关键指标", "原因",
@@ -25,10 +26,7 @@ ESTIMATE_HEADER = "创新能力估算（仅供参考）"
 
 
 def _cell(sheet: Any, value: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-    return cell
+    return as_text_if_str(WriteOnlyCell(sheet, value=value))  # never a formula
 
 
 def candidates_workbook(rows: Iterable[tuple[Flag, Enterprise, str]], rule: str) -> bytes:

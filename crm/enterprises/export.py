@@ -20,8 +20,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from crm.enterprises.services import ListRow, rows_for
 from crm.ladder import STAGE_LABELS
+from crm.spreadsheet_cells import as_text_if_str
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -47,10 +47,7 @@ def safe_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:  # noqa: 
     """A cell for `value`; text is always stored as text, whatever it starts with."""
     if isinstance(value, Decimal):
         value = float(value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    return cell
+    return as_text_if_str(WriteOnlyCell(sheet, value=value))
 
 
 def row_values(row: ListRow) -> list[Any]:
