@@ -73,7 +73,7 @@ from crm.reports.services import (
     verify_report,
 )
 from crm.rules_catalogue import RULE_LABELS
-from crm.scoping import enterprise_or_404, scoped
+from crm.scoping import can_see_district, enterprise_or_404, scoped
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
@@ -225,7 +225,9 @@ def bulk() -> Response:
                 kind=f.DESIGNATION_LABELS[DesignationKind(form.kind.data)]), "success")
     else:
         colleague = db.session.get(User, form.officer_id.data)
-        if colleague is None:
+        if colleague is None or (colleague.role is Role.officer and not can_see_district(current_user,
+                                                                                         colleague.district_code)):
+            # Another district's officer is as unknown as a missing one: no name is shown.
             flash(_("分配给：未找到该同事"), "danger")
             return redirect(back)
         try:
