@@ -1,8 +1,6 @@
 """Sign-in, sign-out and the language switch."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,19 +8,9 @@ from werkzeug.wrappers import Response
 
 from crm.auth.forms import LoginForm
 from crm.auth.services import authenticate, too_many_failures
+from crm.navigation import local_path
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths, so a crafted link cannot send people elsewhere."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
 
 # What a person whose password someone else chose may still open: the page to change it,
 # sign-out, the language switch and static files. The API authenticates by token, not by
@@ -62,7 +50,7 @@ def login() -> str | Response | tuple[str, int]:
             flash(_("用户名或密码错误。"), "danger")
             return render_template("auth/login.html", form=form), 401
         login_user(user, remember=form.remember.data)
-        return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        return redirect(local_path(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
 
@@ -78,4 +66,4 @@ def logout() -> Response:
 def set_language(code: str) -> Response:
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return redirect(_safe_next(request.form.get("next")) or url_for("main.home"))
+    return redirect(local_path(request.form.get("next")) or url_for("main.home"))

@@ -22,6 +22,7 @@ from crm.extensions import db
 from crm.ladder import STAGE_CODES, STAGE_RANK, stage_from_rank, stage_rank_column
 from crm.models import Enterprise, Flag, JobRun, Role
 from crm.models.flag import HANDLED_STATUS_LABELS
+from crm.navigation import local_path
 from crm.rules import RULES
 from crm.rules_catalogue import RULE_CODES, RULE_LABELS
 from crm.scoping import can_edit, can_see_district, enterprise_or_404, scoped
@@ -112,13 +113,6 @@ def export() -> Response:
     )
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Browsers read "/\\host" as "//host": another site.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 @bp.route("/flags/<int:flag_id>/handle", methods=["POST"])
 def handle(flag_id: int) -> Response:
     if not can_edit(current_user):
@@ -131,7 +125,7 @@ def handle(flag_id: int) -> Response:
     if row is None:
         abort(404)
     form = HandleForm()
-    back = _safe_next(form.next.data) or url_for("eligibility.index", rule=row.rule)
+    back = local_path(form.next.data) or url_for("eligibility.index", rule=row.rule)
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:

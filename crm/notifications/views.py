@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from crm.extensions import db
 from crm.models import Notification
+from crm.navigation import local_path
 from crm.notifications.services import inbox_query, mark_read, unread_count
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -48,8 +49,9 @@ def read(notification_id: int) -> Response:
         abort(404)
     mark_read(current_user, [notification_id])
     db.session.commit()
-    if request.form.get("open") and visible.link and visible.link.startswith("/"):
-        return redirect(visible.link)
+    link = local_path(visible.link)
+    if request.form.get("open") and link:
+        return redirect(link)
     return redirect(url_for("notifications.inbox"))
 
 
