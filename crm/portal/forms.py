@@ -1,8 +1,6 @@
 """Forms of the portal. Figures are typed as text and parsed by crm.portal.services (one parser)."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -110,8 +108,14 @@ class ProfileChangeForm(FlaskForm):
         _l("技术领域"), validators=[Optional()],
         choices=[("", "—")] + [(k.value, v) for k, v in HITECH_FIELD_NAMES.items()],
     )
-    founded_on = DateField(_l("成立日期"), validators=[Optional()],
-                           render_kw={"max": date.today().isoformat()})
+    founded_on = DateField(_l("成立日期"), validators=[Optional()])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from crm.clock import today
+
+        super().__init__(*args, **kwargs)
+        # The date picker's latest date is today's, not the day the server started.
+        self.founded_on.render_kw = {"max": today().isoformat()}
 
     def validate_founded_on(self, field: DateField) -> None:
         from wtforms.validators import ValidationError

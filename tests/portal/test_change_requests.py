@@ -229,3 +229,15 @@ def test_a_request_decided_meanwhile_is_not_applied_twice(app) -> None:
         decide_change_request(change, officer, True, None)
     db.session.rollback()
     assert db.session.scalars(select(Platform)).all() == []  # the first decision's platform is its own to add
+
+
+def test_the_founding_date_picker_ends_today_not_when_the_server_started(app, client, monkeypatch) -> None:
+    import datetime as dt
+
+    import crm.clock
+
+    firm = EnterpriseFactory()
+    EnterpriseUserFactory(username="firm", enterprise=firm)
+    login(client, "firm")
+    monkeypatch.setattr(crm.clock, "today", lambda: dt.date(2030, 1, 2))
+    assert 'max="2030-01-02"' in client.get("/portal/change-requests").get_data(as_text=True)
