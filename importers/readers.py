@@ -41,8 +41,8 @@ _CSV_DELIMITERS = ",\t;"
 # A formula cell saved without its result (<v/> or no <v> at all): files written by
 # programs that do not calculate. Excel, WPS and LibreOffice always save the result.
 _UNCACHED_FORMULA_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>)?</c>')
-# A formula cell whose cached result is an error value (#DIV/0!, #N/A, #REF!…): python-calamine
-# reads it as an empty cell, which would silently import as "not reported".
+# A cell whose value is an error (#DIV/0!, #N/A, #REF!…), the cached result of a formula or
+# typed: python-calamine reads it as an empty cell, which would silently import as "not reported".
 _ERROR_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>')
 _SCAN_CHUNK = 1 << 20
 
@@ -226,10 +226,11 @@ def _scan_formulas(data: bytes, sheets: list[zipfile.ZipInfo]) -> tuple[str | No
                         match = _UNCACHED_FORMULA_RE.search(done)
                         if match:
                             return match.group(1).decode(), errors
-                        if b't="e"' in done:
-                            cells = errors.setdefault(info.filename, {})
-                            for letters, row, code in _ERROR_CELL_RE.findall(done):
-                                cells[(int(row), _column_index(letters.decode()))] = code.decode() or "#ERROR"
+                    # An error value with or without a formula: "#N/A" typed in Excel is one too.
+                    if b't="e"' in done:
+                        cells = errors.setdefault(info.filename, {})
+                        for letters, row, code in _ERROR_CELL_RE.findall(done):
+                            cells[(int(row), _column_index(letters.decode()))] = code.decode() or "#ERROR"
     return None, {path: cells for path, cells in errors.items() if cells}
 
 

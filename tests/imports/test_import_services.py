@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -352,3 +353,15 @@ def test_a_formula_error_rejects_its_row_and_the_report_shows_it(app) -> None:
     batch = db.session.get(ImportBatch, result.batch_id)
     sheet = openpyxl.load_workbook(io.BytesIO(error_report(data, "a.xlsx", batch.errors))).active
     assert sheet.cell(2, 3).value == "#DIV/0!" and sheet.cell(2, 3).fill.fgColor.rgb == "FFFF9999"
+
+
+def test_an_error_value_typed_without_a_formula_rejects_its_row_too(app) -> None:
+    # "#N/A" typed into a cell is stored as an error value (t="e"), with no formula in the sheet.
+    rows = [["企业名称", "统一社会信用代码", "营业收入", "职工总数"],
+            ["开平甲科技有限公司", KAIPING[0], "#N/A", 10], ["开平乙电子有限公司", KAIPING[1], 200, 5]]
+    data = xlsx_bytes(rows)
+    assert b't="e"' in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    result = import_file(data, "a.xlsx", year=2023)
+    assert (result.created, result.rejected) == (1, 1)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "营业收入")]
+    assert "#N/A" in result.errors[0].message
