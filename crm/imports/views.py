@@ -70,12 +70,14 @@ def _pending(token: str) -> tuple[Path, dict[str, Any]]:
     return _pending_dir() / f"{token}.bin", meta
 
 
-def _source_key(meta: dict[str, Any]) -> str:
-    """Where a confirmed mapping is remembered: the source district, else the file-name pattern."""
+def _source_key(meta: dict[str, Any]) -> str | None:
+    """Where a confirmed mapping is remembered: the source district, else the file-name
+    pattern; None (not remembered) for a name of digits alone, such as "2023.xlsx", which
+    would lend one office's mapping to every other office's file named the same way."""
     if meta.get("district"):
         return f"district:{meta['district']}"
-    stem = re.sub(r"[\d\s_\-()（）.]+", "", Path(meta["filename"]).stem) or "file"
-    return f"file:{stem[:80]}"
+    stem = re.sub(r"[\d\s_\-()（）.]+", "", Path(meta["filename"]).stem)
+    return f"file:{stem[:80]}" if stem else None
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -139,7 +141,7 @@ def preview(token: str) -> Any:
             except WorkbookError as error:
                 flash(str(error), "danger")
                 return redirect(url_for("imports.index"), 303)
-            if mapping:
+            if mapping and source:
                 services.remember_mapping(source, mapping, current_user)
                 db.session.commit()
             path.unlink(missing_ok=True)

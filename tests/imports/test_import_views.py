@@ -230,3 +230,18 @@ def test_error_report_of_a_csv_whose_name_excel_refuses_as_a_sheet_name(bureau) 
     sheet = openpyxl.load_workbook(io.BytesIO(report.data)).active
     assert sheet.title == "开平2023_1_"
     assert sheet.cell(2, 1).value == "开平乙电子有限公司" and "超过职工总数" in sheet.cell(2, 7).value
+
+
+def test_a_mapping_is_not_remembered_for_a_file_named_by_digits_alone(bureau) -> None:
+    rows = [["企业名称", "统一社会信用代码", "营业额", "职工总数"], ["江门甲科技有限公司", U1, 100, 8]]
+    response = upload(bureau, xlsx_bytes(rows), "2023.xlsx", year="2023")
+    preview_url = response.headers["Location"]
+    form = {"csrf_token": csrf_token(bureau, preview_url), "action": "import", "col_0_0": "name", "col_0_1": "uscc",
+            "col_0_2": "revenue", "col_0_3": "employees"}
+    assert bureau.post(preview_url, data=form).status_code == 303
+    assert db.session.scalar(select(func.count(Enterprise.id))) == 1
+    # Another office's "2024.xlsx" must not inherit that choice.
+    assert db.session.scalar(select(func.count(HeaderMapping.id))) == 0
+    response = upload(bureau, xlsx_bytes(rows), "2024.xlsx", year="2023")
+    page = bureau.get(response.headers["Location"]).get_data(as_text=True)
+    assert not re.search(r'name="col_0_2"[^>]*>.*?<option value="revenue" selected', page, re.S)
