@@ -66,7 +66,8 @@ def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 
     rd_year = dashboard.figures.rd_year
     sheet["A2"] = (
         f"统计日期：{dashboard.as_of.isoformat()}；研发经费与营业收入之比按{rd_year or '—'}年度数据；"
-        "百分比指标以百分数显示；序时进度＝基期值到目标值按时间线性插值。"
+        "百分比指标以百分数显示；序时进度＝基期值到目标值按时间线性插值；"
+        "完成进度＝（实际值－基期值）÷（目标值－基期值），保留一位小数、尾数舍去。"
     )
     sheet.merge_cells(f"A2:{last_col}2")
     if not dashboard.has_plan:
@@ -101,12 +102,9 @@ def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 
         # Gaps: actual minus target; blank when either is missing.
         sheet.cell(row=r, column=10, value=f'=IF(OR(I{r}="",G{r}=""),"",I{r}-G{r})').number_format = number_format
         sheet.cell(row=r, column=11, value=f'=IF(OR(I{r}="",H{r}=""),"",I{r}-H{r})').number_format = number_format
-        # Progress as on the dashboard: from the baseline (0 without one) toward the 2025 target, 0..100%.
-        base = f"N(F{r})"
-        sheet.cell(
-            row=r, column=12,
-            value=f'=IF(OR(I{r}="",H{r}=""),"",IF(H{r}={base},1,MAX(0,MIN(1,(I{r}-{base})/(H{r}-{base})))))',
-        ).number_format = "0.0%"
+        # Progress as on the dashboard (services.progress_toward, rounded_progress): from the
+        # baseline (0 without one) toward the 2025 target, 0..100%, one decimal rounded down.
+        sheet.cell(row=r, column=12, value=progress_formula(r)).number_format = "0.0%"
         sheet.cell(row=r, column=13, value=STATUS[row.on_track.get("2023")])
         sheet.cell(row=r, column=14, value=STATUS[row.on_track.get("2025")])
         sheet.cell(row=r, column=15, value="；".join(
@@ -117,6 +115,15 @@ def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
+
+
+def progress_formula(r: int) -> str:
+    """Column L of row `r`: progress toward the 2025 target (H) from the baseline (F) of actual (I)."""
+    base = f"N(F{r})"
+    return (
+        f'=IF(OR(I{r}="",H{r}=""),"",IF(H{r}={base},IF(I{r}>=H{r},1,0),'
+        f'ROUNDDOWN(MAX(0,MIN(1,(I{r}-{base})/(H{r}-{base}))),3)))'
+    )
 
 
 def _plain(value: int | float | None, unit: str) -> str:

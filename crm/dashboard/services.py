@@ -17,13 +17,17 @@ Conventions (also stated on the dashboard page):
 - On track: actual >= the value linearly interpolated from the baseline (at the
   end of the baseline year) to the target (at the end of the target year), at
   `as_of`; for a falling target, actual <= it.
+- Progress toward the 2025 target: (actual - baseline) / (target - baseline), 0..1
+  (baseline 0 without one; a target equal to its baseline is 0 or 1: reached or not),
+  shown to one decimal rounded down, so 100.0% means reached, on the page, the print
+  page and in the workbook alike.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
@@ -411,6 +415,11 @@ class IndicatorRow:
     def is_ratio(self) -> bool:
         return self.unit == "%"
 
+    @property
+    def progress_percent(self) -> Decimal | None:
+        """Progress toward the 2025 target as shown everywhere (one decimal, rounded down)."""
+        return rounded_progress(self.progress)
+
     def api_item(self) -> dict[str, Any]:
         return {
             "code": self.code,
@@ -438,10 +447,31 @@ def _evaluate(row: IndicatorRow, as_of: date) -> IndicatorRow:
         row.on_track[year] = row.actual >= expected - 1e-12 if rising else row.actual <= expected + 1e-12
     goal = row.targets.get("2025")
     if row.actual is not None and goal is not None:
-        start = float(row.baseline) if row.baseline is not None else 0.0
-        span = float(goal) - start
-        row.progress = 1.0 if span == 0 else max(0.0, min(1.0, (float(row.actual) - start) / span))
+        row.progress = progress_toward(row.actual, row.baseline, goal)
     return row
+
+
+def progress_toward(actual: float, baseline: float | None, goal: float) -> float:
+    """Share of the way from the baseline (0 without one) to `goal`, clamped to 0..1.
+
+    A goal equal to its baseline (hold the level) has no way to go: reached (1) or not (0).
+    """
+    start = float(baseline) if baseline is not None else 0.0
+    span = float(goal) - start
+    if span == 0:
+        return 1.0 if float(actual) >= float(goal) else 0.0
+    return max(0.0, min(1.0, (float(actual) - start) / span))
+
+
+def rounded_progress(progress: float | None) -> Decimal | None:
+    """Progress as a percentage to one decimal, rounded down: 100.0 only once the goal is reached.
+
+    Twelve significant digits first, so a float such as 0.29999999999999993 reads 30.0 (as in
+    Excel, whose ROUNDDOWN the workbook uses, working to 15 digits).
+    """
+    if progress is None:
+        return None
+    return (Decimal(f"{progress:.12g}") * 100).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
 
 def plan_targets_for(jurisdiction: str) -> list[PlanTarget]:

@@ -148,7 +148,10 @@ def test_xlsx_report_has_sheets_formats_and_gap_formulas(world, client) -> None:
     assert sheet.cell(row=rd, column=8).number_format == "0.00%"
     assert str(sheet.cell(row=rd, column=10).value).startswith("=")
     progress = sheet.cell(row=r, column=12).value
-    assert progress == f'=IF(OR(I{r}="",H{r}=""),"",IF(H{r}=N(F{r}),1,MAX(0,MIN(1,(I{r}-N(F{r}))/(H{r}-N(F{r}))))))'
+    assert progress == (
+        f'=IF(OR(I{r}="",H{r}=""),"",IF(H{r}=N(F{r}),IF(I{r}>=H{r},1,0),'
+        f'ROUNDDOWN(MAX(0,MIN(1,(I{r}-N(F{r}))/(H{r}-N(F{r})))),3)))'
+    )
     kp = book["开平市"]
     kp_rows = {kp.cell(row=r, column=1).value: r for r in range(5, kp.max_row + 1)}
     assert kp.cell(row=kp_rows["hitech_enterprises"], column=8).value == 225
