@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+from datetime import date
 from typing import Any
 
 import click
@@ -18,6 +20,24 @@ def fail(message: str) -> None:
     """Exit 1 with a one-line reason on stderr."""
     click.echo(message.replace("\n", " "), err=True)
     sys.exit(1)
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def contract_date(text: str, option: str) -> date:
+    """A YYYY-MM-DD option value (CONTRACT.md); anything else exits 1 with the reason.
+
+    date.fromisoformat alone also takes 20260601 or 2026-W23-1.
+    """
+    value = text.strip()
+    if ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    fail(f"{option} 日期格式应为 YYYY-MM-DD：{text}")
+    raise AssertionError("unreachable")  # fail() exits
 
 
 def emit_json(payload: dict[str, Any]) -> None:

@@ -1,8 +1,6 @@
 """`flask --app crm run-job NAME [--as-of YYYY-MM-DD] [--json]` (CONTRACT.md)."""
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask import Flask
 
@@ -17,19 +15,13 @@ def register(app: Flask) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
     def run_job_command(name: str, as_of_text: str | None, as_json: bool) -> None:
         """Run one scheduled job now (eligibility | expiry_reminder | report_reminder)."""
-        from crm.cli import emit_json, fail
+        from crm.cli import contract_date, emit_json, fail
         from crm.clock import today
         from crm.eligibility.jobs import JOB_LABELS, JOBS, run_job
 
         if name not in JOBS:
             fail(f"未知的任务：{name}（可选：{', '.join(JOBS)}）")
-        if as_of_text is None:
-            as_of = today()
-        else:
-            try:
-                as_of = date.fromisoformat(as_of_text.strip())
-            except ValueError:
-                fail(f"--as-of 日期格式应为 YYYY-MM-DD：{as_of_text}")
+        as_of = today() if as_of_text is None else contract_date(as_of_text, "--as-of")
         try:
             counts = run_job(name, as_of, trigger="cli")
         except Exception as exc:  # noqa: BLE001 - one line on stderr, not a traceback

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import DesignationKind, JobRun
@@ -35,6 +35,16 @@ def test_bad_date_fails(runner) -> None:
     result = runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-13-01"])
     assert result.exit_code == 1
     assert "YYYY-MM-DD" in result.stderr
+
+
+def test_as_of_is_only_yyyy_mm_dd(runner) -> None:
+    # date.fromisoformat also reads 20260601 and 2026-W23-1; the contract fixes YYYY-MM-DD.
+    for text in ("20260601", "2026-W23-1", "2026-6-1"):
+        result = runner.invoke(args=["run-job", "eligibility", "--as-of", text, "--json"])
+        assert result.exit_code == 1, text
+        assert result.stdout == ""
+        assert result.stderr == f"--as-of 日期格式应为 YYYY-MM-DD：{text}\n"
+    assert db.session.scalar(select(func.count()).select_from(JobRun)) == 0
 
 
 def test_expiry_reminder_notifies_the_firm(runner) -> None:
