@@ -10,8 +10,12 @@ Conventions (also stated on the dashboard page):
   "%" target to a fraction so actual, baseline and targets compare directly.
 - A designation or platform is valid on `as_of` when it started on or before it
   and ends on or after it: a certificate whose valid_to is `as_of` still counts.
-- R&D ratio of above-size firms: the latest fiscal year <= as_of.year - 1 that
-  has submitted or verified reports of above-size firms anywhere in the city
+- 规模以上工业企业 (the R&D ratio and the R&D institution coverage): above-size
+  firms of industry — 采矿业, 制造业, 电力热力燃气及水 (sections B, C, D of GB/T 4754);
+  an above-size firm whose industry is not recorded counts, one of another section
+  (an above-size software or trading firm) does not.
+- R&D ratio of above-size industrial firms: the latest fiscal year <= as_of.year - 1
+  that has submitted or verified reports of such firms anywhere in the city
   (one year for all districts, so they compare), over firms reporting both R&D
   expense and a positive sales revenue.
 - On track: actual >= the value linearly interpolated from the baseline (at the
@@ -69,6 +73,13 @@ PLAN_LABELS = {
     "004": _l("江门创造2025"),
 }
 COUNTED_REPORT_STATUSES = (ReportStatus.submitted, ReportStatus.verified)
+# GB/T 4754 sections of 工业: 采矿业, 制造业, 电力、热力、燃气及水生产和供应业 (divisions nest by prefix).
+INDUSTRIAL_SECTIONS = ("B", "C", "D")
+# 规模以上工业企业: above size and of industry (or of an industry nobody recorded).
+ABOVE_SIZE_INDUSTRIAL = and_(
+    Enterprise.above_size.is_(True),
+    or_(Enterprise.industry_code.is_(None), *(Enterprise.industry_code.like(f"{s}%") for s in INDUSTRIAL_SECTIONS)),
+)
 PROVINCIAL_LEVELS = (PlatformLevel.provincial, PlatformLevel.national)
 # 企业技术（工程）研究中心 at provincial level or above.
 ENGINEERING_KINDS = (PlatformKind.engineering_center, PlatformKind.enterprise_tech_center)
@@ -126,9 +137,9 @@ COMPUTATIONS: dict[str, Computation] = {
         _designation("golden_seed_count", DesignationKind.golden_seed, "golden_seed_enterprises", _l("金种子企业数量")),
         _designation("incubated_count", DesignationKind.incubated, "incubated_firms", _l("在孵企业数量")),
         Computation("rd_ratio_above_size", "rd_ratio_above_size", _l("规模以上工业企业研发经费与营业收入之比"), "%",
-                    ratio=True, filter_args={"above_size": "1"}),
+                    ratio=True),
         Computation("rd_institution_coverage", "rd_institution_coverage", _l("规上工业企业研发机构覆盖率"), "%",
-                    ratio=True, filter_args={"above_size": "1", "has_rd_institution": "1"}),
+                    ratio=True),
         Computation("provincial_platforms", "provincial_platforms", _l("省级及以上科技创新平台数量"), "家"),
         Computation("provincial_engineering_centers", "provincial_engineering_centers",
                     _l("省级及以上企业技术（工程）研究中心数量"), "家"),
@@ -199,7 +210,7 @@ def rd_fiscal_year(as_of: date) -> int | None:
             .select_from(AnnualReport)
             .join(Enterprise, Enterprise.id == AnnualReport.enterprise_id)
             .where(
-                Enterprise.above_size.is_(True),
+                ABOVE_SIZE_INDUSTRIAL,
                 AnnualReport.status.in_(COUNTED_REPORT_STATUSES),
                 condition,
             )
@@ -269,7 +280,7 @@ def compute_figures(user: User, as_of: date, district: str | None = None) -> Fig
     # 2. Firms and above-size firms per district; those without a valid stage are the rest.
     rows = db.session.execute(
         where_scope(
-            select(Enterprise.district_code, func.count(), func.sum(case((Enterprise.above_size.is_(True), 1), else_=0)))
+            select(Enterprise.district_code, func.count(), func.sum(case((ABOVE_SIZE_INDUSTRIAL, 1), else_=0)))
             .group_by(Enterprise.district_code)
         )
     ).all()
@@ -288,7 +299,7 @@ def compute_figures(user: User, as_of: date, district: str | None = None) -> Fig
                 .select_from(AnnualReport)
             .join(Enterprise, Enterprise.id == AnnualReport.enterprise_id)
                 .where(
-                    Enterprise.above_size.is_(True),
+                    ABOVE_SIZE_INDUSTRIAL,
                     AnnualReport.year == figures.rd_year,
                     AnnualReport.status.in_(COUNTED_REPORT_STATUSES),
                     AnnualReport.rd_expense.is_not(None),
@@ -320,7 +331,7 @@ def compute_figures(user: User, as_of: date, district: str | None = None) -> Fig
         where_scope(
             select(
                 Enterprise.district_code,
-                func.sum(case((Enterprise.above_size.is_(True), p.rd_institution), else_=0)),
+                func.sum(case((ABOVE_SIZE_INDUSTRIAL, p.rd_institution), else_=0)),
                 *(func.sum(p[key]) for key in PLATFORM_COUNTS),
             )
             .select_from(per_firm_platforms)
@@ -669,7 +680,7 @@ def firms_behind(user: User, key: str, jurisdiction: str, as_of: date, *, missin
     if key == "rd_ratio_above_size":
         year = rd_fiscal_year(as_of)
         return stmt.where(
-            Enterprise.above_size.is_(True),
+            ABOVE_SIZE_INDUSTRIAL,
             exists().where(
                 AnnualReport.enterprise_id == Enterprise.id,
                 AnnualReport.year == year,
@@ -682,7 +693,7 @@ def firms_behind(user: User, key: str, jurisdiction: str, as_of: date, *, missin
         has = exists().where(
             Platform.enterprise_id == Enterprise.id, Platform.kind.in_(RD_INSTITUTION_KINDS), platform_valid_on(as_of)
         )
-        return stmt.where(Enterprise.above_size.is_(True), ~has if missing else has)
+        return stmt.where(ABOVE_SIZE_INDUSTRIAL, ~has if missing else has)
     if key == "talent_teams":
         return stmt.where(
             exists().where(Talent.enterprise_id == Enterprise.id, Talent.high_end.is_(True), Talent.year <= as_of.year)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -9,7 +10,14 @@ from crm.dashboard import services
 from crm.extensions import db
 from crm.models import DesignationKind, Enterprise, PlatformKind, PlatformLevel, Role
 from tests.dashboard.world import AS_OF, KP, PJ, build_world
-from tests.factories import DesignationFactory, EnterpriseFactory, OfficerFactory, PlatformFactory, UserFactory
+from tests.factories import (
+    AnnualReportFactory,
+    DesignationFactory,
+    EnterpriseFactory,
+    OfficerFactory,
+    PlatformFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -221,3 +229,33 @@ def test_district_dashboard_uses_its_plan(world, bureau) -> None:
     pj = services.build_dashboard(bureau, PJ, AS_OF)
     assert not pj.has_plan
     assert all(r.plan is None and r.targets == {"2023": None, "2025": None} for r in pj.rows)
+
+
+def test_above_size_indicators_count_industrial_firms_only(world, bureau) -> None:
+    # 规模以上工业企业: an above-size software firm (section I) is neither in the R&D ratio nor in
+    # the coverage; an above-size manufacturer (C34) is, like a firm whose industry nobody recorded.
+    software = EnterpriseFactory(district=KP, above_size=True, industry_code="I")
+    AnnualReportFactory(enterprise=software, year=2024, revenue=Decimal("1000"), rd_expense=Decimal("500"))
+    PlatformFactory(enterprise=software, kind=PlatformKind.key_lab, level=PlatformLevel.municipal)
+    maker = EnterpriseFactory(district=KP, above_size=True, industry_code="C34")
+    AnnualReportFactory(enterprise=maker, year=2024, revenue=Decimal("1000"), rd_expense=Decimal("10"))
+    f = figures(bureau)
+    # (30 + 60 + 10) / (1000 + 3000 + 1000); the world's firms have no industry recorded.
+    assert f.value("rd_ratio_above_size", "city") == pytest.approx(0.02)
+    # big_kp, big_late covered of big_kp, big_pj, big_draft, big_late, maker.
+    assert f.value("rd_institution_coverage", "city") == pytest.approx(2 / 5)
+    assert f.value("rd_institution_coverage", KP) == pytest.approx(2 / 4)
+
+    def firm_ids(key, **kw):
+        return set(db.session.scalars(services.firms_behind(bureau, key, "city", AS_OF, **kw)).all())
+
+    assert firm_ids("rd_ratio_above_size") == {world.big_kp, world.big_pj, maker}
+    assert firm_ids("rd_institution_coverage") == {world.big_kp, world.big_late}
+    assert firm_ids("rd_institution_coverage", missing=True) == {world.big_pj, world.big_draft, maker}
+    # Only the software firm reports fiscal 2025 (big_late's 2025 report aside, removed here):
+    # the ratio asked in 2026 stays on 2024, the last year of industrial firms' reports.
+    for report in world.big_late.annual_reports:
+        db.session.delete(report)
+    db.session.commit()
+    AnnualReportFactory(enterprise=software, year=2025, revenue=Decimal("1000"), rd_expense=Decimal("500"))
+    assert figures(bureau, date(2026, 3, 1)).rd_year == 2024
