@@ -702,3 +702,24 @@ def firms_behind(user: User, key: str, jurisdiction: str, as_of: date, *, missin
     return stmt.where(
         exists().where(Platform.enterprise_id == Enterprise.id, platform_condition, platform_valid_on(as_of))
     )
+
+
+def counts_items(key: str) -> bool:
+    """Whether computation `key` counts platforms or teams (several per firm), not firms."""
+    return key in PLATFORM_COUNTS or key == "talent_teams"
+
+
+def items_per_firm(key: str, as_of: date, firms: Any) -> dict[int, int]:
+    """For a computation counting platforms or teams: how many each firm of `firms` holds.
+
+    `firms` is a select of Enterprise.id (the firms behind the figure) or a page's ids;
+    the numbers add up to the figure over all the firms behind it.
+    """
+    if key == "talent_teams":
+        column, condition = Talent.enterprise_id, and_(Talent.high_end.is_(True), Talent.year <= as_of.year)
+    else:
+        column, condition = Platform.enterprise_id, and_(PLATFORM_COUNTS[key], platform_valid_on(as_of))
+    rows = db.session.execute(
+        select(column, func.count()).where(condition, column.in_(firms)).group_by(column)
+    ).all()
+    return {firm_id: n for firm_id, n in rows}

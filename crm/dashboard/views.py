@@ -198,6 +198,13 @@ def firms() -> str:
     rows = db.session.scalars(
         stmt.order_by(Enterprise.district_code, Enterprise.name).limit(FIRMS_PER_PAGE).offset((page - 1) * FIRMS_PER_PAGE)
     ).all()
+    # Platforms or teams: how many each firm holds, and in all (the figure on the dashboard).
+    items: dict[int, int] | None = None
+    items_total = None
+    if services.counts_items(key):
+        items = services.items_per_firm(key, as_of, [firm.id for firm in rows])
+        all_ids = stmt.with_only_columns(Enterprise.id).order_by(None)
+        items_total = sum(services.items_per_firm(key, as_of, all_ids).values())
     if key.startswith("stage:"):
         title = STAGE_LABELS.get(key.split(":", 1)[1], key)
     else:
@@ -211,6 +218,9 @@ def firms() -> str:
         indicator=key,
         missing=missing,
         title=title,
+        items=items,
+        items_total=items_total,
+        items_unit=COMPUTATIONS[key].unit if items is not None else "",
         **_common(jurisdiction, as_of),
     )
 

@@ -269,3 +269,19 @@ def test_only_admins_edit_targets(app, client) -> None:
     login(client, "city")
     assert client.get("/dashboard/targets").status_code == 403
     assert client.get("/dashboard/targets/1").status_code == 403
+
+
+def test_firms_behind_a_platform_count_add_up_to_the_figure(world, client) -> None:
+    # `platforms` (Kaiping) holds a provincial engineering centre and a national key lab: the
+    # figure is 2 platforms, the list 1 firm holding 2.
+    UserFactory(username="city", role=Role.bureau)
+    login(client, "city")
+    html = page(client, f"/dashboard/firms?indicator=provincial_platforms&as_of={AS_OF.isoformat()}")
+    assert 'data-items-total="2"' in html
+    row = html.split(f'data-uscc="{world.platforms.uscc}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-items="2"' in row
+    carriers = page(client, f"/dashboard/firms?indicator=incubation_carriers&district={KP}&as_of={AS_OF.isoformat()}")
+    assert 'data-items-total="2"' in carriers  # Kaiping's two incubators, one firm each
+    assert carriers.count('data-items="1"') == 2
+    # A count of firms has no such column.
+    assert "data-items" not in page(client, f"/dashboard/firms?indicator=hitech_count&as_of={AS_OF.isoformat()}")
