@@ -115,7 +115,8 @@ def filtered_enterprises(user: User, filters: EnterpriseFilter, as_of: date) -> 
     if filters.above_size is not None:
         stmt = stmt.where(Enterprise.above_size.is_(filters.above_size))
     if filters.has_rd_institution is not None:
-        # Same definition as the dashboard's coverage figure: an R&D institution valid on as_of.
+        # An R&D institution valid on as_of, as the dashboard's coverage figure counts one (the
+        # figure's population, above-size firms of industry, is the dashboard's own filter).
         has = exists().where(
             Platform.enterprise_id == Enterprise.id,
             Platform.kind.in_(RD_INSTITUTION_KINDS),
