@@ -192,3 +192,10 @@ def register_commands(app: Flask) -> None:
         click.echo(
             "已生成演示数据：企业 {enterprises} 家、年报 {reports} 份、资质 {designations} 项".format(**summary)
         )
+        # Evaluated at once, as the nightly job would, so the candidate lists are not empty
+        # until the first night (the scheduler is off by default).
+        from crm.clock import today
+        from crm.eligibility.services import run_eligibility
+
+        counts = run_eligibility(today(), "cli")
+        click.echo(f"已评估培育对象：{counts['evaluated']} 家企业，列入 {counts['raised']} 项")

@@ -10,7 +10,7 @@ from crm.demo import DEMO_USERS, FIRM_USER, TOWNS, generate_demo_data
 from crm.districts import district_from_uscc
 from crm.extensions import db
 from crm.ladder import STAGE_RANK, stage_of
-from crm.models import AnnualReport, AuditLog, Designation, Enterprise, Role, Talent, User
+from crm.models import AnnualReport, AuditLog, Designation, Enterprise, Flag, JobRun, Role, Talent, User
 from crm.models.enterprise import name_initials
 from crm.uscc import normalize_uscc
 from tests.conftest import login
@@ -110,6 +110,11 @@ def test_cli_demo_data_and_if_empty(runner, app) -> None:
     result = runner.invoke(args=["demo-data", "--enterprises", "50", "--seed", "1"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 50
+    # Evaluated at once: the candidate lists are not empty until the first nightly run.
+    run = db.session.scalar(select(JobRun).where(JobRun.job == "eligibility"))
+    assert run is not None and run.counts["evaluated"] == 50
+    flags = db.session.scalar(select(func.count()).select_from(Flag))
+    assert flags == run.counts["raised"] > 0 and f"列入 {flags} 项" in result.output
     again = runner.invoke(args=["demo-data", "--enterprises", "50", "--seed", "1", "--if-empty"])
     assert again.exit_code == 0 and "跳过" in again.output
     assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 50
