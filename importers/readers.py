@@ -155,7 +155,7 @@ def open_workbook(
     ext = Path(str(name)).suffix.lower()
     if ext not in SPREADSHEET_EXTENSIONS:
         shown = ext or "（无扩展名）"
-        raise WorkbookError(f"不支持的文件类型：{shown}，请上传 .xlsx、.xls 或 .csv 文件")
+        raise WorkbookError(f"不支持的文件类型：{shown}，请上传 .xlsx、.xls、.ods 或 .csv 文件")
     data = _read_source(source, max_bytes)
 
     # The content decides the format: a renamed file is read for what it is.

@@ -8,6 +8,7 @@ from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from crm.districts import DISTRICTS
+from importers.readers import SPREADSHEET_EXTENSIONS
 
 
 class UploadForm(FlaskForm):
@@ -15,9 +16,9 @@ class UploadForm(FlaskForm):
         _l("表格文件"),
         validators=[
             FileRequired(_l("请选择要导入的文件")),
-            FileAllowed(["xlsx", "xlsm", "xls", "csv"], _l("只能导入 .xlsx、.xls 或 .csv 文件")),
+            FileAllowed([e.lstrip(".") for e in SPREADSHEET_EXTENSIONS], _l("只能导入 .xlsx、.xls、.ods 或 .csv 文件")),
         ],
-        description=_l("支持 Excel（.xlsx/.xls）和 CSV（UTF-8 或 GBK 编码）"),
+        description=_l("支持 Excel/WPS（.xlsx/.xls）、OpenDocument（.ods）和 CSV（UTF-8 或 GBK 编码）"),
     )
     year = IntegerField(
         _l("年度"), validators=[Optional(), NumberRange(2000, 2100, _l("年度应为四位年份"))],

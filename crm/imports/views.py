@@ -26,6 +26,7 @@ from crm.models import ImportBatch
 from importers import ParsedRow, SheetResult, SkippedRow, WorkbookError, parse_workbook
 from importers.batches import RollbackRefused
 from importers.fields import ALL_FIELDS, FIELD_LABELS
+from importers.readers import SPREADSHEET_EXTENSIONS
 from importers.report import error_report
 from importers.template import blank_template
 
@@ -99,7 +100,8 @@ def index() -> Any:
             (_pending_dir() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             return redirect(url_for("imports.preview", token=token), 303)
     batches = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(50)).all()
-    return render_template("imports/index.html", form=form, batches=batches, districts=DISTRICTS)
+    return render_template("imports/index.html", form=form, batches=batches, districts=DISTRICTS,
+                           accepted=",".join(SPREADSHEET_EXTENSIONS))
 
 
 def _mapping_from_form(sheets: list[SheetResult]) -> dict[str, str]:

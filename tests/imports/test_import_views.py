@@ -18,7 +18,7 @@ from crm.models.import_batch import BatchStatus
 from crm.uscc import make_uscc
 from tests.conftest import csrf_token, login
 from tests.factories import EnterpriseUserFactory, OfficerFactory, UserFactory
-from tests.importers.helpers import xlsx_bytes
+from tests.importers.helpers import ods_bytes, xlsx_bytes
 
 U1 = make_uscc("91440783MA51AB0C1")
 U2 = make_uscc("91440703MA52CD0E2")
@@ -245,3 +245,18 @@ def test_a_mapping_is_not_remembered_for_a_file_named_by_digits_alone(bureau) ->
     response = upload(bureau, xlsx_bytes(rows), "2024.xlsx", year="2023")
     page = bureau.get(response.headers["Location"]).get_data(as_text=True)
     assert not re.search(r'name="col_0_2"[^>]*>.*?<option value="revenue" selected', page, re.S)
+
+
+def test_an_ods_file_is_uploaded_previewed_and_imported(bureau) -> None:
+    rows = [["开平市2023年度科技型企业统计表"], ["企业名称", "统一社会信用代码", "营业收入", "职工总数"],
+            ["江门甲科技有限公司", U1, 1234.5, 80]]
+    page = bureau.get("/imports/").get_data(as_text=True)
+    assert 'accept=".xlsx,.xlsm,.xls,.ods,.csv"' in page
+    response = upload(bureau, ods_bytes(rows, "2023年度"), "开平2023.ods")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    preview_url = response.headers["Location"]
+    assert 'data-count="rows">1<' in bureau.get(preview_url).get_data(as_text=True)
+    response = bureau.post(preview_url, data={"csrf_token": csrf_token(bureau, preview_url), "action": "import"})
+    assert response.status_code == 303
+    firm = db.session.scalar(select(Enterprise).where(Enterprise.uscc == U1))
+    assert firm.annual_reports[0].year == 2023 and firm.annual_reports[0].revenue == Decimal("1234.5")
