@@ -89,7 +89,8 @@ def _one_line_usage_error(exc: click.UsageError) -> click.UsageError:
 
 
 # create-user's options, by the field a UserError names, so the reason says what to fix.
-CREATE_USER_OPTIONS = {"role": "--role", "district_code": "--district", "enterprise_uscc": "--enterprise"}
+CREATE_USER_OPTIONS = {"role": "--role", "district_code": "--district", "enterprise_uscc": "--enterprise",
+                       "email": "--email"}
 
 
 # Areas that add their own commands (each module has register(app)).

@@ -49,6 +49,8 @@ def test_create_user_failures_exit_1_with_one_line_reason(runner, app) -> None:
         (["create-user", "a", "--role", "bureau"], "Password123\n", "密码太简单"),
         (["create-user", "taken", "--role", "bureau"], "s3cret-pass\n", "已存在"),
         (["create-user", "a", "--role", "bureau", "--district", "440783"], "s3cret-pass\n", "只有区（市）科员"),
+        (["create-user", "a", "--role", "bureau", "--email", "notanemail"], "s3cret-pass\n",
+         "--email：电子邮箱格式不正确：notanemail"),
     ]
     for args, stdin, reason in cases:
         result = runner.invoke(args=args, input=stdin)

@@ -80,6 +80,13 @@ def create_user(
         raise UserError(problem, "password")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"用户名已存在：{username}")
+    if email:
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            validate_email(email, check_deliverability=False)  # the forms' Email() rule, for the CLI too
+        except EmailNotValidError:
+            raise UserError(f"电子邮箱格式不正确：{email}", "email") from None
     user = User(username=username, role=role_value, display_name=display_name, email=email)
     if role_value is Role.officer:
         if not district_code:
