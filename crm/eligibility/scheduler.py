@@ -140,24 +140,46 @@ def run_scheduled(job: str, app: Flask | None = None, scheduled_for: datetime | 
 
 
 def make_scheduler(app: Flask) -> Any:
-    """A BackgroundScheduler over the app's database with the scheduled jobs (not started)."""
+    """A BackgroundScheduler over the app's database with the scheduled jobs (not started).
+
+    A job already in the store with the same time keeps its next run time, so an
+    occurrence missed while every worker was down (a deploy, a restart) still runs
+    when the scheduler starts, within the misfire grace time and once (coalesced).
+    A job whose time changed is scheduled afresh from now.
+    """
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
 
     with app.app_context():
         engine = db.engine
+    store = SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")},
+        jobstores={"default": store},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         timezone=LOCAL_TZ,
     )
     for job in SCHEDULED_JOBS:
+        trigger = CronTrigger.from_crontab(cron_for(app, job), timezone=LOCAL_TZ)
+        kept = _stored_next_run_time(store, job, trigger)
         scheduler.add_job(
-            "crm.eligibility.scheduler:run_scheduled", CronTrigger.from_crontab(cron_for(app, job), timezone=LOCAL_TZ),
+            "crm.eligibility.scheduler:run_scheduled", trigger,
             args=[job], id=job, name=job, replace_existing=True,
+            **({"next_run_time": kept} if kept is not None else {}),
         )
     return scheduler
+
+
+def _stored_next_run_time(store: Any, job: str, trigger: Any) -> datetime | None:
+    """The stored job's next run time if it is stored with the same trigger; None otherwise."""
+    try:
+        stored = store.lookup_job(job)
+    except Exception:  # noqa: BLE001 - a stored job this version cannot read is replaced
+        log.warning("stored job %s unreadable; scheduling it afresh", job, exc_info=True)
+        return None
+    if stored is None or repr(stored.trigger) != repr(trigger):
+        return None
+    return stored.next_run_time
 
 
 def init_scheduler(app: Flask) -> Any:

@@ -152,3 +152,60 @@ def test_server_does_not_start_the_scheduler_on_an_unmigrated_database(tmp_path,
     assert scheduler._scheduler is None
     # APScheduler did not create its table, so the migration creating it can still run.
     assert not sa_inspect(create_engine(url)).has_table("apscheduler_jobs")
+
+
+def _store_next_run_time(app, job: str) -> datetime | None:
+    from crm.models.flag import apscheduler_jobs
+
+    with app.app_context():
+        stamp = db.session.scalar(select(apscheduler_jobs.c.next_run_time).where(apscheduler_jobs.c.id == job))
+    return None if stamp is None else datetime.fromtimestamp(stamp, LOCAL_TZ)
+
+
+def test_an_occurrence_missed_while_every_worker_was_down_runs_at_restart(app, probe, monkeypatch) -> None:
+    """A deploy at 01:25 and workers back at 01:40: that night's run still happens, once, at start."""
+    monkeypatch.setattr(scheduler, "_app", app)
+    monkeypatch.setitem(scheduler.SCHEDULED_JOBS, "probe", "PROBE_CRON")
+    now = datetime.now(LOCAL_TZ)
+    missed = (now - timedelta(minutes=3)).replace(second=0, microsecond=0)
+    app.config["PROBE_CRON"] = f"{missed.minute} {missed.hour} * * *"
+    # Stored while the workers were up (the next run then still ahead); then every worker stopped.
+    before = scheduler.make_scheduler(app)
+    before.start(paused=True)
+    before.shutdown(wait=True)
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    with app.app_context():
+        store = SQLAlchemyJobStore(engine=db.engine, tablename="apscheduler_jobs")
+    stored = store.lookup_job("probe")
+    stored.next_run_time = missed
+    store.update_job(stored)
+    # Workers come back (two, as under gunicorn) within the misfire grace time.
+    restarted = [scheduler.make_scheduler(app) for _ in range(2)]
+    try:
+        for s in restarted:
+            s.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not probe:
+            time.sleep(0.1)
+        time.sleep(1)
+    finally:
+        for s in restarted:
+            s.shutdown(wait=True)
+    assert len(probe) == 1
+    assert db.session.scalars(select(JobLease.name).where(JobLease.name.like("probe@%"))).all() == \
+        [f"probe@{missed.isoformat(timespec='minutes')}"]
+    assert _store_next_run_time(app, "probe") == missed + timedelta(days=1)
+
+
+def test_a_changed_job_time_is_scheduled_afresh(app, monkeypatch) -> None:
+    monkeypatch.setitem(scheduler.SCHEDULED_JOBS, "probe", "PROBE_CRON")
+    app.config["PROBE_CRON"] = "30 1 * * *"
+    s = scheduler.make_scheduler(app)
+    s.start(paused=True)
+    s.shutdown(wait=True)
+    app.config["PROBE_CRON"] = "0 3 * * *"
+    s = scheduler.make_scheduler(app)
+    s.start(paused=True)
+    s.shutdown(wait=True)
+    assert _store_next_run_time(app, "probe").time().isoformat() == "03:00:00"
