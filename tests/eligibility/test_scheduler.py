@@ -209,3 +209,15 @@ def test_a_changed_job_time_is_scheduled_afresh(app, monkeypatch) -> None:
     s.start(paused=True)
     s.shutdown(wait=True)
     assert _store_next_run_time(app, "probe").time().isoformat() == "03:00:00"
+
+
+def test_occurrence_of_a_frequent_cron_is_quick() -> None:
+    # Walking from 400 days back took ~10 s for an every-minute cron, in every worker, at every fire.
+    now = datetime(2026, 6, 15, 9, 0, 30, tzinfo=LOCAL_TZ)
+    started = time.perf_counter()
+    assert scheduler.occurrence("* * * * *", now) == datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("*/5 * * * *", now) == datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL_TZ)
+    assert time.perf_counter() - started < 0.5
+    # A yearly and a leap-day cron still find their last fire time.
+    assert scheduler.occurrence("0 0 1 1 *", now) == datetime(2026, 1, 1, 0, 0, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("0 9 29 2 *", now) == datetime(2024, 2, 29, 9, 0, tzinfo=LOCAL_TZ)
