@@ -89,11 +89,58 @@ def _acquire_portable(name: str, holder: str, now: datetime, ttl: timedelta) -> 
             return result.rowcount == 1
 
 
-def occurrence(cron: str, now: datetime) -> datetime:
-    """The latest time at or before `now` that the cron expression fires (local time)."""
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _crontab_weekdays(field: str) -> str:
+    """A crontab weekday field (0 or 7 Sunday, 1 Monday ... 6 Saturday) as APScheduler weekday names.
+
+    APScheduler 3 reads numbers as 0 = Monday, so "1-5" would run Tuesday to Saturday.
+    """
+    if field == "*" or any(ch.isalpha() for ch in field):
+        return field  # names mean the same to both
+    days: set[int] = set()
+    for part in field.split(","):
+        span, _, step_text = part.partition("/")
+        step = int(step_text) if step_text.isdigit() else None
+        if step_text and not step:
+            raise ValueError(f"invalid weekday step in {field!r}")
+        if span == "*":
+            low, high = 0, 6
+        elif "-" in span:
+            low_text, _, high_text = span.partition("-")
+            if not (low_text.isdigit() and high_text.isdigit()):
+                raise ValueError(f"invalid weekday range in {field!r}")
+            low, high = int(low_text), int(high_text)
+        elif span.isdigit():
+            low = int(span)
+            high = 7 if step else low
+        else:
+            raise ValueError(f"invalid weekday {span!r} (0-7, 0 and 7 being Sunday)")
+        if not 0 <= low <= high <= 7:
+            raise ValueError(f"weekday out of range in {field!r} (0-7, 0 and 7 being Sunday)")
+        days.update(day % 7 for day in range(low, high + 1, step or 1))
+    return ",".join(_WEEKDAYS[day] for day in sorted(days))
+
+
+def cron_trigger(cron: str) -> Any:
+    """The APScheduler trigger of a crontab expression, read as cron reads it, in Jiangmen time."""
     from apscheduler.triggers.cron import CronTrigger
 
-    trigger = CronTrigger.from_crontab(cron, timezone=LOCAL_TZ)
+    fields = cron.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
+    minute, hour, day, month, weekday = fields
+    if day != "*" and weekday != "*":
+        # cron runs when either matches, APScheduler only when both do: refuse rather than guess.
+        raise ValueError("restrict the day of the month or the weekday, not both")
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                       day_of_week=_crontab_weekdays(weekday), timezone=LOCAL_TZ)
+
+
+def occurrence(cron: str, now: datetime) -> datetime:
+    """The latest time at or before `now` that the cron expression fires (local time)."""
+    trigger = cron_trigger(cron)
     now = now.astimezone(LOCAL_TZ)
     # Look back over a doubling window, so that only the few fire times inside it are
     # walked (from 400 days back, an every-minute cron took half a million steps).
@@ -122,6 +169,16 @@ SCHEDULED_JOBS: dict[str, str] = {
 
 def cron_for(app: Flask, job: str) -> str:
     return app.config[SCHEDULED_JOBS[job]]
+
+
+def check_schedule(app: Flask) -> None:
+    """Refuse to start with a job time that is not a valid crontab expression (one line naming it)."""
+    for setting in SCHEDULED_JOBS.values():
+        try:
+            cron_trigger(app.config[setting])
+        except ValueError as exc:
+            raise SystemExit(f"配置错误：CRM_{setting}={app.config[setting]!r} 不是有效的 crontab 时间"
+                             f"（分 时 日 月 周）：{exc}") from None
 
 
 def run_scheduled(job: str, app: Flask | None = None, scheduled_for: datetime | None = None) -> bool:
@@ -160,7 +217,6 @@ def make_scheduler(app: Flask) -> Any:
     """
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.triggers.cron import CronTrigger
 
     with app.app_context():
         engine = db.engine
@@ -171,7 +227,7 @@ def make_scheduler(app: Flask) -> Any:
         timezone=LOCAL_TZ,
     )
     for job in SCHEDULED_JOBS:
-        trigger = CronTrigger.from_crontab(cron_for(app, job), timezone=LOCAL_TZ)
+        trigger = cron_trigger(cron_for(app, job))
         kept = _stored_next_run_time(store, job, trigger)
         scheduler.add_job(
             "crm.eligibility.scheduler:run_scheduled", trigger,
@@ -201,6 +257,7 @@ def init_scheduler(app: Flask) -> Any:
     starts with the first request served, which only `flask run` does. A
     server (gunicorn) starts it at once.
     """
+    check_schedule(app)
     if os.environ.get("FLASK_RUN_FROM_CLI") == "true":
         started = False
 

@@ -154,6 +154,48 @@ def test_server_does_not_start_the_scheduler_on_an_unmigrated_database(tmp_path,
     assert not sa_inspect(create_engine(url)).has_table("apscheduler_jobs")
 
 
+def test_occurrence_of_a_frequent_cron_is_quick() -> None:
+    # Walking from 400 days back took ~10 s for an every-minute cron, in every worker, at every fire.
+    now = datetime(2026, 6, 15, 9, 0, 30, tzinfo=LOCAL_TZ)
+    started = time.perf_counter()
+    assert scheduler.occurrence("* * * * *", now) == datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("*/5 * * * *", now) == datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL_TZ)
+    assert time.perf_counter() - started < 0.5
+    # A yearly and a leap-day cron still find their last fire time.
+    assert scheduler.occurrence("0 0 1 1 *", now) == datetime(2026, 1, 1, 0, 0, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("0 9 29 2 *", now) == datetime(2024, 2, 29, 9, 0, tzinfo=LOCAL_TZ)
+
+
+def test_weekdays_are_read_as_crontab_reads_them() -> None:
+    # 2026-06-15 is a Monday; in crontab 1 is Monday and 0 or 7 Sunday (APScheduler alone reads 1 as Tuesday).
+    now = datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("30 1 * * 1", now) == datetime(2026, 6, 15, 1, 30, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("30 1 * * 0", now) == datetime(2026, 6, 14, 1, 30, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("30 1 * * 7", now) == datetime(2026, 6, 14, 1, 30, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("30 1 * * 6", now) == datetime(2026, 6, 13, 1, 30, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("30 1 * * 2-5", now) == datetime(2026, 6, 12, 1, 30, tzinfo=LOCAL_TZ)
+    assert scheduler.occurrence("30 1 * * mon", now) == datetime(2026, 6, 15, 1, 30, tzinfo=LOCAL_TZ)
+    trigger = scheduler.cron_trigger("0 8 * * 1-5")
+    fires = [trigger.get_next_fire_time(None, datetime(2026, 6, 13, tzinfo=LOCAL_TZ))]
+    for _ in range(4):
+        fires.append(trigger.get_next_fire_time(fires[-1], fires[-1] + timedelta(seconds=1)))
+    assert [f.day for f in fires] == [15, 16, 17, 18, 19]  # Monday to Friday
+
+
+@pytest.mark.parametrize("cron", ["61 * * * *", "30 1 * *", "0 9 1 * 1", "0 9 * * 8", "0 9 * * x-y"])
+def test_an_invalid_job_time_stops_the_app_with_one_line_naming_it(app, cron, monkeypatch,
+                                                                    fresh_scheduler_state) -> None:
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    from crm import create_app
+
+    with pytest.raises(SystemExit) as stopped:
+        create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                    "SCHEDULER_ENABLED": True, "ELIGIBILITY_CRON": cron})
+    message = str(stopped.value)
+    assert message.startswith(f"配置错误：CRM_ELIGIBILITY_CRON='{cron}'") and "\n" not in message
+    assert scheduler._scheduler is None
+
+
 def _store_next_run_time(app, job: str) -> datetime | None:
     from crm.models.flag import apscheduler_jobs
 
@@ -209,15 +251,3 @@ def test_a_changed_job_time_is_scheduled_afresh(app, monkeypatch) -> None:
     s.start(paused=True)
     s.shutdown(wait=True)
     assert _store_next_run_time(app, "probe").time().isoformat() == "03:00:00"
-
-
-def test_occurrence_of_a_frequent_cron_is_quick() -> None:
-    # Walking from 400 days back took ~10 s for an every-minute cron, in every worker, at every fire.
-    now = datetime(2026, 6, 15, 9, 0, 30, tzinfo=LOCAL_TZ)
-    started = time.perf_counter()
-    assert scheduler.occurrence("* * * * *", now) == datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL_TZ)
-    assert scheduler.occurrence("*/5 * * * *", now) == datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL_TZ)
-    assert time.perf_counter() - started < 0.5
-    # A yearly and a leap-day cron still find their last fire time.
-    assert scheduler.occurrence("0 0 1 1 *", now) == datetime(2026, 1, 1, 0, 0, tzinfo=LOCAL_TZ)
-    assert scheduler.occurrence("0 9 29 2 *", now) == datetime(2024, 2, 29, 9, 0, tzinfo=LOCAL_TZ)
