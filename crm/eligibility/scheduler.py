@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete, inspect
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from crm.clock import LOCAL_TZ, today, utcnow
 from crm.extensions import db
-from crm.models import JobLease
+from crm.models import JobLease, JobRun, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ LEASE_TTL = timedelta(hours=12)
 MISFIRE_GRACE_SECONDS = 3600
 # Leases older than this are deleted when a new one is taken.
 LEASE_RETENTION = timedelta(days=60)
+# A scheduled run starts this soon after its worker takes the lease.
+LEASE_TO_RUN = timedelta(minutes=5)
 # How far back occurrence() looks for the latest fire time (29 February comes every 4 years).
 OCCURRENCE_LOOKBACK = timedelta(days=8 * 366)
 
@@ -138,6 +140,67 @@ def cron_trigger(cron: str) -> Any:
                        day_of_week=_crontab_weekdays(weekday), timezone=LOCAL_TZ)
 
 
+def _process_gone(holder: str) -> bool:
+    """Whether the lease holder (host:pid:thread) was a process of this host that no longer exists."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, but is not ours to signal
+        return False
+    return False
+
+
+def close_interrupted_runs() -> int:
+    """Mark as failed the runs still 'running' that will never finish; how many.
+
+    A scheduled run whose worker on this host is gone (killed, out of memory, a
+    deploy that did not wait) is closed as soon as a worker starts again; any run
+    older than the lease (which outlives every run) is closed whatever ran it.
+    The occurrence is not run again by itself: `run-job NAME` does that.
+    """
+    now = utcnow()
+    running = db.session.scalars(select(JobRun).where(JobRun.status == JobStatus.running)).all()
+    if not running:
+        return 0
+    leases = db.session.scalars(select(JobLease).where(JobLease.expires_at > now)).all()
+    closed = 0
+    for run in running:
+        if run.started_at < now - LEASE_TTL:
+            reason = f"超过 {LEASE_TTL.total_seconds() / 3600:.0f} 小时仍未结束，执行它的进程已不在"
+        else:
+            holders = [
+                lease.holder for lease in leases
+                if run.trigger == "schedule" and lease.name.startswith(f"{run.job}@")
+                and lease.expires_at - LEASE_TTL <= run.started_at <= lease.expires_at - LEASE_TTL + LEASE_TO_RUN
+            ]
+            if len(holders) != 1 or not _process_gone(holders[0]):
+                continue
+            reason = f"执行它的进程（{holders[0].rsplit(':', 1)[0]}）已退出"
+        run.status = JobStatus.failed
+        run.finished_at = now
+        run.errors = [*(run.errors or []), {"enterprise": None, "message": f"运行中断：{reason}，未完成；"
+                                            f"可用 flask --app crm run-job {run.job} 重新运行。"}]
+        log.warning("job run %s (%s) interrupted: %s", run.id, run.job, reason)
+        closed += 1
+    db.session.commit()
+    return closed
+
+
+def _close_interrupted_runs_safely() -> None:
+    try:
+        close_interrupted_runs()
+    except Exception:  # noqa: BLE001 - bookkeeping must not keep a job from running or being scheduled
+        log.exception("could not close interrupted job runs")
+        db.session.rollback()
+    finally:
+        db.session.remove()
+
+
 def occurrence(cron: str, now: datetime) -> datetime:
     """The latest time at or before `now` that the cron expression fires (local time)."""
     trigger = cron_trigger(cron)
@@ -198,6 +261,7 @@ def run_scheduled(job: str, app: Flask | None = None, scheduled_for: datetime | 
         if not acquire_lease(lease, holder_name()):
             log.info("job %s already taken by another worker", lease)
             return False
+        _close_interrupted_runs_safely()
         try:
             JOBS[job](today(), "schedule")
         except Exception:  # noqa: BLE001 - recorded in JobRun; the scheduler must keep going
@@ -284,6 +348,8 @@ def start_scheduler(app: Flask) -> Any:
         log.warning("scheduler not started: the database is not migrated yet (run `flask --app crm init-db`)")
         return None
     _app = app
+    with app.app_context():
+        _close_interrupted_runs_safely()
     _scheduler = make_scheduler(app)
     _scheduler.start()
     log.info("scheduler started: %s", [job.id for job in _scheduler.get_jobs()])

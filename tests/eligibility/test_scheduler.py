@@ -251,3 +251,61 @@ def test_a_changed_job_time_is_scheduled_afresh(app, monkeypatch) -> None:
     s.start(paused=True)
     s.shutdown(wait=True)
     assert _store_next_run_time(app, "probe").time().isoformat() == "03:00:00"
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_run_whose_worker_was_killed_is_closed_when_a_worker_starts(app, fresh_scheduler_state,
+                                                                     monkeypatch) -> None:
+    import os
+    import socket
+
+    from crm.models import JobStatus
+
+    now = utcnow()
+    host = socket.gethostname()
+
+    def scheduled_run(job: str, started, holder: str | None, trigger: str = "schedule") -> JobRun:
+        run = JobRun(job=job, trigger=trigger, started_at=started, status=JobStatus.running, counts={}, errors=[])
+        db.session.add(run)
+        if holder:
+            db.session.add(JobLease(name=f"{job}@{started.isoformat(timespec='seconds')}", holder=holder,
+                                    expires_at=started - timedelta(seconds=1) + scheduler.LEASE_TTL))
+        return run
+
+    killed = scheduled_run("eligibility", now - timedelta(minutes=2), f"{host}:{_dead_pid()}:1")
+    alive = scheduled_run("expiry_reminder", now - timedelta(minutes=1), f"{host}:{os.getpid()}:7")
+    elsewhere = scheduled_run("report_reminder", now - timedelta(minutes=1), f"other-host:{_dead_pid()}:1")
+    by_cli = scheduled_run("eligibility", now - timedelta(minutes=1), None, trigger="cli")
+    forgotten = scheduled_run("eligibility", now - scheduler.LEASE_TTL - timedelta(minutes=1), None, trigger="cli")
+    db.session.commit()
+    ids = {name: run.id for name, run in [("killed", killed), ("alive", alive), ("elsewhere", elsewhere),
+                                          ("by_cli", by_cli), ("forgotten", forgotten)]}
+
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+
+    class Idle:  # the jobs themselves are not what this test is about
+        def start(self) -> None: ...
+        def get_jobs(self) -> list: return []
+        def shutdown(self, wait: bool = True) -> None: ...
+
+    monkeypatch.setattr(scheduler, "make_scheduler", lambda a: Idle())
+    scheduler.start_scheduler(app)   # what a respawned gunicorn worker does
+
+    db.session.expire_all()
+    status = {name: db.session.get(JobRun, run_id) for name, run_id in ids.items()}
+    assert {name: run.status for name, run in status.items()} == {
+        "killed": JobStatus.failed, "alive": JobStatus.running, "elsewhere": JobStatus.running,
+        "by_cli": JobStatus.running, "forgotten": JobStatus.failed,
+    }
+    assert status["killed"].finished_at is not None
+    [error] = status["killed"].errors
+    assert error["message"].startswith(f"运行中断：执行它的进程（{host}:") and "run-job eligibility" in error["message"]
+    assert "超过 12 小时仍未结束" in status["forgotten"].errors[0]["message"]
