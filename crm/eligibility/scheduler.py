@@ -173,14 +173,16 @@ def close_interrupted_runs() -> int:
         if run.started_at < now - LEASE_TTL:
             reason = f"超过 {LEASE_TTL.total_seconds() / 3600:.0f} 小时仍未结束，执行它的进程已不在"
         else:
-            holders = [
-                lease.holder for lease in leases
+            # The run's lease: the last one of its job taken just before it started.
+            taken = [
+                (lease.expires_at - LEASE_TTL, lease.holder) for lease in leases
                 if run.trigger == "schedule" and lease.name.startswith(f"{run.job}@")
                 and lease.expires_at - LEASE_TTL <= run.started_at <= lease.expires_at - LEASE_TTL + LEASE_TO_RUN
             ]
-            if len(holders) != 1 or not _process_gone(holders[0]):
+            holder = max(taken)[1] if taken else None
+            if holder is None or not _process_gone(holder):
                 continue
-            reason = f"执行它的进程（{holders[0].rsplit(':', 1)[0]}）已退出"
+            reason = f"执行它的进程（{holder.rsplit(':', 1)[0]}）已退出"
         run.status = JobStatus.failed
         run.finished_at = now
         run.errors = [*(run.errors or []), {"enterprise": None, "message": f"运行中断：{reason}，未完成；"

@@ -281,6 +281,9 @@ def test_a_run_whose_worker_was_killed_is_closed_when_a_worker_starts(app, fresh
         return run
 
     killed = scheduled_run("eligibility", now - timedelta(minutes=2), f"{host}:{_dead_pid()}:1")
+    # The occurrence a minute before, run to its end by a worker still alive: not the killed run's lease.
+    db.session.add(JobLease(name="eligibility@earlier", holder=f"{host}:{os.getpid()}:1",
+                            expires_at=now - timedelta(minutes=3) + scheduler.LEASE_TTL))
     alive = scheduled_run("expiry_reminder", now - timedelta(minutes=1), f"{host}:{os.getpid()}:7")
     elsewhere = scheduled_run("report_reminder", now - timedelta(minutes=1), f"other-host:{_dead_pid()}:1")
     by_cli = scheduled_run("eligibility", now - timedelta(minutes=1), None, trigger="cli")
