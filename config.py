@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -86,9 +87,28 @@ class ProductionConfig(Config):
 PROFILES = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
 
 
+class ConfigurationError(SystemExit):
+    """A setting that keeps the app from starting: its one-line reason, no traceback.
+
+    Under gunicorn the exit status is 3, its "worker failed to boot", so the master
+    stops instead of restarting workers that can never start (dozens a second, for
+    ever); elsewhere (`flask` commands) the reason is printed and the status is 1.
+    """
+
+    def __init__(self, message: str) -> None:
+        under_gunicorn = os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn")
+        super().__init__(3 if under_gunicorn else message)
+        self.message = message
+        if under_gunicorn:
+            print(message, file=sys.stderr, flush=True)
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def profile_from_env() -> type[Config]:
     """The profile named by CRM_ENV (development by default)."""
     name = os.environ.get("CRM_ENV", "development")
     if name not in PROFILES:
-        raise RuntimeError(f"CRM_ENV must be one of {', '.join(PROFILES)}, not {name!r}")
+        raise ConfigurationError(f"配置错误：CRM_ENV 应为 {', '.join(PROFILES)} 之一，而不是 {name!r}")
     return PROFILES[name]

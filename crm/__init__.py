@@ -10,7 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import BASE_DIR, profile_from_env
+from config import BASE_DIR, ConfigurationError, profile_from_env
 
 # Blueprints per area, registered in this order; later issues add theirs to this list.
 BLUEPRINTS = (
@@ -40,8 +40,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
-        # SystemExit, not an error: `flask` commands and gunicorn then print this one line, no traceback.
-        raise SystemExit("配置错误：生产环境必须设置 CRM_SECRET_KEY（会话签名密钥）/ CRM_SECRET_KEY must be set")
+        # `flask` commands and gunicorn then print this one line, no traceback; gunicorn stops.
+        raise ConfigurationError("配置错误：生产环境必须设置 CRM_SECRET_KEY（会话签名密钥）/ CRM_SECRET_KEY must be set")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix

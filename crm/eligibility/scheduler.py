@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from config import ConfigurationError
 from crm.clock import LOCAL_TZ, today, utcnow
 from crm.extensions import db
 from crm.models import JobLease, JobRun, JobStatus
@@ -242,7 +243,7 @@ def check_schedule(app: Flask) -> None:
         try:
             cron_trigger(app.config[setting])
         except ValueError as exc:
-            raise SystemExit(f"配置错误：CRM_{setting}={app.config[setting]!r} 不是有效的 crontab 时间"
+            raise ConfigurationError(f"配置错误：CRM_{setting}={app.config[setting]!r} 不是有效的 crontab 时间"
                              f"（分 时 日 月 周）：{exc}") from None
 
 

@@ -312,3 +312,26 @@ def test_a_run_whose_worker_was_killed_is_closed_when_a_worker_starts(app, fresh
     [error] = status["killed"].errors
     assert error["message"].startswith(f"运行中断：执行它的进程（{host}:") and "run-job eligibility" in error["message"]
     assert "超过 12 小时仍未结束" in status["forgotten"].errors[0]["message"]
+
+
+@pytest.mark.parametrize("setting", [{"CRM_ELIGIBILITY_CRON": "30 25 * * *"}, {"CRM_SECRET_KEY": ""}])
+def test_gunicorn_stops_on_a_bad_setting_instead_of_restarting_workers(tmp_path, setting) -> None:
+    """One line naming the setting, then the master exits (it used to boot dozens of workers a second)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "CRM_ENV": "production", "CRM_SECRET_KEY": "k" * 32, "CRM_SCHEDULER": "1",
+           "CRM_DATABASE_URL": f"sqlite:///{tmp_path / 'g.sqlite3'}", "CRM_INSTANCE_DIR": str(tmp_path), **setting}
+    env.pop("FLASK_RUN_FROM_CLI", None)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    result = subprocess.run([str(gunicorn), "--workers", "1", "--bind", "127.0.0.1:0", "crm:create_app()"],
+                            capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parents[2],
+                            timeout=20)
+    assert result.returncode != 0
+    name = next(iter(setting))
+    reasons = [line for line in result.stderr.splitlines() if line.startswith("配置错误")]
+    assert reasons and all(name in line for line in reasons), result.stderr
+    assert result.stderr.count("Booting worker") == 1, result.stderr
+    assert "Traceback" not in result.stderr
