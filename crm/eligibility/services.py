@@ -197,7 +197,9 @@ def run_eligibility(as_of: date, trigger: str = "cli", notify: bool = True) -> d
 
 
 def evaluate_firms(as_of: date) -> _Outcome:
-    """Evaluate and store, a chunk of firms at a time (one commit per chunk).
+    """Evaluate and store, a chunk of firms at a time, in one transaction (the caller
+    commits): a run that fails part-way leaves the flags as they were, rather than some
+    raised whose notifications a re-run would never send.
 
     Large runs evaluate chunks in forked worker processes (the rules are pure
     Python and CPU-bound); this process only compares and writes the flags.
@@ -214,7 +216,6 @@ def evaluate_firms(as_of: date) -> _Outcome:
         plans = (plan_range(first, last, as_of, params, years_back) for first, last, _size in ranges)
     for plan in plans:
         _apply(plan, outcome)
-        db.session.commit()
     return outcome
 
 
