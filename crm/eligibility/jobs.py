@@ -39,7 +39,8 @@ def expiry_reminder_job(as_of: date, trigger: str) -> dict[str, int]:
     """Monthly: remind firms and their officers of high-tech certificates ending within the window.
 
     Uses the `hitech_expiring` rule (and its window parameter in force on `as_of`),
-    so a certificate already renewed is not reminded.
+    so a certificate already renewed is not reminded. Once a month: a run again in the
+    same month (by hand, after a failure) reminds nobody who was reminded already.
     """
     from crm.notifications.services import (
         enterprise_users,
@@ -78,6 +79,10 @@ def expiry_reminder_job(as_of: date, trigger: str) -> dict[str, int]:
                 expiring[eid] = "；".join(result.reasons)
 
         firms = firms_by_id(list(expiring))
+        kind = expiry_reminder_kind(as_of)
+        reminded = {(user_id, eid) for user_id, eid in db.session.execute(
+            select(Notification.user_id, Notification.enterprise_id).where(Notification.kind == kind))}
+        reminded_users = {user_id for user_id, _eid in reminded}
         created: list[Notification] = []
         by_district: dict[str, list[int]] = defaultdict(list)
         for eid in expiring:
@@ -89,13 +94,15 @@ def expiry_reminder_job(as_of: date, trigger: str) -> dict[str, int]:
             title = f"高企证书到期提醒：{DISTRICTS.get(district, district)}有 {len(ids)} 家企业证书将在{window_end.isoformat()}前到期"
             body = "\n".join(f"· {name}" for name in names)
             for officer in officers.get(district, []):
-                created.append(notify(officer, "expiry_reminder", title, body, link, ids[0] if len(ids) == 1 else None))
+                if officer.id not in reminded_users:
+                    created.append(notify(officer, kind, title, body, link, ids[0] if len(ids) == 1 else None))
         users = enterprise_users(sorted(expiring))
         portal_link = site_link("portal.standing")
         for eid, reasons in sorted(expiring.items()):
             for user in users.get(eid, []):
-                created.append(notify(user, "expiry_reminder", "贵企业的高新技术企业证书即将到期，请准备重新认定",
-                                      reasons, portal_link, eid))
+                if (user.id, eid) not in reminded:
+                    created.append(notify(user, kind, "贵企业的高新技术企业证书即将到期，请准备重新认定",
+                                          reasons, portal_link, eid))
         db.session.flush()
         deliver_email(created)
         counts = {"certificates": len(expiring), "notified": len(created), "failed": len(errors)}
@@ -103,6 +110,11 @@ def expiry_reminder_job(as_of: date, trigger: str) -> dict[str, int]:
         run.errors = errors
         db.session.commit()
     return counts
+
+
+def expiry_reminder_kind(as_of: date) -> str:
+    """The notification kind of a month's expiry reminders (what makes them once a month)."""
+    return f"expiry_reminder:{as_of:%Y-%m}"
 
 
 REPORT_REMINDER_KIND = "report_reminder"

@@ -60,6 +60,30 @@ def test_expiry_reminder_notifies_the_firm(runner) -> None:
     assert "即将到期" in note.title and "2026年9月30日" in note.body
 
 
+def test_expiry_reminder_run_again_in_the_month_reminds_nobody_twice(runner) -> None:
+    from crm.models import Notification
+    from tests.factories import OfficerFactory
+
+    firm = candidate()
+    DesignationFactory(enterprise=firm, kind=DesignationKind.hitech, valid_from=date(2023, 10, 1))  # ends 2026-09-30
+    user = EnterpriseUserFactory(enterprise=firm)
+    officer = OfficerFactory(district_code=firm.district_code)
+
+    def run(day: str) -> dict:
+        result = runner.invoke(args=["run-job", "expiry_reminder", "--as-of", day, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    def received(who) -> int:  # noqa: ANN001
+        return db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == who.id))
+
+    assert run("2026-06-01") == {"certificates": 1, "notified": 2, "failed": 0}
+    assert run("2026-06-20") == {"certificates": 1, "notified": 0, "failed": 0}  # by hand, same month
+    assert (received(user), received(officer)) == (1, 1)
+    assert run("2026-07-01") == {"certificates": 1, "notified": 2, "failed": 0}  # next month's reminder
+    assert (received(user), received(officer)) == (2, 2)
+
+
 def test_an_earlier_as_of_after_a_later_run_is_evaluated_and_never_clears_before_raising(runner) -> None:
     from crm.models import Flag
 
