@@ -103,11 +103,11 @@ def expiry_reminder_job(as_of: date, trigger: str) -> dict[str, int]:
                 if (user.id, eid) not in reminded:
                     created.append(notify(user, kind, "贵企业的高新技术企业证书即将到期，请准备重新认定",
                                           reasons, portal_link, eid))
-        db.session.flush()
-        deliver_email(created)
         counts = {"certificates": len(expiring), "notified": len(created), "failed": len(errors)}
         run.counts = counts
         run.errors = errors
+        db.session.commit()
+        deliver_email(created)  # once the notifications are stored
         db.session.commit()
     return counts
 
@@ -200,11 +200,13 @@ def report_reminder_job(as_of: date, trigger: str) -> dict[str, int]:
                 counts["firms"] += 1
                 for user in users[eid]:
                     created.append(notify(user, kind, title, body, link, eid))
-            db.session.flush()
-            deliver_email(created)
             counts["notified"], counts["failed"] = len(created), len(errors)
+        else:
+            created = []
         run.counts = counts
         run.errors = errors
+        db.session.commit()
+        deliver_email(created)  # once the notifications are stored
         db.session.commit()
     return counts
 

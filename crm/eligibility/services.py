@@ -189,9 +189,11 @@ def run_eligibility(as_of: date, trigger: str = "cli", notify: bool = True) -> d
         run.errors = outcome.errors
         db.session.commit()
         if notify and outcome.raised:
-            from crm.notifications.services import notify_flags_raised
+            from crm.notifications.services import deliver_email, notify_flags_raised
 
-            notify_flags_raised(outcome.raised, as_of)
+            created = notify_flags_raised(outcome.raised, as_of)
+            db.session.commit()
+            deliver_email(created)
             db.session.commit()
     return dict(outcome.counts)
 

@@ -106,7 +106,10 @@ def _digest_body(names: list[str]) -> str:
 
 
 def notify_flags_raised(raised: Sequence[tuple[int, str]], as_of: date) -> list[Notification]:
-    """Tell officers of each firm's district and the firm's own users about newly raised flags."""
+    """Tell officers of each firm's district and the firm's own users about newly raised flags.
+
+    Returns the notifications, flushed; the caller commits, then e-mails them with
+    :func:`deliver_email` (a mail is never sent for a notification that was rolled back)."""
     if not raised:
         return []
     firms = firms_by_id([eid for eid, _rule in raised])
@@ -147,12 +150,14 @@ def notify_flags_raised(raised: Sequence[tuple[int, str]], as_of: date) -> list[
             for user in users[eid]:
                 created.append(notify(user, f"flag:{rule}", title, body, link, eid))
     db.session.flush()
-    deliver_email(created)
     return created
 
 
 def deliver_email(notifications: Sequence[Notification]) -> int:
-    """E-mail the notifications whose users have an address; returns how many were sent."""
+    """E-mail the notifications whose users have an address; returns how many were sent.
+
+    Call it after the notifications are committed, and commit again for their
+    ``emailed_at``: mail cannot be taken back, so it goes out only for what is stored."""
     if not mail_enabled():
         return 0
     pending = [n for n in notifications if n.emailed_at is None]

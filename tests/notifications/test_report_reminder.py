@@ -175,3 +175,26 @@ def test_it_is_scheduled_daily_at_a_configurable_time(app) -> None:
     [job] = [j for j in scheduled.get_jobs() if j.id == "report_reminder"]
     assert job.args == ("report_reminder",) or list(job.args) == ["report_reminder"]
     assert "hour='7'" in str(job.trigger) and "minute='15'" in str(job.trigger)
+
+
+def test_mail_goes_out_only_once_the_notification_is_stored(app, runner, smtp_server, monkeypatch) -> None:
+    # Mail cannot be taken back: when it is sent, the notification must already be committed
+    # (seen from another connection), or a failed commit would leave a mail for nothing.
+    import crm.notifications.services as notifications
+
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.server_address[1],
+                      SMTP_SENDER="crm@kjj.jiangmen.gov.cn")
+    user = EnterpriseUserFactory(email="cw@firm.example.cn")
+    stored_when_sent = []
+    send = notifications.send_messages
+
+    def checking_send(messages):  # noqa: ANN001, ANN202
+        with db.engine.connect() as other:
+            stored_when_sent.append(other.scalar(
+                select(func.count(Notification.id)).where(Notification.user_id == user.id)))
+        return send(messages)
+
+    monkeypatch.setattr(notifications, "send_messages", checking_send)
+    assert run(runner, IN_WINDOW)["notified"] == 1
+    assert stored_when_sent == [1]
+    assert reminders_of(user)[0].emailed_at is not None
