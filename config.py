@@ -35,6 +35,8 @@ class Config:
     # nginx every request comes from 127.0.0.1, so without this one person's failed
     # sign-ins would throttle everyone.
     TRUSTED_PROXIES = int(os.environ.get("CRM_TRUSTED_PROXIES", "0"))
+    # Level of the application's log under gunicorn (jobs, scheduler, imports), to stderr.
+    LOG_LEVEL = os.environ.get("CRM_LOG_LEVEL", "INFO").upper()
     # Scheduler: runs inside the app; jobs stored in the database, guarded by a lease.
     SCHEDULER_ENABLED = os.environ.get("CRM_SCHEDULER", "0") == "1"
     ELIGIBILITY_CRON = os.environ.get("CRM_ELIGIBILITY_CRON", "30 1 * * *")

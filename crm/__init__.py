@@ -49,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
+    _configure_logging(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -87,6 +88,25 @@ def _init_extensions(app: Flask) -> None:
     def load_user(user_id: str) -> User | None:
         user = db.session.get(User, int(user_id))
         return user if user is not None and user.active else None
+
+
+def _configure_logging(app: Flask) -> None:
+    """Under gunicorn, the application's own log (scheduler, jobs, imports) goes to stderr
+    with time, level and process, like gunicorn's; without this only warnings appeared,
+    bare. `flask` commands keep stderr for their one-line messages, and a deployment that
+    configures logging itself (gunicorn --log-config) is left alone."""
+    import logging
+
+    if not os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn") or logging.getLogger().handlers:
+        return
+    level = app.config.get("LOG_LEVEL", "INFO")
+    if not isinstance(logging.getLevelName(level), int):
+        raise ConfigurationError(f"配置错误：CRM_LOG_LEVEL 应为 DEBUG、INFO、WARNING 或 ERROR，而不是 {level!r}")
+    logging.basicConfig(level=level, format="%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s")
+    # Libraries that narrate every worker's start at INFO (Alembic's plugins, APScheduler adding
+    # each job): their warnings and errors only, unless DEBUG is asked for.
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.WARNING))
 
 
 def _select_locale() -> str:
