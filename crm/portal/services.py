@@ -6,6 +6,8 @@ commit; the audit trail records the ORM changes.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -130,10 +132,59 @@ class FigureCheck:
         return not self.errors
 
 
-def _clean_number(text: str) -> str:
-    """Accept what people type: thousands separators, full-width digits, spaces."""
-    table = str.maketrans("０１２３４５６７８９．－，", "0123456789.-,")
-    return text.translate(table).replace(",", "").replace(" ", "").strip()
+# Thousands separators are read only where they group three digits ("1,234,567.8", "1 234"),
+# as the spreadsheet importer reads them (importers.values): "1,23" may be a decimal comma and
+# "12 34" a typo, and dropping the separator would silently store another number.
+_GROUPED_COMMAS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_SPACED_DIGITS_RE = re.compile(r"\d+(?:\s+\d+)+")
+_SPACE_GROUPED_RE = re.compile(r"\d{1,3}(?:\s+\d{3})+")
+# A unit typed after the number: the figure's own unit is accepted, any other is refused.
+_TYPED_UNIT_RE = re.compile(r"^(.*?)\s*(万元|千元|亿元|元|人|名|个|项|件)$")
+
+
+def _units_of(name: str) -> tuple[str, ...]:
+    """The units a person may type after a figure (the Chinese ones, whatever the page's language)."""
+    if name in MONEY_FIELDS:
+        return ("万元",)
+    return ("项", "件", "个") if name.startswith("ip_") else ("人", "名")
+
+
+class _Unreadable(ValueError):
+    """Typed text that is not a number as written (the message for people)."""
+
+
+def _read_number(text: str, figure: Figure) -> Decimal | None:
+    """What people type: thousands separators, full-width digits and punctuation, spaces, the unit.
+
+    None for blank; _Unreadable (with a message naming the field) for anything ambiguous.
+    """
+    shown = text.strip()
+    text = unicodedata.normalize("NFKC", text).replace("\u2212", "-").strip()
+    if not text:
+        return None
+    match = _TYPED_UNIT_RE.match(text)
+    if match:
+        if match.group(2) not in _units_of(figure.name):
+            raise _Unreadable(_("%(label)s以%(unit)s为单位，请换算后只填写数字（不带单位）。",
+                                label=figure.label, unit=figure.unit))
+        text = match.group(1).strip()
+    for run in _SPACED_DIGITS_RE.findall(text):
+        if not _SPACE_GROUPED_RE.fullmatch(run):
+            raise _Unreadable(_("%(label)s：“%(value)s”中的空格不是千位分隔符（应每三位一个，如 1 234.5），请改正。",
+                                label=figure.label, value=shown))
+    text = "".join(text.split())
+    if "," in text:
+        if not _GROUPED_COMMAS_RE.fullmatch(text):
+            raise _Unreadable(_("%(label)s：“%(value)s”中的逗号不是千位分隔符（应每三位一个，如 1,234.5），请改正。",
+                                label=figure.label, value=shown))
+        text = text.replace(",", "")
+    try:
+        number = Decimal(text)
+        if not number.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        raise _Unreadable(_("%(label)s：“%(value)s”不是有效的数字。", label=figure.label, value=shown)) from None
+    return number
 
 
 def parse_figures(raw: Mapping[str, Any]) -> FigureCheck:
@@ -141,16 +192,13 @@ def parse_figures(raw: Mapping[str, Any]) -> FigureCheck:
     check = FigureCheck()
     for name in FIGURE_FIELDS:
         figure = FIGURES[name]
-        text = _clean_number(str(raw.get(name) or ""))
-        if not text:
-            check.values[name] = None
-            continue
         try:
-            number = Decimal(text)
-            if not number.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            check.error(name, _("%(label)s：“%(value)s”不是有效的数字。", label=figure.label, value=raw.get(name)))
+            number = _read_number(str(raw.get(name) or ""), figure)
+        except _Unreadable as exc:
+            check.error(name, str(exc))
+            continue
+        if number is None:
+            check.values[name] = None
             continue
         if number < 0 and name in NON_NEGATIVE_FIELDS:
             check.error(name, _("%(label)s不能为负数。", label=figure.label))
