@@ -149,21 +149,123 @@ def shown_entries(entries: list[AuditLog]) -> list[AuditLog]:
     ]
 
 
-def readable_changes(entries: list[AuditLog]) -> dict[int, list[Change]]:
-    """Per audit entry id, its changes with labels and values in words, in the form's field order."""
+# Who acted when no person did, or a person acted through a process (an import).
+ACTOR_LABELS: dict[str, Any] = {
+    "system": _l("系统"),
+    "cli": _l("命令行"),
+    "import": _l("数据导入"),
+    "import:rollback": _l("撤销导入"),
+    "job:eligibility": _l("培育对象评估（定时任务）"),
+    "job:expiry_reminder": _l("高企证书到期提醒（定时任务）"),
+    "job:report_reminder": _l("年报截止提醒（定时任务）"),
+}
+
+
+def _user_labels(user_ids: set[int]) -> dict[int, str]:
     from sqlalchemy import select
 
     from crm.extensions import db
 
+    if not user_ids:
+        return {}
+    return {u.id: u.label for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+
+
+def actor_labels(entries: list[AuditLog]) -> dict[int, str]:
+    """Per audit entry id, who acted as a person reads it: the user's name, or the process in
+    words ("数据导入（张三）", "培育对象评估（定时任务）"), never a code such as "job:eligibility"."""
+    users = _user_labels({e.user_id for e in entries if e.user_id is not None})
+    labels: dict[int, str] = {}
+    for entry in entries:
+        person = users.get(entry.user_id) if entry.user_id is not None else None
+        process = ACTOR_LABELS.get(entry.actor)
+        if process is None and entry.actor.startswith("job:"):
+            process = _("定时任务")
+        if process is not None:
+            labels[entry.id] = f"{process}（{person}）" if person else str(process)
+        else:
+            labels[entry.id] = person or entry.actor
+    return labels
+
+
+def _record_name(entity: str, values: Mapping[str, Any]) -> str:
+    """Which of the firm's records an entry is about, from its (plain) values."""
+
+    def shown(column: str) -> str:
+        value = values.get(column)
+        return "" if value is None or value == "" else _shown(entity, column, value, {})
+
+    if entity == "annual_report" and values.get("year") is not None:
+        return _("%(year)s 年度", year=values["year"])
+    if entity == "designation" and values.get("kind"):
+        start = shown("valid_from")
+        return _("%(kind)s（%(start)s 起）", kind=shown("kind"), start=start) if start else shown("kind")
+    if entity == "support_record":
+        return "，".join(part for part in (shown("programme"), shown("granted_on")) if part)
+    if entity == "honour":
+        return "，".join(part for part in (shown("title"), shown("year")) if part)
+    if entity == "contact_note":
+        return " ".join(part for part in (shown("happened_on"), shown("kind")) if part)
+    if entity == "flag":
+        return shown("rule")
+    if entity == "user":
+        return shown("display_name") or shown("username")
+    if entity in ("platform", "talent"):
+        return shown("name")
+    return ""
+
+
+def record_names(entries: list[AuditLog]) -> dict[int, str]:
+    """Per audit entry id, the record it changed in a few words ("2025 年度", "高新技术企业（2024-12-01 起）"),
+    so "修改 年度报表" says which report. The record as it stands now; a deleted one as it was last logged."""
+    from sqlalchemy import inspect, select
+
+    from crm.audit import plain
+    from crm.extensions import db
+    from crm.models import AnnualReport, ContactNote, Designation, Flag, Honour, Platform, SupportRecord, Talent
+
+    models: dict[str, type] = {
+        "annual_report": AnnualReport, "designation": Designation, "platform": Platform, "talent": Talent,
+        "support_record": SupportRecord, "honour": Honour, "contact_note": ContactNote, "flag": Flag, "user": User,
+    }
+    # Last known values per record: the trail read oldest first, so later entries win. A record
+    # created after a deletion is another record, even where the database reused the id (SQLite).
+    lives: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    closed: set[tuple[str, int]] = set()
+    life_of: dict[int, dict[str, Any]] = {}
+    firm_of: dict[tuple[str, int], int | None] = {}
+    for entry in sorted(entries, key=lambda e: (e.at, e.id)):
+        key = (entry.entity, entry.entity_id)
+        firm_of[key] = entry.enterprise_id
+        if key not in lives or entry.action.value == "create" or key in closed:
+            lives.setdefault(key, []).append({})
+            closed.discard(key)
+        values = life_of[entry.id] = lives[key][-1]
+        for column, (before, after) in (entry.changes or {}).items():
+            values[column] = before if entry.action.value == "delete" else after
+        if entry.action.value == "delete":
+            closed.add(key)
+    for entity, model in models.items():
+        ids = {entity_id for name, entity_id in lives if name == entity and (name, entity_id) not in closed}
+        if not ids:
+            continue
+        columns = [attr.key for attr in inspect(model).column_attrs]
+        for record in db.session.scalars(select(model).where(model.id.in_(ids))):
+            if getattr(record, "enterprise_id", None) != firm_of[(entity, record.id)]:
+                continue  # the id now names another firm's record
+            lives[(entity, record.id)][-1].update({key: plain(getattr(record, key)) for key in columns})
+    return {entry.id: _record_name(entry.entity, life_of[entry.id]) for entry in entries}
+
+
+def readable_changes(entries: list[AuditLog]) -> dict[int, list[Change]]:
+    """Per audit entry id, its changes with labels and values in words, in the form's field order."""
     user_ids = {
         value
         for entry in entries
         for column, pair in (entry.changes or {}).items() if column in USER_COLUMNS
         for value in pair if isinstance(value, int)
     }
-    users = {
-        u.id: u.label for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))
-    } if user_ids else {}
+    users = _user_labels(user_ids)
     result: dict[int, list[Change]] = {}
     for entry in entries:
         labels = field_labels(entry.entity)

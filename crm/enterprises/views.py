@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from crm.clock import today, utcnow
 from crm.districts import DISTRICTS
 from crm.enterprises import forms as f
-from crm.enterprises.audit_trail import readable_changes, shown_entries
+from crm.enterprises.audit_trail import actor_labels, readable_changes, record_names, shown_entries
 from crm.enterprises.export import export_rows, write_workbook
 from crm.enterprises.queries import SORTS, EnterpriseFilter, FilterError
 from crm.enterprises.services import (
@@ -283,6 +283,7 @@ def detail(uscc: str) -> str:
         "enterprises/detail.html", firm=enterprise, story=story, as_of=as_of, labels=LABELS,
         rule_labels=RULE_LABELS, figure_labels=f.FIGURE_LABELS, figure_fields=FIGURE_FIELDS,
         version_token=version_token, audit_changes=readable_changes(story["audit"]),
+        audit_actors=actor_labels(story["audit"]), audit_records=record_names(story["audit"]),
     )
 
 

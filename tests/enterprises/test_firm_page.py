@@ -107,3 +107,52 @@ def _token(client) -> str:
     from tests.conftest import csrf_token
 
     return csrf_token(client, "/")
+
+
+def _trail_rows(page: str) -> list[str]:
+    table = page[page.index('id="audit-table"'):]
+    table = table[table.index("<tbody>"):table.index("</tbody>")]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in table.split("<tr>")[1:]]
+
+
+def test_audit_trail_names_who_acted_in_words(app, client) -> None:
+    from crm.audit import acting_as
+    from crm.extensions import db
+    from tests.factories import FlagFactory
+
+    firm = EnterpriseFactory()
+    with acting_as("job:eligibility"):
+        FlagFactory(enterprise=firm, rule="hitech_candidate")
+        db.session.commit()
+    OfficerFactory(username="kp", display_name="陈科员")
+    login(client, "kp")
+    post_form(client, f"/enterprises/{firm.uscc}/notes/new", {"kind": "call", "happened_on": "2025-02-03", "note": "电话"})
+    rows = _trail_rows(client.get(f"/enterprises/{firm.uscc}").get_data(as_text=True))
+    assert rows[0].split(" ")[2] == "陈科员", rows[0]  # the officer's name, not the login "kp"
+    assert "培育对象评估（定时任务）" in rows[1]
+    assert "job:" not in " ".join(rows)
+
+
+def test_audit_trail_says_which_record_changed(app, client) -> None:
+    firm = EnterpriseFactory(founded_on=date(2015, 3, 1))
+    older = AnnualReportFactory(enterprise=firm, year=2023, revenue=Decimal("1000"))
+    report = AnnualReportFactory(enterprise=firm, year=2024, revenue=Decimal("1200"))
+    kept = DesignationFactory(enterprise=firm, kind=DesignationKind.tech_sme, valid_from=date(2024, 1, 1))
+    gone = DesignationFactory(enterprise=firm, kind=DesignationKind.hitech, valid_from=date(2023, 6, 1))
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    edit = f"/enterprises/{firm.uscc}/reports/{report.id}"
+    assert post_form(client, edit, {"version_id": "1", "year": "2024", "revenue": "1300"}).status_code == 302
+    assert post_form(client, f"/enterprises/{firm.uscc}/designations/{kept.id}", {
+        "version_id": kept.updated_at.isoformat(), "kind": "tech_sme", "valid_from": "2024-01-01",
+        "valid_to": "2024-12-31", "certificate_no": "2024440783A0000001",
+    }).status_code == 302
+    assert post_form(client, f"/enterprises/{firm.uscc}/designations/{gone.id}/delete",
+                     {"version_id": gone.updated_at.isoformat()}, token_from=f"/enterprises/{firm.uscc}").status_code == 302
+    rows = _trail_rows(client.get(f"/enterprises/{firm.uscc}").get_data(as_text=True))
+    report_row = next(r for r in rows if "营业收入（万元） ：1200 → 1300" in r)
+    assert "年度报表 2024 年度" in report_row and "2023" not in report_row, report_row
+    assert any("修改 认定 科技型中小企业（2024-01-01 起）" in r for r in rows), rows
+    # A deleted record is named as it was.
+    assert any("删除 认定 高新技术企业（2023-06-01 起）" in r for r in rows), rows
+    assert older.id  # the other year's report is not what the entry names
