@@ -31,7 +31,8 @@ class _ReportFormBase(FlaskForm):
 
 def _figure_field(name: str) -> StringField:
     figure = FIGURES[name]
-    return StringField(f"{figure.label}（{figure.unit}）", description=figure.help,
+    # Lazy, so the label is translated when the page is rendered, not frozen at import.
+    return StringField(_l("%(label)s（%(unit)s）", label=figure.label, unit=figure.unit), description=figure.help,
                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
 
