@@ -1,6 +1,7 @@
 """Forms of the officer workspace: every message is Chinese and stands at its field."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -37,11 +38,32 @@ from crm.reports.consistency import bound_breaches, fiscal_year_problem
 REQUIRED = _l("请填写此项")
 
 
-def _normalise_number(text: str) -> str:
-    """What people type: '1,234.5', full-width digits, spaces."""
+def _read_number(text: str, units: frozenset[str], message: str) -> Decimal | None:
+    """A typed figure read as the spreadsheet importer reads a cell (importers.values.parse_number):
+    full-width digits, a leading sign, thousands separators only where they group three digits
+    ("1,234.5", "1 234"; "1,23" and "12 34" are refused, not read as 123 and 1234), and a trailing
+    unit among `units`. None for blank; ValueError with a message for people otherwise."""
     import unicodedata
 
-    return unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "").strip()
+    from importers.values import EMPTY_MARKERS, parse_number
+
+    shown = unicodedata.normalize("NFKC", text).strip()
+    if not shown:
+        return None
+    if "".join(shown.split()).lower() in EMPTY_MARKERS:
+        raise ValueError(message)  # "无", "-": a form field is left blank, not marked
+    try:
+        number, unit = parse_number(shown)
+    except ValueError:
+        digits = "".join(shown.split())
+        if "," in digits and re.search(r"\d,\d", digits):
+            raise ValueError(_("逗号不是千位分隔符（应每三位一个，如 1,234.5），请改正")) from None
+        if re.search(r"\d\s+\d", shown):
+            raise ValueError(_("空格不是千位分隔符（应每三位一个，如 1 234.5），请改正")) from None
+        raise ValueError(message) from None
+    if unit is not None and unit not in units:
+        raise ValueError(message)
+    return number
 
 
 class MoneyField(DecimalField):
@@ -61,16 +83,12 @@ class MoneyField(DecimalField):
         return "" if self.data is None else str(self.data)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or _normalise_number(str(valuelist[0])) == "":
-            self.data = None
+        self.data = None
+        if not valuelist:
             return
-        try:
-            self.data = Decimal(_normalise_number(str(valuelist[0])))
-            if not self.data.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            self.data = None
-            raise ValueError(_("请输入数字（单位：万元）")) from None
+        self.data = _read_number(str(valuelist[0]), frozenset({"万元"}), _("请输入数字（单位：万元）"))
+        if self.data is None:
+            return
         if self.data.as_tuple().exponent < -4:  # type: ignore[operator]
             raise ValueError(_("最多保留4位小数"))
         if abs(self.data) >= Decimal("1e12"):
@@ -81,14 +99,19 @@ class CountField(IntegerField):
     widget = TextInput()
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or _normalise_number(str(valuelist[0])) == "":
-            self.data = None
+        self.data = None
+        if not valuelist:
             return
-        try:
-            self.data = int(_normalise_number(str(valuelist[0])))
-        except ValueError:
-            self.data = None
-            raise ValueError(_("请输入整数")) from None
+        from importers.values import COUNT_UNITS
+
+        number = _read_number(str(valuelist[0]), COUNT_UNITS, _("请输入整数"))
+        if number is None:
+            return
+        if number != number.to_integral_value():
+            raise ValueError(_("请输入整数"))
+        if abs(number) > 10_000_000:
+            raise ValueError(_("数值过大"))
+        self.data = int(number)
 
 
 class YmdField(DateField):

@@ -57,6 +57,34 @@ def test_text_in_a_number_field_and_a_bad_date(app, client) -> None:
     assert 'value="十万"' in page
 
 
+def test_separators_that_group_no_three_digits_are_refused_not_guessed(app, client) -> None:
+    report = AnnualReportFactory()
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    url = _report_url(report)
+    response = post_form(client, url, {**REPORT_FIELDS, "version_id": "1", "revenue": "1,23", "rd_expense": "12 34",
+                                       "employees": "1,20"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert page.count("逗号不是千位分隔符") == 2 and "空格不是千位分隔符" in page
+    assert 'value="1,23"' in page and 'value="12 34"' in page
+    db.session.expire_all()
+    stored = db.session.get(AnnualReport, report.id)
+    assert stored.revenue == Decimal("3000") and stored.rd_expense == Decimal("180") and stored.employees == 120
+    # Real separators, full-width digits and the field's own unit are read.
+    response = post_form(client, url, {**REPORT_FIELDS, "version_id": "1", "revenue": "３，２１０．５",
+                                       "total_revenue": "3 300", "rd_expense": "190万元", "employees": "1,200人"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.get(AnnualReport, report.id)
+    assert (stored.revenue, stored.total_revenue, stored.rd_expense, stored.employees) == (
+        Decimal("3210.5"), Decimal("3300"), Decimal("190"), 1200)
+    # Another unit, or a "not reported" marker, is not silently read.
+    response = post_form(client, url, {**REPORT_FIELDS, "version_id": "2", "revenue": "3000元", "rd_expense": "无"})
+    assert response.status_code == 422
+    assert response.get_data(as_text=True).count("请输入数字（单位：万元）") == 2
+
+
 def test_saving_a_figure_writes_the_audit_trail(app, client) -> None:
     report = AnnualReportFactory()
     OfficerFactory(username="kp")
