@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from crm.auth.services import UserError, create_user
@@ -26,7 +27,14 @@ RESET = "reset"
 
 
 class InvitationError(ValueError):
-    """A link that cannot be used, or an account that cannot be made (message for people)."""
+    """A link that cannot be used, or an account that cannot be made (message for people).
+
+    `field` names the form field at fault (a sign-up's username or password).
+    """
+
+    def __init__(self, message: str, field: str = "password") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def issue_invitation(
@@ -37,7 +45,7 @@ def issue_invitation(
     if purpose not in (SIGNUP, RESET):
         raise ValueError(purpose)
     if purpose == RESET and (user is None or user.enterprise_id != firm.id):
-        raise InvitationError("只能为本企业的账号生成密码重置链接。")
+        raise InvitationError(_("只能为本企业的账号生成密码重置链接。"))
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         token_hash=hash_token(token),
@@ -61,33 +69,33 @@ def find_invitation(token: str) -> Invitation:
     """The usable invitation for a token, or InvitationError saying why it cannot be used."""
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token or "")))
     if invitation is None:
-        raise InvitationError("链接无效，请核对链接是否完整，或联系所在区（市）科技局重新生成。")
+        raise InvitationError(_("链接无效，请核对链接是否完整，或联系所在区（市）科技局重新生成。"))
     if invitation.used_at is not None:
-        raise InvitationError("该链接已使用过，不能再次使用。如需重新设置密码，请联系所在区（市）科技局。")
+        raise InvitationError(_("该链接已使用过，不能再次使用。如需重新设置密码，请联系所在区（市）科技局。"))
     if invitation.expires_at < utcnow():
         raise InvitationError(
-            f"该链接已过期（有效期{INVITATION_DAYS}天），请联系所在区（市）科技局重新生成。"
+            _("该链接已过期（有效期%(days)s天），请联系所在区（市）科技局重新生成。", days=INVITATION_DAYS)
         )
     if invitation.purpose == RESET:
         user = db.session.get(User, invitation.user_id) if invitation.user_id else None
         if user is None or not user.active or user.enterprise_id != invitation.enterprise_id:
-            raise InvitationError("该链接对应的账号已停用或不存在，请联系所在区（市）科技局。")
+            raise InvitationError(_("该链接对应的账号已停用或不存在，请联系所在区（市）科技局。"))
     return invitation
 
 
 def _check_password(password: str, confirm: str) -> None:
     problem = password_problem(password)
     if problem:
-        raise InvitationError(f"{problem}。")
+        raise InvitationError(_("%(problem)s。", problem=problem))
     if password != confirm:
-        raise InvitationError("两次输入的密码不一致。")
+        raise InvitationError(_("两次输入的密码不一致。"), "confirm")
 
 
 def accept_signup(invitation: Invitation, username: str, password: str, confirm: str,
                   display_name: str = "", email: str | None = None) -> User:
     """Create the firm's user from a sign-up link and spend the link (caller commits)."""
     if invitation.purpose != SIGNUP:
-        raise InvitationError("该链接不是注册链接。")
+        raise InvitationError(_("该链接不是注册链接。"))
     _check_password(password, confirm)
     try:
         user = create_user(
@@ -95,7 +103,7 @@ def accept_signup(invitation: Invitation, username: str, password: str, confirm:
             display_name=(display_name or "").strip(), email=(email or invitation.email or None),
         )
     except UserError as exc:
-        raise InvitationError(str(exc)) from None
+        raise InvitationError(str(exc), exc.field) from None
     invitation.used_at = utcnow()
     return user
 
@@ -103,7 +111,7 @@ def accept_signup(invitation: Invitation, username: str, password: str, confirm:
 def accept_reset(invitation: Invitation, password: str, confirm: str) -> User:
     """Set a new password from a reset link; every other open reset link of the user is spent too."""
     if invitation.purpose != RESET:
-        raise InvitationError("该链接不是密码重置链接。")
+        raise InvitationError(_("该链接不是密码重置链接。"))
     _check_password(password, confirm)
     user = db.session.get(User, invitation.user_id)
     assert user is not None  # find_invitation checked it
@@ -127,7 +135,7 @@ def create_firm_user(firm: Enterprise, username: str, display_name: str = "",
                            display_name=(display_name or "").strip(), email=(email or "").strip() or None,
                            temporary=True)
     except UserError as exc:
-        raise InvitationError(str(exc)) from None
+        raise InvitationError(str(exc), exc.field) from None
     return user, temporary
 
 

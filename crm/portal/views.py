@@ -489,7 +489,8 @@ def create_account(uscc: str) -> Any:
             db.session.commit()
         except invitations.InvitationError as exc:
             db.session.rollback()
-            form.username.errors = [str(exc)]
+            target = getattr(form, exc.field, None) or form.username
+            target.errors = [*target.errors, str(exc)]
             return _render_accounts(firm, create_form=form, status=422)
         # Rendered, not flashed: the temporary password must not travel in the session cookie.
         return _render_accounts(firm, shown_password=(user, password))
@@ -555,8 +556,9 @@ def accept_invitation(token: str) -> Any:
             db.session.commit()
         except invitations.InvitationError as exc:
             db.session.rollback()
-            target = form.username if signup and "用户名" in str(exc) else form.password
-            target.errors = [str(exc)]
+            # The field at fault (a taken username, the confirmation); the password otherwise.
+            target = getattr(form, exc.field, None) or form.password
+            target.errors = [*target.errors, str(exc)]
         else:
             login_user(user)
             flash(_("账号已创建，欢迎使用。") if signup else _("密码已重新设置。"), "success")

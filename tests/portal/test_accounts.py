@@ -251,3 +251,27 @@ def test_officer_invitation_is_mailed_when_smtp_configured(app, client, smtp_ser
     assert _sign_up(client, _path(shown), username="hr").status_code == 302
     # The address the officer entered becomes the account's, for later resets.
     assert db.session.scalar(select(User).where(User.username == "hr")).email == "hr@firm.example"
+
+
+def _error_at(body: str, field: str) -> list[str]:
+    """The messages shown under one field of the page (the field macro's invalid-feedback)."""
+    block = re.search(rf'<input[^>]*id="{field}"[^>]*>(.*?)</div>\s*</div>|<input[^>]*id="{field}"[^>]*>(.*?)(?=<div class="mb-3">|<button)',
+                      body, re.S)
+    assert block, field
+    return re.findall(r'invalid-feedback d-block">([^<]*)<', block.group(0))
+
+
+def test_signup_errors_are_shown_at_the_field_at_fault(app, client) -> None:
+    firm = EnterpriseFactory()
+    EnterpriseUserFactory(username="taken")
+    from crm.portal.invitations import issue_invitation
+
+    _invitation, token = issue_invitation(firm, None)
+    db.session.commit()
+    path = f"/portal/invite/{token}"
+    body = _sign_up(client, path, username="taken").get_data(as_text=True)
+    assert any("用户名已存在" in m for m in _error_at(body, "username")) and not _error_at(body, "password")
+    body = _sign_up(client, path, password="long-enough-1", confirm="long-enough-2").get_data(as_text=True)
+    assert _error_at(body, "confirm") == ["两次输入的密码不一致。"] and not _error_at(body, "password")
+    body = _sign_up(client, path, password="12345678").get_data(as_text=True)
+    assert any("密码太简单" in m for m in _error_at(body, "password"))

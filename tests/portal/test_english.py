@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g
 from flask.testing import FlaskClient
 
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 from tests.factories import EnterpriseUserFactory
 from tests.portal.helpers import LAST_YEAR
 
@@ -24,3 +24,27 @@ def test_report_form_labels_are_english(app, client) -> None:
         assert text in page, text
     for chinese in ("销售收入", "研发费用（万元）", "职工总数（人）", "I类知识产权数（项）"):
         assert chinese not in page, chinese
+
+
+
+def test_invitation_link_messages_go_through_the_catalogue(app, client, monkeypatch) -> None:
+    """Every message of a sign-up or reset link is translated (checked with a marking catalogue,
+    so the test does not depend on the English catalogue's state)."""
+    from crm.clock import utcnow
+    from crm.extensions import db
+    from crm.portal import invitations
+    from tests.factories import EnterpriseFactory
+
+    monkeypatch.setattr(invitations, "_", lambda text, **values: "[en]" + text % values)
+    invitation, token = invitations.issue_invitation(EnterpriseFactory(), None)
+    db.session.commit()
+    page = client.get("/portal/invite/not-a-token").get_data(as_text=True)
+    assert "[en]链接无效" in page
+    response = client.post(f"/portal/invite/{token}", data={
+        "csrf_token": csrf_token(client, f"/portal/invite/{token}"), "username": "new-user",
+        "password": "long-enough-1", "confirm": "long-enough-2"})
+    assert "[en]两次输入的密码不一致。" in response.get_data(as_text=True)
+    invitation.used_at = utcnow()
+    db.session.commit()
+    response = client.get(f"/portal/invite/{token}")
+    assert response.status_code == 410 and "[en]该链接已使用过" in response.get_data(as_text=True)
