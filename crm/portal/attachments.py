@@ -40,7 +40,11 @@ JPEG = FileType("JPEG", "image/jpeg", (".jpg", ".jpeg"))
 XLSX = FileType("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",))
 FILE_TYPES = (PDF, PNG, JPEG, XLSX)
 BY_EXTENSION = {ext: t for t in FILE_TYPES for ext in t.extensions}
-ALLOWED_TEXT = "PDF、PNG、JPEG（.jpg/.jpeg）、Excel（.xlsx）"
+
+
+def allowed_text() -> str:
+    """The allowed types as a message lists them, in the reader's language."""
+    return _("PDF、PNG、JPEG（.jpg/.jpeg）、Excel（.xlsx）")
 
 
 class AttachmentError(ValueError):
@@ -79,7 +83,7 @@ def check_file(filename: str, content: bytes) -> FileType:
     extension = Path(name).suffix.lower()
     expected = BY_EXTENSION.get(extension)
     if expected is None:
-        raise AttachmentError(_("文件“%(name)s”的类型不支持，仅支持 %(allowed)s。", name=name, allowed=ALLOWED_TEXT))
+        raise AttachmentError(_("文件“%(name)s”的类型不支持，仅支持 %(allowed)s。", name=name, allowed=allowed_text()))
     if not content:
         raise AttachmentError(_("文件“%(name)s”是空文件。", name=name))
     limit = max_bytes()

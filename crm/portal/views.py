@@ -15,6 +15,7 @@ from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from crm.clock import today
@@ -30,6 +31,16 @@ from crm.portal.forms import (
 from crm.scoping import can_edit, enterprise_or_404, scoped
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error: Exception) -> Any:
+    """A file above the request limit: back to the report it was meant for, saying the limit."""
+    flash(_("文件过大：单个附件不超过 %(mb)s MB，请压缩或拆分后再上传。", mb=files.max_bytes() // (1024 * 1024)),
+          "danger")
+    year = (request.view_args or {}).get("year") if request.endpoint == "portal.upload_attachment" else None
+    target = url_for("portal.report_form", year=year) if year else url_for("portal.dashboard")
+    return redirect(target), 303
 
 
 def enterprise_required(view: Callable[..., Any]) -> Callable[..., Any]:

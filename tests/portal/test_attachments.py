@@ -121,3 +121,26 @@ def test_download_scope(app, client) -> None:
         login(client, username)
         assert client.get(f"/portal/attachments/{attachment_id}").status_code == status, username
         client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def test_file_above_the_request_limit_returns_to_the_report_saying_the_limit(app, client) -> None:
+    firm = _setup(client)
+    app.config.update(PORTAL_MAX_ATTACHMENT_MB=1, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    token = csrf_token(client, f"/portal/reports/{LAST_YEAR}")
+    response = client.post(f"/portal/reports/{LAST_YEAR}/attachments",
+                           data={"csrf_token": token, "file": (io.BytesIO(PDF + b"0" * (3 * 1024 * 1024)), "扫描件.pdf")},
+                           content_type="multipart/form-data")
+    # Not the bare 413 page: back on the report, with the limit the firm must keep to.
+    assert response.status_code == 303 and response.location.endswith(f"/portal/reports/{LAST_YEAR}")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "文件过大：单个附件不超过 1 MB，请压缩或拆分后再上传。" in page
+    assert db.session.scalar(select(Attachment).where(Attachment.enterprise_id == firm.id)) is None
+
+
+def test_allowed_types_are_listed_in_the_readers_language(app, client, monkeypatch) -> None:
+    from crm.portal import attachments
+
+    _setup(client)
+    monkeypatch.setattr(attachments, "_", lambda text, **values: "[en]" + text % values)
+    page = _upload(client, LAST_YEAR, "说明.docx", b"PK\x03\x04").get_data(as_text=True)
+    assert "[en]PDF、PNG、JPEG（.jpg/.jpeg）、Excel（.xlsx）" in page
