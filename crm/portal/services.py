@@ -731,6 +731,8 @@ def firm_change_requests(firm: Enterprise) -> list[ChangeRequest]:
 # --- Standing and reminders -------------------------------------------------------------
 
 NEXT_RUNGS = ("tech_sme_candidate", "hitech_candidate", "gazelle_candidate")
+# The designation each next-rung rule leads to.
+RUNG_DESIGNATIONS = {"tech_sme_candidate": "tech_sme", "hitech_candidate": "hitech", "gazelle_candidate": "gazelle"}
 EXPIRY_WINDOW_MONTHS = 6
 
 
@@ -741,6 +743,9 @@ class RungResult:
     passed: bool
     conditions: tuple[Any, ...]
     info: Mapping[str, Any]
+    # The valid designation of this rung the firm already holds, when the rule does not call for
+    # a new application (a certificate in its re-recognition year makes the rule pass instead).
+    held: Designation | None = None
 
 
 def rule_parameters(as_of: date) -> dict[str, dict[str, Any]]:
@@ -765,8 +770,16 @@ def next_rungs(firm: Enterprise, as_of: date) -> list[RungResult]:
     for code in NEXT_RUNGS:
         spec = RULES[code]
         result = spec.evaluate(facts, as_of, params.get(code) or {})
-        results.append(RungResult(code, str(RULE_LABELS.get(code, spec.label)), result.passed, result.conditions, result.info))
+        held = None if result.passed else held_designation(firm, RUNG_DESIGNATIONS[code], as_of)
+        results.append(RungResult(code, str(RULE_LABELS.get(code, spec.label)), result.passed, result.conditions,
+                                  result.info, held))
     return results
+
+
+def held_designation(firm: Enterprise, kind: str, as_of: date) -> Designation | None:
+    """The firm's designation of `kind` valid on `as_of` that runs longest, or None."""
+    valid = [d for d in firm.designations if d.kind.value == kind and d.is_valid_on(as_of)]
+    return max(valid, key=lambda d: d.valid_to or date.max, default=None)
 
 
 def expiry_window_end(as_of: date, params: Mapping[str, Mapping[str, Any]] | None = None) -> date:

@@ -177,3 +177,21 @@ def test_a_stored_flag_that_no_longer_holds_is_not_shown_to_the_firm(app, client
     AnnualReportFactory(enterprise=firm, year=2025, status=ReportStatus.submitted)
     flags_html = client.get("/portal/standing").get_data(as_text=True).split('id="flags"', 1)[1]
     assert "截止日期已过" not in flags_html.split("</ul>", 1)[0]
+
+
+def test_a_rung_the_firm_already_holds_reads_as_held_not_as_unmet(app, client) -> None:
+    user = EnterpriseUserFactory(username="firm")
+    firm = user.enterprise
+    for year in (LAST_YEAR - 2, LAST_YEAR - 1, LAST_YEAR):
+        AnnualReportFactory(enterprise=firm, year=year, employees=120, tech_staff=10)
+    ends = today() + timedelta(days=200)
+    DesignationFactory(enterprise=firm, kind=DesignationKind.tech_sme, valid_from=today() - timedelta(days=10),
+                       valid_to=ends, certificate_no="TS-HELD")
+    login(client, "firm")
+    page = client.get("/portal/standing").get_data(as_text=True)
+    tech_sme = page[page.index('data-rule="tech_sme_candidate"'):page.index('data-rule="hitech_candidate"')]
+    # The tech-SME rule does not pass (no need to register again), but the firm is not "lacking" it.
+    assert "尚未满足" not in tech_sme
+    assert f"已获得，有效期至 {ends.isoformat()}" in tech_sme and "data-held-note" in tech_sme
+    hitech = page[page.index('data-rule="hitech_candidate"'):page.index('data-rule="gazelle_candidate"')]
+    assert "尚未满足" in hitech and "data-held" not in hitech
