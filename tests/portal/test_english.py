@@ -1,6 +1,8 @@
 """The portal in English: no Chinese left on its pages but stored data and officers' reasons."""
 from __future__ import annotations
 
+import re
+
 from flask import g
 from flask.testing import FlaskClient
 
@@ -48,3 +50,18 @@ def test_invitation_link_messages_go_through_the_catalogue(app, client, monkeypa
     db.session.commit()
     response = client.get(f"/portal/invite/{token}")
     assert response.status_code == 410 and "[en]该链接已使用过" in response.get_data(as_text=True)
+
+
+def test_standing_figures_carry_english_units(app, client) -> None:
+    from tests.factories import AnnualReportFactory
+
+    user = EnterpriseUserFactory(username="firm")
+    for year in (LAST_YEAR - 2, LAST_YEAR - 1, LAST_YEAR):
+        AnnualReportFactory(enterprise=user.enterprise, year=year, employees=120, tech_staff=10)
+    login(client, "firm")
+    page = _english(client, "/portal/standing")
+    # 10 of 120 technical staff: 3 persons short of 10%; at most 500 staff for a tech SME.
+    assert "data-gap>3 persons<" in page and "data-threshold>500 persons<" in page
+    # The rules' sentences stay Chinese by design; the table's own figures do not (分, 年 etc. too, once
+    # the catalogue has them).
+    assert not re.search(r"data-(?:actual|threshold|gap)>[^<]*[人项]<", page)
