@@ -117,9 +117,10 @@ def filters_from_args(args: Any) -> EnterpriseFilter:  # noqa: ANN401 - a MultiD
     )
 
 
-def _sort_args() -> tuple[str, bool]:
-    sort = request.args.get("sort", "name")
-    return (sort if sort in SORTS else "name"), request.args.get("dir") == "desc"
+def _sort_args(args: Any = None) -> tuple[str, bool]:  # noqa: ANN401 - a MultiDict
+    args = request.args if args is None else args
+    sort = args.get("sort", "name")
+    return (sort if sort in SORTS else "name"), args.get("dir") == "desc"
 
 
 def _scope_districts() -> dict[str, str]:
@@ -128,23 +129,43 @@ def _scope_districts() -> dict[str, str]:
     return dict(DISTRICTS)
 
 
-def _list_url(**changes: Any) -> str:  # noqa: ANN401
-    args = {k: v for k, v in request.args.items() if v not in ("", None)}
-    args.update({k: v for k, v in changes.items()})
-    args = {k: v for k, v in args.items() if v not in ("", None)}
-    return url_for("enterprises.index") + ("?" + urlencode(args) if args else "")
+def _list_url_for(args: Any) -> Any:  # noqa: ANN401
+    """The list's URL with some arguments changed (None drops one), for links on the page."""
+
+    def list_url(**changes: Any) -> str:  # noqa: ANN401
+        merged = {k: v for k, v in args.items() if v not in ("", None)}
+        merged.update(changes)
+        merged = {k: v for k, v in merged.items() if v not in ("", None)}
+        return url_for("enterprises.index") + ("?" + urlencode(merged) if merged else "")
+
+    return list_url
+
+
+def _list_path(back: str | None) -> str:
+    """Where a bulk form goes back to: the page it came from (the list with its filters), never another site."""
+    from crm.navigation import local_path
+
+    return local_path(back) or url_for("enterprises.index")
 
 
 @bp.get("/")
 def index() -> str | tuple[str, int]:
+    return _render_list(request.args, request.full_path)
+
+
+def _render_list(
+    args: Any, path: str, bulk: f.BulkForm | None = None, checked: frozenset[int] = frozenset(),  # noqa: ANN401
+    status: int = 200,
+) -> tuple[str, int]:
+    """The firm list for these query arguments; `bulk` is a bulk form sent back with its errors,
+    shown with what was chosen and the firms still ticked."""
     as_of = today()
-    filters = filters_from_args(request.args)
-    sort, descending = _sort_args()
+    filters = filters_from_args(args)
+    sort, descending = _sort_args(args)
     try:
-        page_number = max(1, int(request.args.get("page", "1")))
+        page_number = max(1, int(args.get("page", "1")))
     except ValueError:
         page_number = 1
-    status = 200
     try:
         result = list_page(current_user, filters, as_of, sort, descending, page_number, PER_PAGE)
     except FilterError as exc:
@@ -152,7 +173,7 @@ def index() -> str | tuple[str, int]:
         filters, status = EnterpriseFilter(), 400
         result = list_page(current_user, filters, as_of, sort, descending, 1, PER_PAGE)
     counts = stage_counts_matching(current_user, filters, as_of)
-    bulk = f.BulkForm()
+    bulk = bulk if bulk is not None else f.BulkForm(formdata=None)
     bulk.officer_id.choices = [(0, PLEASE_CHOOSE)] + [
         (u.id, f"{u.label}（{u.district.name if u.district else _('市科技局')}）")
         for u in assignable_colleagues(
@@ -161,13 +182,23 @@ def index() -> str | tuple[str, int]:
     ]
     return render_template(
         "enterprises/index.html", result=result, filters=filters, sort=sort, descending=descending,
-        counts=counts, stages=STAGE_CODES, districts=_scope_districts(), sorts=SORTS, bulk=bulk,
+        counts=counts, stages=STAGE_CODES, districts=_scope_districts(), sorts=SORTS, bulk=bulk, checked=checked,
         industries=db.session.scalars(select(Industry).order_by(Industry.code)).all(),
         towns=db.session.scalars(
             select(Town.name).where(Town.district_code.in_(list(_scope_districts()))).order_by(Town.name)
         ).all(),
-        designation_kinds=list(DesignationKind), rule_labels=RULE_LABELS, list_url=_list_url, as_of=as_of,
+        designation_kinds=list(DesignationKind), rule_labels=RULE_LABELS, list_url=_list_url_for(args), as_of=as_of,
+        export_url=url_for("enterprises.export", **{k: v for k, v in args.items() if k != "page"}), list_path=path,
     ), status
+
+
+def url_parse_args(path: str) -> Any:  # noqa: ANN401 - a MultiDict
+    """The query arguments of a path, as request.args holds them."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from werkzeug.datastructures import MultiDict
+
+    return MultiDict(parse_qsl(urlsplit(path).query, keep_blank_values=True))
 
 
 def _xlsx_response(content: bytes, stem: str) -> Response:
@@ -196,17 +227,19 @@ def export() -> Response:
 # --- Bulk actions ------------------------------------------------------------------------------
 
 @bp.post("/bulk")
-def bulk() -> Response:
+def bulk() -> Response | tuple[str, int]:
     form = f.BulkForm()
-    back = request.form.get("next") or url_for("enterprises.index")
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("enterprises.index")
+    back = _list_path(request.form.get("next"))
+
+    def sent_back(status: int = 422) -> tuple[str, int]:
+        # The list again, with each message at its field and the choices and ticks kept.
+        checked = frozenset(i for i in (form.ids.data or []) if isinstance(i, int))
+        return _render_list(url_parse_args(back), back, bulk=form, checked=checked, status=status)
+
     if not form.validate_on_submit():
-        for name, errors in form.errors.items():
-            label = getattr(form, name).label.text if hasattr(form, name) else name
-            for error in errors:
-                flash(f"{label}：{error}", "danger")
-        return redirect(back)
+        if form.csrf_token.errors:
+            abort(400)
+        return sent_back()
     firms = list(
         db.session.scalars(scoped(select(Enterprise).where(Enterprise.id.in_(form.ids.data)), current_user))
     )
@@ -228,13 +261,13 @@ def bulk() -> Response:
         if colleague is None or (colleague.role is Role.officer and not can_see_district(current_user,
                                                                                          colleague.district_code)):
             # Another district's officer is as unknown as a missing one: no name is shown.
-            flash(_("分配给：未找到该同事"), "danger")
-            return redirect(back)
+            form.officer_id.errors = [_("未找到该同事")]
+            return sent_back()
         try:
             result = assign_to(firms, colleague, current_user)
         except ValidationFailed as exc:
-            flash(_("分配给：%(reason)s", reason=exc.errors["officer_id"]), "danger")
-            return redirect(back)
+            form.officer_id.errors = [exc.errors["officer_id"]]
+            return sent_back()
         db.session.commit()
         flash(_("已将 %(count)s 家企业分配给 %(name)s。", count=len(result.done), name=colleague.label), "success")
     for reason, firms in skipped_by_reason(result).items():

@@ -1,6 +1,7 @@
 """Bulk actions on a selection: add a designation, assign to a colleague, export."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -37,12 +38,26 @@ def test_bulk_designation_needs_its_fields(app, client) -> None:
     a = EnterpriseFactory()
     OfficerFactory(username="kp")
     login(client, "kp")
-    response = post_form(client, "/enterprises/bulk", {"action": "designation", "ids": [a.id], "kind": ""},
-                         token_from="/enterprises/")
-    assert response.status_code == 302
-    page = client.get("/enterprises/").get_data(as_text=True)
-    assert "请选择认定类型" in page and "请填写生效日期" in page
+    b = EnterpriseFactory()
+    response = post_form(client, "/enterprises/bulk", {
+        "action": "designation", "ids": [a.id], "kind": "", "certificate_pattern": "2026####",
+        "next": "/enterprises/?above_size=0",
+    }, token_from="/enterprises/")
+    # The list again, each message at its field, with what was chosen and ticked kept.
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    kind_field = page[page.index('id="kind"'):]
+    assert kind_field.index("请选择认定类型") < kind_field.index('id="valid_from"')
+    assert re.search(r'id="valid_from"[^>]*>\s*<div class="invalid-feedback d-block">请填写生效日期</div>', page)
+    assert re.search(r'<option selected value="designation">', page)
+    assert 'value="2026####"' in page
+    assert re.search(rf'name="ids" value="{a.id}" form="bulk" checked', page)
+    assert not re.search(rf'name="ids" value="{b.id}" form="bulk" checked', page)
+    assert '<input type="hidden" name="next" value="/enterprises/?above_size=0">' in page
     assert db.session.scalar(select(Designation)) is None
+    # Nothing ticked: said above the list, not lost in a redirect.
+    response = post_form(client, "/enterprises/bulk", {"action": "export"}, token_from="/enterprises/")
+    assert response.status_code == 422 and "请先勾选企业" in response.get_data(as_text=True)
 
 
 def test_assign_to_colleague_of_same_district_only(app, client) -> None:
@@ -63,18 +78,20 @@ def test_assign_to_colleague_of_same_district_only(app, client) -> None:
     assert {e.assigned_officer_id for e in db.session.scalars(select(Enterprise))} == {colleague.id}
     stranger.display_name = "鹤山某专员"
     db.session.commit()
-    post_form(client, "/enterprises/bulk", {"action": "assign", "ids": [a.id], "officer_id": stranger.id},
-              token_from="/enterprises/")
+    response = post_form(client, "/enterprises/bulk", {"action": "assign", "ids": [a.id], "officer_id": stranger.id},
+                         token_from="/enterprises/")
     db.session.expire_all()
     assert db.session.get(Enterprise, a.id).assigned_officer_id == colleague.id
-    page = client.get("/enterprises/").get_data(as_text=True)
-    # Another district's officer is not found, and their name is not shown.
-    assert "分配给：未找到该同事" in page and "鹤山某专员" not in page
-    post_form(client, "/enterprises/bulk", {"action": "assign", "ids": [a.id], "officer_id": city.id},
-              token_from="/enterprises/")
+    page = response.get_data(as_text=True)
+    # Another district's officer is not found (at the field), and their name is not shown.
+    assert response.status_code == 422
+    assert '<div class="invalid-feedback d-block">未找到该同事</div>' in page and "鹤山某专员" not in page
+    response = post_form(client, "/enterprises/bulk", {"action": "assign", "ids": [a.id], "officer_id": city.id},
+                         token_from="/enterprises/")
     db.session.expire_all()
     assert db.session.get(Enterprise, a.id).assigned_officer_id == colleague.id
-    assert "只能分配给在职的区（市）科技部门专员" in client.get("/enterprises/").get_data(as_text=True)
+    assert response.status_code == 422
+    assert "只能分配给在职的区（市）科技部门专员" in response.get_data(as_text=True)
 
 
 def test_bureau_staff_see_the_officers_of_the_listed_firms_districts(app, client) -> None:
@@ -128,3 +145,19 @@ def test_a_selection_with_one_foreign_firm_touches_nothing(app, client) -> None:
     db.session.expire_all()
     assert db.session.scalar(select(Designation)) is None
     assert {e.assigned_officer_id for e in db.session.scalars(select(Enterprise))} == {None}
+
+
+def test_after_a_bulk_action_only_a_path_of_this_site_is_followed(app, client) -> None:
+    a = EnterpriseFactory()
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    for target in ("/\\evil.example", "//evil.example", "https://evil.example/"):
+        response = post_form(client, "/enterprises/bulk", {
+            "action": "designation", "ids": [a.id], "kind": "tech_micro", "valid_from": "2026-01-01", "next": target,
+        }, token_from="/enterprises/")
+        assert response.status_code == 302
+        assert response.headers["Location"] in ("/enterprises/", "http://localhost/enterprises/"), target
+    response = post_form(client, "/enterprises/bulk", {
+        "action": "export", "ids": [], "next": "/\\evil.example?q=x",
+    }, token_from="/enterprises/")
+    assert response.status_code == 422 and "evil.example" not in response.get_data(as_text=True)
