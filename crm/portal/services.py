@@ -675,6 +675,28 @@ def decide_change_request(request: ChangeRequest, officer: User, approve: bool, 
         apply_change_request(request)
     for name, value in decision.items():
         setattr(request, name, value)
+    _tell_firm_of_decision(request)
+
+
+# Notifications are stored and read later, so they are written in Chinese (as crm.notifications does).
+_KIND_NAMES_ZH = {"profile": "企业信息变更", "platform": "新增研发机构/载体", "talent": "新增人才/团队",
+                  "platform_remove": "删除研发机构/载体", "talent_remove": "删除人才/团队"}
+
+
+def _tell_firm_of_decision(request: ChangeRequest) -> None:
+    """Put the outcome of a change request in the inbox of the firm's own users (the caller commits)."""
+    from crm.notifications.services import enterprise_users, notify, site_link
+
+    what = _KIND_NAMES_ZH.get(request.kind, request.kind)
+    name = (request.payload or {}).get("name")
+    subject = f"{what}“{name}”" if name and request.kind != "profile" else what
+    approved = request.status is ChangeRequestStatus.approved
+    title = f"{subject}申请已通过" if approved else f"{subject}申请未通过"
+    body = f"审核意见：{request.decision_note}" if request.decision_note else ""
+    link = site_link("portal.change_requests")
+    for person in enterprise_users([request.enterprise_id]).get(request.enterprise_id, []):
+        notify(person, "change_request_approved" if approved else "change_request_rejected", title, body,
+               link=link, enterprise_id=request.enterprise_id)
 
 
 def describe_request(request: ChangeRequest) -> list[tuple[str, str, str]]:

@@ -241,3 +241,39 @@ def test_the_founding_date_picker_ends_today_not_when_the_server_started(app, cl
     login(client, "firm")
     monkeypatch.setattr(crm.clock, "today", lambda: dt.date(2030, 1, 2))
     assert 'max="2030-01-02"' in client.get("/portal/change-requests").get_data(as_text=True)
+
+
+def test_the_firms_users_are_told_of_each_decision_in_their_inbox(app, client) -> None:
+    from crm.models import Notification
+
+    firm = EnterpriseFactory(district="440783")
+    user = EnterpriseUserFactory(username="firm", enterprise=firm)
+    colleague = EnterpriseUserFactory(username="colleague", enterprise=firm)
+    EnterpriseUserFactory(username="other-firm")
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "firm")
+    token = csrf_token(client, "/portal/change-requests")
+    client.post("/portal/change-requests/profile", data={"csrf_token": token, **_profile_data(firm, town="水口镇")})
+    client.post("/portal/change-requests/platform", data={
+        "csrf_token": token, "platform-kind": "key_lab", "platform-level": "provincial",
+        "platform-name": "广东省测试重点实验室", "platform-recognized_on": ""})
+    profile_req, platform_req = db.session.scalars(select(ChangeRequest).order_by(ChangeRequest.id)).all()
+    _logout(client)
+    login(client, "kp")
+    token = csrf_token(client, "/portal/review")
+    client.post(f"/portal/review/{profile_req.id}", data={"csrf_token": token, "decision": "approve"})
+    client.post(f"/portal/review/{platform_req.id}",
+                data={"csrf_token": token, "decision": "reject", "note": "请上传认定文件"})
+    notes = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+    names = {user.id: "firm", colleague.id: "colleague"}
+    assert {(names.get(n.user_id, n.user_id), n.title) for n in notes} == {
+        ("firm", "企业信息变更申请已通过"), ("colleague", "企业信息变更申请已通过"),
+        ("firm", "新增研发机构/载体“广东省测试重点实验室”申请未通过"),
+        ("colleague", "新增研发机构/载体“广东省测试重点实验室”申请未通过"),
+    }
+    rejected = next(n for n in notes if n.user_id == colleague.id and "未通过" in n.title)
+    assert rejected.body == "审核意见：请上传认定文件" and rejected.link == "/portal/change-requests"
+    _logout(client)
+    login(client, "firm")
+    inbox = client.get("/notifications/").get_data(as_text=True)
+    assert "广东省测试重点实验室”申请未通过" in inbox and "审核意见：请上传认定文件" in inbox
