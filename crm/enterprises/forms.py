@@ -188,6 +188,14 @@ class ProfileForm(VersionedForm):
     )
     notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=5000, message=_l("不超过5000字"))])
 
+    def validate_founded_on(self, field: YmdField) -> None:
+        """A firm cannot be founded after a fiscal year it reported (the report form's and the importer's rule)."""
+        if field.data is None or self.enterprise is None or not self.enterprise.annual_reports:
+            return
+        earliest = min(report.year for report in self.enterprise.annual_reports)
+        if field.data.year > earliest:
+            raise ValidationError(_("成立日期不能晚于已有年度报表的年度（最早为 %(year)s 年度）", year=earliest))
+
 
 class DesignationForm(VersionedForm):
     kind = must_choose(_l("认定类型"), DESIGNATION_LABELS, _l("请选择认定类型"))

@@ -458,6 +458,7 @@ def edit_profile(uscc: str) -> Any:  # noqa: ANN401
         form = f.ProfileForm(data=data)
     else:
         form = f.ProfileForm()
+    form.enterprise, form.record = enterprise, enterprise
     form.district_code.choices = list(DISTRICTS.items())
     form.industry_code.choices = [("", _("（未填写）"))] + [
         (i.code, f"{i.code} {i.name}") for i in db.session.scalars(select(Industry).order_by(Industry.code))

@@ -272,3 +272,21 @@ def test_a_firm_moved_to_another_district_leaves_its_old_officer(app, client) ->
     stored = db.session.get(Enterprise, firm.id)
     # Kaiping's officer cannot even open the firm now: Heshan's officers look after it.
     assert stored.district_code == "440784" and stored.assigned_officer_id is None
+
+
+def test_founding_date_after_a_reported_year_is_refused_at_the_field(app, client) -> None:
+    firm = EnterpriseFactory(name="甲公司", founded_on=date(2015, 3, 1))
+    AnnualReportFactory(enterprise=firm, year=2021)
+    AnnualReportFactory(enterprise=firm, year=2024)
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    fields = {"version_id": "1", "name": "甲公司", "hitech_field": "", "industry_code": ""}
+    response = post_form(client, f"/enterprises/{firm.uscc}/profile", {**fields, "founded_on": "2022-06-01"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "成立日期不能晚于已有年度报表的年度（最早为 2021 年度）" in page and 'value="2022-06-01"' in page
+    db.session.expire_all()
+    assert db.session.get(Enterprise, firm.id).founded_on == date(2015, 3, 1)
+    # Founded within the earliest reported year is consistent.
+    response = post_form(client, f"/enterprises/{firm.uscc}/profile", {**fields, "founded_on": "2021-12-01"})
+    assert response.status_code == 302
