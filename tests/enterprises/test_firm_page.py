@@ -156,3 +156,20 @@ def test_audit_trail_says_which_record_changed(app, client) -> None:
     # A deleted record is named as it was.
     assert any("删除 认定 高新技术企业（2023-06-01 起）" in r for r in rows), rows
     assert older.id  # the other year's report is not what the entry names
+
+
+def test_platforms_show_their_validity_and_an_expired_one_says_so(app, client) -> None:
+    from tests.factories import PlatformFactory
+
+    firm = EnterpriseFactory()
+    PlatformFactory(enterprise=firm, name="现有中心", recognized_on=date(2020, 1, 1), valid_to=None)
+    PlatformFactory(enterprise=firm, name="旧中心", recognized_on=date(2018, 1, 1), valid_to=date(2021, 12, 31))
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    page = client.get(f"/enterprises/{firm.uscc}").get_data(as_text=True)
+    items = {re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m)).strip()
+             for m in re.findall(r"<li data-platform=\"\d+\"[^>]*>(.*?)</li>", page, re.S)}
+    current = next(i for i in items if "现有中心" in i)
+    old = next(i for i in items if "旧中心" in i)
+    assert "（2018-01-01 — 2021-12-31） 已过期" in old
+    assert "2020-01-01" in current and "已过期" not in current
