@@ -80,11 +80,23 @@ def shown_cell(value: object) -> str:
     return str(value).strip()
 
 
+class NumberTextError(ValueError):
+    """Text that is not a number as written: ``str()`` is the importer's message (Chinese,
+    quoting the cell); ``reason`` says why, for forms that word it themselves:
+    "comma" or "space" (a separator that does not group three digits), else "invalid"."""
+
+    def __init__(self, message: str, reason: str = "invalid") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 def parse_number(value: object) -> tuple[Decimal | None, str | None]:
     """Parse a numeric cell into ``(number, unit written in the cell or None)``.
 
-    Accepts thousands separators, full-width digits, inner spaces, a leading
-    sign, accounting negatives "(123)" and one trailing unit ("万元", "人", "%").
+    Accepts thousands separators where they group three digits, full-width digits, a
+    leading sign, accounting negatives "(123)" and one trailing unit ("万元", "人", "%").
+    The one reading of typed numbers: the officer's figure fields and the portal's report
+    form use it too.
     """
     if value is None or value == "":
         return None, None
@@ -104,7 +116,8 @@ def parse_number(value: object) -> tuple[Decimal | None, str | None]:
     if not value.isdigit():  # the common all-digit cell has no spaces to check
         for run in _SPACED_DIGITS_RE.findall(unicodedata.normalize("NFKC", value)):
             if not _SPACE_GROUPED_RE.fullmatch(run):
-                raise ValueError(f"「{shown_cell(value)}」中的空格不是千位分隔符（应每三位一个，如 1 234.5），无法确定数值")
+                raise NumberTextError(
+                    f"「{shown_cell(value)}」中的空格不是千位分隔符（应每三位一个，如 1 234.5），无法确定数值", "space")
     text = _clean_text(value)
     if text.lower() in EMPTY_MARKERS:
         return None, None
@@ -117,14 +130,15 @@ def parse_number(value: object) -> tuple[Decimal | None, str | None]:
         negative, text = True, text[1:-1]
     if "," in text:
         if not _GROUPED_RE.fullmatch(text):
-            raise ValueError(f"「{shown_cell(value)}」中的逗号不是千位分隔符（应每三位一个，如 1,234.5），无法确定数值")
+            raise NumberTextError(
+                f"「{shown_cell(value)}」中的逗号不是千位分隔符（应每三位一个，如 1,234.5），无法确定数值", "comma")
         text = text.replace(",", "")
     if not _NUMBER_RE.fullmatch(text):
-        raise ValueError(f"「{shown_cell(value)}」不是有效的数字")
+        raise NumberTextError(f"「{shown_cell(value)}」不是有效的数字")
     try:
         number = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
-        raise ValueError(f"「{shown_cell(value)}」不是有效的数字") from None
+        raise NumberTextError(f"「{shown_cell(value)}」不是有效的数字") from None
     return (-number if negative else number), unit
 
 

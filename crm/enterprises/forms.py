@@ -1,9 +1,8 @@
 """Forms of the officer workspace: every message is Chinese and stands at its field."""
 from __future__ import annotations
 
-import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -45,7 +44,7 @@ def _read_number(text: str, units: frozenset[str], message: str) -> Decimal | No
     unit among `units`. None for blank; ValueError with a message for people otherwise."""
     import unicodedata
 
-    from importers.values import EMPTY_MARKERS, parse_number
+    from importers.values import EMPTY_MARKERS, NumberTextError, parse_number
 
     shown = unicodedata.normalize("NFKC", text).strip()
     if not shown:
@@ -54,11 +53,10 @@ def _read_number(text: str, units: frozenset[str], message: str) -> Decimal | No
         raise ValueError(message)  # "无", "-": a form field is left blank, not marked
     try:
         number, unit = parse_number(shown)
-    except ValueError:
-        digits = "".join(shown.split())
-        if "," in digits and re.search(r"\d,\d", digits):
+    except NumberTextError as exc:
+        if exc.reason == "comma":
             raise ValueError(_("逗号不是千位分隔符（应每三位一个，如 1,234.5），请改正")) from None
-        if re.search(r"\d\s+\d", shown):
+        if exc.reason == "space":
             raise ValueError(_("空格不是千位分隔符（应每三位一个，如 1 234.5），请改正")) from None
         raise ValueError(message) from None
     if unit is not None and unit not in units:

@@ -6,12 +6,11 @@ commit; the audit trail records the ORM changes.
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -132,16 +131,6 @@ class FigureCheck:
         return not self.errors
 
 
-# Thousands separators are read only where they group three digits ("1,234,567.8", "1 234"),
-# as the spreadsheet importer reads them (importers.values): "1,23" may be a decimal comma and
-# "12 34" a typo, and dropping the separator would silently store another number.
-_GROUPED_COMMAS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
-_SPACED_DIGITS_RE = re.compile(r"\d+(?:\s+\d+)+")
-_SPACE_GROUPED_RE = re.compile(r"\d{1,3}(?:\s+\d{3})+")
-# A unit typed after the number: the figure's own unit is accepted, any other is refused.
-_TYPED_UNIT_RE = re.compile(r"^(.*?)\s*(万元|千元|亿元|元|人|名|个|项|件)$")
-
-
 def _units_of(name: str) -> tuple[str, ...]:
     """The units a person may type after a figure (the Chinese ones, whatever the page's language)."""
     if name in MONEY_FIELDS:
@@ -154,36 +143,34 @@ class _Unreadable(ValueError):
 
 
 def _read_number(text: str, figure: Figure) -> Decimal | None:
-    """What people type: thousands separators, full-width digits and punctuation, spaces, the unit.
+    """What people type, read as the importer and the officer's form read it
+    (:func:`importers.values.parse_number`): full-width digits, thousands separators only
+    where they group three digits ("1,23" or "12 34" is refused, not stored as 123 or
+    1234), the figure's own unit after the number.
 
-    None for blank; _Unreadable (with a message naming the field) for anything ambiguous.
+    None for blank; _Unreadable (with a message naming the field) for anything else.
     """
+    from importers.values import EMPTY_MARKERS, NumberTextError, parse_number
+
     shown = text.strip()
-    text = unicodedata.normalize("NFKC", text).replace("\u2212", "-").strip()
-    if not text:
+    if not shown:
         return None
-    match = _TYPED_UNIT_RE.match(text)
-    if match:
-        if match.group(2) not in _units_of(figure.name):
-            raise _Unreadable(_("%(label)s以%(unit)s为单位，请换算后只填写数字（不带单位）。",
-                                label=figure.label, unit=figure.unit))
-        text = match.group(1).strip()
-    for run in _SPACED_DIGITS_RE.findall(text):
-        if not _SPACE_GROUPED_RE.fullmatch(run):
-            raise _Unreadable(_("%(label)s：“%(value)s”中的空格不是千位分隔符（应每三位一个，如 1 234.5），请改正。",
-                                label=figure.label, value=shown))
-    text = "".join(text.split())
-    if "," in text:
-        if not _GROUPED_COMMAS_RE.fullmatch(text):
-            raise _Unreadable(_("%(label)s：“%(value)s”中的逗号不是千位分隔符（应每三位一个，如 1,234.5），请改正。",
-                                label=figure.label, value=shown))
-        text = text.replace(",", "")
+    invalid = _("%(label)s：“%(value)s”不是有效的数字。", label=figure.label, value=shown)
+    if "".join(unicodedata.normalize("NFKC", shown).split()).lower() in EMPTY_MARKERS:
+        raise _Unreadable(invalid)  # "无", "-": a figure not reported is left blank
     try:
-        number = Decimal(text)
-        if not number.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
-        raise _Unreadable(_("%(label)s：“%(value)s”不是有效的数字。", label=figure.label, value=shown)) from None
+        number, unit = parse_number(shown)
+    except NumberTextError as exc:
+        if exc.reason == "space":
+            raise _Unreadable(_("%(label)s：“%(value)s”中的空格不是千位分隔符（应每三位一个，如 1 234.5），请改正。",
+                                label=figure.label, value=shown)) from None
+        if exc.reason == "comma":
+            raise _Unreadable(_("%(label)s：“%(value)s”中的逗号不是千位分隔符（应每三位一个，如 1,234.5），请改正。",
+                                label=figure.label, value=shown)) from None
+        raise _Unreadable(invalid) from None
+    if unit is not None and unit not in _units_of(figure.name):
+        raise _Unreadable(_("%(label)s以%(unit)s为单位，请换算后只填写数字（不带单位）。",
+                            label=figure.label, unit=figure.unit))
     return number
 
 
