@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import openpyxl
 
@@ -38,17 +38,22 @@ def _fill(sheet, rows: Sequence[Sequence[object]], start_row: int, start_col: in
                 sheet.cell(start_row + r, start_col + c, value)
 
 
-def with_cached_formula_values(data: bytes, cached: str) -> bytes:
-    """Give openpyxl's formula cells a cached value, as Excel would have saved it."""
+def _rewrite_sheets(data: bytes, rewrite: Callable[[bytes], bytes]) -> bytes:
+    """The .xlsx ``data`` with each worksheet's XML passed through ``rewrite``."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename.startswith("xl/worksheets/"):
-                content = content.replace(b"<v />", f"<v>{cached}</v>".encode())
+                content = rewrite(content)
             target.writestr(info, content)
     return out.getvalue()
+
+
+def with_cached_formula_values(data: bytes, cached: str) -> bytes:
+    """Give openpyxl's formula cells a cached value, as Excel would have saved it."""
+    return _rewrite_sheets(data, lambda xml: xml.replace(b"<v />", f"<v>{cached}</v>".encode()))
 
 
 def csv_bytes(rows: Sequence[Sequence[object]], encoding: str) -> bytes:
@@ -68,20 +73,16 @@ def with_formula_errors(data: bytes, errors: dict[str, str]) -> bytes:
     cells whose cached result is that error value, as Excel saves "=1/0" ("#DIV/0!")."""
     import re
 
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename.startswith("xl/worksheets/"):
-                for ref, code in errors.items():
-                    content = re.sub(
-                        rf'<c r="{ref}"([^>]*)><f>([^<]*)</f><v ?/></c>'.encode(),
-                        rf'<c r="{ref}"\1 t="e"><f>\2</f><v>{code}</v></c>'.encode(),
-                        content,
-                    )
-            target.writestr(info, content)
-    return out.getvalue()
+    def rewrite(xml: bytes) -> bytes:
+        for ref, code in errors.items():
+            xml = re.sub(
+                rf'<c r="{ref}"([^>]*)><f>([^<]*)</f><v ?/></c>'.encode(),
+                rf'<c r="{ref}"\1 t="e"><f>\2</f><v>{code}</v></c>'.encode(),
+                xml,
+            )
+        return xml
+
+    return _rewrite_sheets(data, rewrite)
 
 
 def ods_bytes(rows: Sequence[Sequence[object]], sheet: str = "Sheet1") -> bytes:
