@@ -10,19 +10,6 @@ from werkzeug.exceptions import HTTPException
 from crm.models.user import ROLE_LABELS, Role
 
 ALL = ("admin", "bureau", "officer", "enterprise")
-
-
-def local_path(target: str | None) -> str | None:
-    """``target`` if it is a path on this site, else None: where a ``next=`` or a stored link
-    may send people. Browsers read "//host" and "/\\host" as another site."""
-    from urllib.parse import urlsplit
-
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
-        return None
-    return target
 STAFF = ("admin", "bureau", "officer")
 
 # (endpoint, label, roles). Items whose blueprint is not registered are not shown.
@@ -54,6 +41,19 @@ ERROR_TEXT = {
     429: (_l("请求过于频繁"), _l("请稍后再试。")),
     500: (_l("系统错误"), _l("系统出现错误，已记录，请稍后再试。")),
 }
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None: where a ``next=`` or a stored link
+    may send people. Browsers read "//host" and "/\\host" as another site."""
+    from urllib.parse import urlsplit
+
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return None
+    return target
 
 
 def register(app: Flask) -> None:
