@@ -212,7 +212,8 @@ def test_firm_page_trail_shows_the_flags_the_run_raised_in_words(client) -> None
     login(client, "kp_trail")
     page = client.get(f"/enterprises/{kaiping.uscc}").get_data(as_text=True)
     trail = page.split('id="audit-table"', 1)[1]
-    assert "培育提示" in trail and "job:eligibility" in trail
+    # Who acted, in words: the nightly evaluation, not its code.
+    assert "培育提示" in trail and "培育对象评估（定时任务）" in trail and "job:eligibility" not in trail
     assert "高新技术企业认定候选" in trail and "列入日期" in trail and "2026-06-15" in trail
 
 
