@@ -12,6 +12,7 @@ from crm.dashboard import services
 from crm.dashboard.services import CITY, PLAN_LABELS
 from crm.districts import DISTRICTS
 from crm.models import User
+from crm.spreadsheet_cells import as_text_if_str
 
 HEADERS = (
     ("指标代码", 26),
@@ -96,7 +97,7 @@ def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 
             row.actual,
         )
         for col, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=col, value=value)
+            cell = as_text_if_str(sheet.cell(row=r, column=col, value=value))  # a plan's text is never a formula
             if col >= 6:
                 cell.number_format = number_format
         # Gaps: actual minus target; blank when either is missing.
