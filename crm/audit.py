@@ -28,6 +28,7 @@ from crm.models import (
     Designation,
     Enterprise,
     Flag,
+    FormerName,
     Honour,
     Platform,
     PlanTarget,
@@ -39,7 +40,7 @@ from crm.models import (
 
 AUDITED = (
     Enterprise, Designation, AnnualReport, Platform, Talent, SupportRecord, Honour,
-    ContactNote, User, ApiToken, PlanTarget, RuleParameter, Flag,
+    ContactNote, User, ApiToken, PlanTarget, RuleParameter, Flag, FormerName,
 )
 # Bookkeeping columns that change on every write and say nothing to a reader, and secrets'
 # digests, which the trail never holds.

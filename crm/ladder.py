@@ -36,6 +36,7 @@ DESIGNATION_LABELS: dict[DesignationKind, str] = {
     DesignationKind.tech_micro: _l("科技型小微企业"),
     DesignationKind.hitech_reserve: _l("高企培育库"),
     DesignationKind.eaglet: _l("雏鹰企业"),
+    DesignationKind.innovative_sme: _l("创新型中小企业"),
     DesignationKind.srdi_sme: _l("专精特新中小企业"),
     DesignationKind.leader: _l("科技领军企业"),
     DesignationKind.golden_seed: _l("金种子企业"),

@@ -59,6 +59,8 @@ EXTRA_LABELS: dict[str, dict[str, Any]] = {
         "verified_by_id": _l("核实人"), "return_reason": _l("退回原因"),
     },
     "contact_note": {"officer_id": _l("记录人")},
+    "former_name": {"name": _l("曾用名"), "until": _l("使用至")},
+    "talent": {"leader": _l("带头人")},
     # The firm's own portal accounts are recorded against the firm.
     "user": {
         "username": _l("用户名"), "display_name": _l("姓名"), "email": _l("电子邮箱"), "role": _l("角色"),
@@ -210,7 +212,7 @@ def _record_name(entity: str, values: Mapping[str, Any]) -> str:
         return shown("rule")
     if entity == "user":
         return shown("display_name") or shown("username")
-    if entity in ("platform", "talent"):
+    if entity in ("platform", "talent", "former_name"):
         return shown("name")
     return ""
 
@@ -222,11 +224,14 @@ def record_names(entries: list[AuditLog]) -> dict[int, str]:
 
     from crm.audit import plain
     from crm.extensions import db
-    from crm.models import AnnualReport, ContactNote, Designation, Flag, Honour, Platform, SupportRecord, Talent
+    from crm.models import (
+        AnnualReport, ContactNote, Designation, Flag, FormerName, Honour, Platform, SupportRecord, Talent,
+    )
 
     models: dict[str, type] = {
         "annual_report": AnnualReport, "designation": Designation, "platform": Platform, "talent": Talent,
         "support_record": SupportRecord, "honour": Honour, "contact_note": ContactNote, "flag": Flag, "user": User,
+        "former_name": FormerName,
     }
     # Last known values per record: the trail read oldest first, so later entries win. A record
     # created after a deletion is another record, even where the database reused the id (SQLite).

@@ -337,6 +337,8 @@ class TalentForm(VersionedForm):
     category = must_choose(_l("类别"), TALENT_CATEGORY_LABELS, _l("请选择人才/团队的类别"))
     is_team = BooleanField(_l("团队"))
     name = StringField(_l("姓名/团队名称"), validators=[DataRequired(REQUIRED), column_length(Talent, "name")])
+    leader = StringField(_l("带头人"), validators=[Optional(), column_length(Talent, "leader")],
+                         description=_l("团队的带头人；个人可不填"))
     programme = must_choose(_l("人才计划"), TALENT_PROGRAMME_LABELS, _l("请选择人才计划（没有对应计划的选“其他”）"))
     year = CountField(_l("入选年度"), validators=[InputRequired(_l("请填写年度")), year_range])
     high_end = BooleanField(_l("高端创新创业人才团队"))

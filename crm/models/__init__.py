@@ -10,7 +10,7 @@ from crm.models.audit import AuditAction, AuditLog
 from crm.models.contact import ContactKind, ContactNote
 from crm.models.designation import Designation, DesignationKind, DesignationSource
 from crm.models.district import District, Town
-from crm.models.enterprise import Enterprise, HitechField, Industry
+from crm.models.enterprise import Enterprise, FormerName, HitechField, Industry
 from crm.models.flag import (
     Flag,
     HandledStatus,
@@ -32,7 +32,7 @@ __all__ = [
     "AnnualReport", "ApiToken", "Attachment", "AuditAction", "AuditLog", "BatchStatus",
     "COUNT_FIELDS", "ChangeRequest", "ChangeRequestStatus", "ContactKind", "ContactNote",
     "Designation", "DesignationKind", "DesignationSource", "District", "Enterprise",
-    "FIGURE_FIELDS", "Flag", "HandledStatus", "HeaderMapping", "HitechField", "Honour",
+    "FIGURE_FIELDS", "Flag", "FormerName", "HandledStatus", "HeaderMapping", "HitechField", "Honour",
     "HonourKind", "ImportBatch", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
     "LoginAttempt", "MONEY_FIELDS", "Notification", "PlanTarget", "Platform", "PlatformKind",
     "PlatformLevel", "ReportStatus", "Role", "RuleParameter", "SupportKind", "SupportRecord",

@@ -27,6 +27,7 @@ class DesignationKind(enum.Enum):
     tech_micro = "tech_micro"
     hitech_reserve = "hitech_reserve"
     eaglet = "eaglet"
+    innovative_sme = "innovative_sme"
     srdi_sme = "srdi_sme"
     leader = "leader"
     golden_seed = "golden_seed"

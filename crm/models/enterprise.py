@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from crm.extensions import db
 from crm.models.base import Money, TimestampMixin, VersionedMixin, enum_type
@@ -86,7 +86,8 @@ class Enterprise(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    # active_history: a rename knows the name it replaces (kept as a former name).
+    name: Mapped[str] = mapped_column(String(200), index=True, active_history=True)
     # Pinyin initials of the name, so officers can type "jmkj" for 江门…科技.
     name_initials: Mapped[str] = mapped_column(String(200), default="", index=True)
     district_code: Mapped[str] = mapped_column(ForeignKey("district.code"), index=True)
@@ -132,6 +133,9 @@ class Enterprise(TimestampMixin, VersionedMixin, db.Model):
     honours: Mapped[list["Honour"]] = relationship(
         back_populates="enterprise", cascade="all, delete-orphan"
     )
+    former_names: Mapped[list["FormerName"]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan", order_by="FormerName.id"
+    )
     assigned_officer: Mapped["User | None"] = relationship(foreign_keys=[assigned_officer_id])
 
     def stage(self, as_of: date | None = None) -> str:
@@ -156,6 +160,47 @@ def name_initials(name: str) -> str:
     return "".join(p[0] for p in lazy_pinyin(name or "", style=Style.FIRST_LETTER) if p).lower()
 
 
+class FormerName(TimestampMixin, db.Model):
+    """A name the firm went by before (曾用名): kept when it is renamed, shown on its page,
+    searched, and used to match later lists that still name it so."""
+
+    __tablename__ = "former_name"
+    __table_args__ = (UniqueConstraint("enterprise_id", "name", name="uq_former_name_enterprise_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    # When the firm stopped using it, where known (a rename list's 更名日期).
+    until: Mapped[date | None] = mapped_column(Date)
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="former_names")
+
+    def __repr__(self) -> str:
+        return f"<FormerName {self.name}>"
+
+
 @event.listens_for(Enterprise.name, "set")
 def _set_initials(target: Enterprise, value: str, _old: object, _initiator: object) -> None:
     target.name_initials = name_initials(value)[:200]
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_former_names(session: Session, _context: object, _instances: object) -> None:
+    """A firm renamed through the ORM (an officer's edit, an approved change request) keeps
+    its old name: later lists may still name it so. A name it went by before is not added
+    twice. (The importers write renames with Core and keep former names themselves.)"""
+    for target in list(session.dirty):
+        if not isinstance(target, Enterprise) or target.id is None:
+            continue
+        history = inspect(target).attrs.name.history
+        if not history.deleted or not history.added:
+            continue
+        old, new = history.deleted[0], history.added[0]
+        if not old or old == new:
+            continue
+        with session.no_autoflush:
+            known = session.scalar(
+                select(FormerName.id).where(FormerName.enterprise_id == target.id, FormerName.name == old)
+            )
+        if known is None:
+            session.add(FormerName(enterprise_id=target.id, name=old))

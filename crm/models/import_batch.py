@@ -31,6 +31,11 @@ class ImportBatch(db.Model):
     file_sha256: Mapped[str] = mapped_column(String(64), index=True)
     source_district: Mapped[str | None] = mapped_column(ForeignKey("district.code"))
     year: Mapped[int | None] = mapped_column(Integer)
+    # What the file is (CONTRACT.md's --kind): "figures" (a county figure sheet) or a list.
+    kind: Mapped[str] = mapped_column(String(20), default="figures", server_default="figures")
+    # The choices the import ran with besides the year and district: {"designation": kind,
+    # "issued_on": "YYYY-MM-DD", "picks": {"sheet|row": enterprise id}} (lists only).
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[BatchStatus] = mapped_column(enum_type(BatchStatus), default=BatchStatus.imported)
     # {"rows", "created", "updated", "unchanged", "rejected", "skipped"}
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
@@ -38,6 +43,9 @@ class ImportBatch(db.Model):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     skipped: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     unknown_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Rows imported with something a person should know ([{"sheet", "row", "column", "message"}]),
+    # e.g. a 入库登记编号 whose region names another district than the firm's.
+    notices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     rolled_back_at: Mapped[datetime | None] = mapped_column(DateTime)
     rolled_back_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

@@ -62,6 +62,8 @@ class Talent(TimestampMixin, db.Model):
     category: Mapped[TalentCategory] = mapped_column(enum_type(TalentCategory))
     is_team: Mapped[bool] = mapped_column(default=False)
     name: Mapped[str] = mapped_column(String(200))
+    # 带头人 of a team (talent lists name one); None for a person or when not known.
+    leader: Mapped[str | None] = mapped_column(String(50))
     programme: Mapped[TalentProgramme] = mapped_column(enum_type(TalentProgramme))
     year: Mapped[int] = mapped_column(Integer)
     # 高端创新创业人才团队: counted by the city plan's talent indicator.
