@@ -1,8 +1,10 @@
-"""Importing county offices' spreadsheets (issue 3), the database-free part.
+"""Importing spreadsheets: county figure sheets and the lists a bureau receives.
 
-readers (file → numbered rows) → headers (find and map the header) →
-values (one parser per kind of cell) → rows (skip, parse, validate) →
-workbook (all of it, streamed). The DB writer consumes :func:`parse_workbook`.
+The database-free part: readers (file → numbered rows) → headers (find the header,
+map it, tell the kind of sheet) → values (one parser per kind of cell) → rows (skip,
+parse, validate; lists: :mod:`importers.lists`) → workbook (all of it, streamed).
+The DB writers (:mod:`importers.writer`, :mod:`importers.list_writers`) consume
+:func:`parse_workbook`; :mod:`importers.matching` finds a list row's firm.
 """
 from importers.fields import ALL_FIELDS, FIELD_LABELS, FieldKind
 from importers.headers import (
@@ -15,13 +17,12 @@ from importers.headers import (
 )
 from importers.readers import SheetRows, SourceRow, Workbook, WorkbookError, open_workbook, read_workbook
 from importers.rows import ParsedRow, RowError, RowParser, SkippedRow, parse_row, record_key
-from importers.workbook import Duplicates, SheetResult, find_duplicates, parse_workbook
+from importers.workbook import SheetResult, parse_workbook
 
 __all__ = [
     "ALL_FIELDS",
     "FIELD_LABELS",
     "ColumnMapping",
-    "Duplicates",
     "FieldKind",
     "HeaderLayout",
     "HeaderNotFound",
@@ -36,7 +37,6 @@ __all__ = [
     "WorkbookError",
     "apply_mapping_override",
     "detect_header",
-    "find_duplicates",
     "normalize_header",
     "open_workbook",
     "parse_row",

@@ -21,8 +21,11 @@ from sqlalchemy.types import Date, DateTime, Enum, Numeric
 
 from crm.audit import record_changes
 from crm.clock import local_time
-from crm.models import AnnualReport, AuditLog, Designation, Enterprise, ImportBatch
+from crm.models import (
+    AnnualReport, AuditLog, Designation, Enterprise, FormerName, ImportBatch, Platform, SupportRecord, Talent,
+)
 from crm.models.audit import AuditAction
+from crm.models.enterprise import name_initials
 from crm.models.import_batch import BatchStatus
 
 from importers.fields import FIELD_LABELS
@@ -31,14 +34,27 @@ TABLES: dict[str, Table] = {
     "enterprise": Enterprise.__table__,
     "annual_report": AnnualReport.__table__,
     "designation": Designation.__table__,
+    "former_name": FormerName.__table__,
+    "platform": Platform.__table__,
+    "talent": Talent.__table__,
+    "support_record": SupportRecord.__table__,
 }
 # Children before parents, so foreign keys hold while deleting.
-DELETE_ORDER = ("designation", "annual_report", "enterprise")
-ENTITY_LABELS = {"enterprise": "企业信息", "annual_report": "年度数据", "designation": "资质认定"}
+DELETE_ORDER = ("former_name", "support_record", "talent", "platform", "designation", "annual_report", "enterprise")
+assert set(DELETE_ORDER) == set(TABLES)
+ENTITY_LABELS = {"enterprise": "企业信息", "annual_report": "年度数据", "designation": "资质认定",
+                 "former_name": "曾用名", "platform": "研发机构与载体", "talent": "人才团队", "support_record": "扶持记录"}
 COLUMN_LABELS = {**FIELD_LABELS, "district_code": "所属区县", "industry_code": "所属行业",
                  "status": "状态", "valid_from": "有效期起", "valid_to": "有效期至", "certificate_no": "证书编号",
                  "verified_at": "核实时间", "verified_by_id": "核实人", "submitted_at": "提交时间",
-                 "draft_input": "草稿中的填报内容"}
+                 "draft_input": "草稿中的填报内容", "kind": "类别", "level": "级别", "recognized_on": "认定时间",
+                 "programme": "项目", "amount": "金额", "granted_on": "拨付日期", "category": "人才类别",
+                 "is_team": "是否团队", "leader": "带头人", "year": "年度", "high_end": "高端创新创业人才团队",
+                 "until": "使用至"}
+# Where a column means something else in a record than in the figure sheet.
+ENTITY_COLUMN_LABELS = {("platform", "name"): "平台名称", ("talent", "name"): "团队名称（姓名）",
+                        ("former_name", "name"): "曾用名", ("talent", "programme"): "人才计划",
+                        ("support_record", "programme"): "项目类别"}
 MAX_CONFLICTS_SHOWN = 20
 _CHUNK = 500
 
@@ -118,7 +134,8 @@ def find_conflicts(connection: Connection, batch_id: int) -> list[Conflict]:
             continue
         seen.add((entry.entity, entry.entity_id, entry.at))
         uscc, name = firms.get(entry.enterprise_id, ("", "（已删除的企业）"))
-        fields = "、".join(COLUMN_LABELS.get(k, k) for k in (entry.changes or {}) if k != "id")
+        fields = "、".join(ENTITY_COLUMN_LABELS.get((entry.entity, k)) or COLUMN_LABELS.get(k, k)
+                          for k in (entry.changes or {}) if k != "id")
         what = ENTITY_LABELS.get(entry.entity, entry.entity)
         if fields:
             what += f"「{fields}」"
@@ -180,9 +197,11 @@ def rollback_changes(connection: Connection, batch_id: int) -> dict[str, int]:
         if current is None:
             continue
         values = {c: _python_value(table, c, v) for c, v in fields.items()}
-        groups[(entity, frozenset(values))].append({"b_id": entity_id, **values})
         audit.append({"entity": entity, "entity_id": entity_id, "enterprise_id": owners[(entity, entity_id)],
                       "action": AuditAction.update, "changes": {c: [current[c], values[c]] for c in values}})
+        if entity == "enterprise" and "name" in values:
+            values["name_initials"] = name_initials(values["name"])[:200]  # the search box's, not audited
+        groups[(entity, frozenset(values))].append({"b_id": entity_id, **values})
         restored += 1
     for (entity, columns), params in groups.items():
         table = TABLES[entity]

@@ -4,25 +4,24 @@ County sheets put a merged title ("开平市2023年度科技型企业统计表")
 ("填报单位：…", "单位：万元") and sometimes a group row ("研发费用" over
 "合计 | 其中：境内") or a units row above the data. ``detect_header`` finds
 the header block among the first rows, and maps each column through the alias
-table in ``aliases.csv`` (data, so new spellings need no code change).
+table of the sheet's kind (``aliases/*.csv``: data, so new spellings need no code
+change); the kind of a sheet given without one is found here too (:func:`detect_kind`).
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 
-from importers.fields import ALL_FIELDS, FIELD_KINDS, FIELD_LABELS, MONEY_FIELDS, FieldKind
+from importers.fields import ALIASES_DIR, FieldKind, FieldSet, field_set, field_sets
 from importers.readers import MergedRange, SourceRow
 from importers.values import MONEY_UNIT_FACTORS, parse_number
 
-ALIASES_PATH = Path(__file__).with_name("aliases.csv")
+# The county figure sheet's own spellings (the shared ones are in aliases/common.csv).
+ALIASES_PATH = ALIASES_DIR / "figures.csv"
 
 # How far down a sheet the header may start (titles and notes come first).
 MAX_HEADER_SCAN = 30
@@ -78,6 +77,8 @@ class HeaderLayout:
     year_hint: int | None = None  # from "2023年度" in the title or the sheet name
     sheet_unit: str | None = None  # from a "单位：万元" note above the header
     duplicates: list[str] = field(default_factory=list)  # headers whose field an earlier column took
+    field_set: FieldSet = field(default_factory=lambda: field_set("figures"))  # the kind of sheet
+    title: tuple[str, ...] = ()  # texts above the header (title, notes): lists take their date from there
 
     def column_for(self, field_name: str) -> ColumnMapping | None:
         """The column feeding ``field_name``, if any."""
@@ -93,11 +94,14 @@ class HeaderLayout:
 
     @property
     def missing_required(self) -> list[str]:
-        """Required fields no column feeds (``year`` counts as present when hinted)."""
+        """Required fields no column feeds (``year`` counts as present when hinted; the code
+        or the name suffices to name the firm)."""
         present = self.fields
-        missing = [f for f in ("uscc", "name") if f not in present]
-        if "year" not in present and self.year_hint is None:
-            missing.append("year")
+        missing = [f for f in self.field_set.required if f not in present]
+        if "year" in missing and self.year_hint is not None:
+            missing.remove("year")
+        if "name" in missing and "uscc" in present:
+            missing.remove("name")
         return missing
 
 
@@ -148,40 +152,21 @@ def _lookup_forms(key: str) -> list[str]:
     return forms
 
 
-@lru_cache(maxsize=1)
-def alias_table() -> dict[str, str]:
-    """Normalised header key → canonical field, from ``aliases.csv`` plus the labels."""
-    table: dict[str, str] = {}
-
-    def add(alias: str, field_name: str) -> None:
-        key, _unit = normalize_header(alias)
-        if not key:
-            return
-        if table.get(key, field_name) != field_name:
-            raise ValueError(f"aliases.csv: {alias!r} maps to both {table[key]} and {field_name}")
-        table[key] = field_name
-
-    with ALIASES_PATH.open(encoding="utf-8", newline="") as handle:
-        for line in csv.DictReader(handle):
-            if line["field"] not in FIELD_KINDS:
-                raise ValueError(f"aliases.csv: unknown field {line['field']!r}")
-            add(line["alias"], line["field"])
-    for field_name, label in FIELD_LABELS.items():
-        add(label, field_name)
-        add(field_name, field_name)  # headers exported by this system's own templates
-    return table
+def alias_table(fields: FieldSet | None = None) -> dict[str, str]:
+    """Normalised header key → canonical field of a kind of sheet (default: figures)."""
+    return (fields or field_set("figures")).alias_table
 
 
-def field_for_header(text: object) -> str | None:
+def field_for_header(text: object, fields: FieldSet | None = None) -> str | None:
     """The canonical field a single header text names, or None."""
     key, _unit = normalize_header(text)
-    return _lookup(key)
+    return _lookup(key, fields or field_set("figures"))
 
 
-def _lookup(key: str) -> str | None:
+def _lookup(key: str, fields: FieldSet) -> str | None:
     if not key:
         return None
-    table = alias_table()
+    table = fields.alias_table
     for form in _lookup_forms(key):
         found = table.get(form)
         if found:
@@ -268,7 +253,7 @@ def _combine(
     return columns
 
 
-def _field_of(labels: Sequence[str]) -> str | None:
+def _field_of(labels: Sequence[str], fields: FieldSet) -> str | None:
     """Map a column's stacked labels: the full stack first, then shorter tails."""
     candidates = ["".join(labels[s:]) for s in range(len(labels))]
     if len(labels) >= 2:
@@ -276,19 +261,26 @@ def _field_of(labels: Sequence[str]) -> str | None:
     if labels and labels[-1] in GENERIC_SUBLABELS:
         candidates += ["".join(labels[s:-1]) for s in range(len(labels) - 1)]
     for candidate in candidates:
-        found = _lookup(candidate)
+        found = _lookup(candidate, fields)
         if found:
             return found
     return None
 
 
-def _score(columns: Sequence[_Column]) -> int:
+def _score(columns: Sequence[_Column], fields: FieldSet) -> int:
     """Distinct non-ignored fields a header block maps."""
-    fields = {_field_of(c.labels) for c in columns}
-    return len({f for f in fields if f and FIELD_KINDS[f] is not FieldKind.IGNORED})
+    found = {_field_of(c.labels, fields) for c in columns}
+    return len({f for f in found if f and fields.kinds[f] is not FieldKind.IGNORED})
 
 
-def _is_continuation(row: SourceRow, above: Sequence[_Column]) -> bool:
+def _names_only(columns: Sequence[_Column], fields: FieldSet) -> bool:
+    """A header row of a list's firm column beside its 序号 (or 备注), and nothing else known."""
+    found = {_field_of(c.labels, fields) for c in columns} - {None}
+    named = found & set(fields.identity)
+    return len(named) == 1 and found - named and all(fields.kinds[f] is FieldKind.IGNORED for f in found - named)
+
+
+def _is_continuation(row: SourceRow, above: Sequence[_Column], fields: FieldSet) -> bool:
     """Whether ``row`` continues the header above it (sub-labels or units), not data."""
     cells = _nonempty(row.cells)
     if not cells:
@@ -304,10 +296,10 @@ def _is_continuation(row: SourceRow, above: Sequence[_Column]) -> bool:
         key, unit = normalize_header(value)
         if not key and unit:
             continue
-        if key in GENERIC_SUBLABELS or _lookup(key):
+        if key in GENERIC_SUBLABELS or _lookup(key, fields):
             continue
         labels = above[index].labels if index < len(above) else []
-        if labels and _field_of([*labels, key]):
+        if labels and _field_of([*labels, key], fields):
             continue
         return False
     return True
@@ -331,8 +323,8 @@ def _sheet_unit(texts: Sequence[str]) -> str | None:
     return None
 
 
-def _unit_factor(field_name: str | None, unit: str | None, sheet_unit: str | None) -> Decimal:
-    if field_name not in MONEY_FIELDS:
+def _unit_factor(field_name: str | None, unit: str | None, sheet_unit: str | None, fields: FieldSet) -> Decimal:
+    if field_name not in fields.money_fields:
         return Decimal(1)
     if unit in MONEY_UNIT_FACTORS:
         return MONEY_UNIT_FACTORS[unit]
@@ -345,31 +337,40 @@ def detect_header(
     rows: Sequence[SourceRow],
     sheet_name: str = "",
     merged: Sequence[MergedRange] | None = None,
+    fields: FieldSet | None = None,
 ) -> HeaderLayout:
     """Find the header block among the first rows of a sheet and map its columns.
 
     ``rows`` are the sheet's first rows (at least up to the header; 30 is plenty),
     ``merged`` the sheet's merged ranges as 0-based ``((row, col), (row, col))``
-    or None when the format has none (CSV). Raises :class:`HeaderNotFound`.
+    or None when the format has none (CSV), ``fields`` the kind of sheet (default:
+    a county figure sheet). Raises :class:`HeaderNotFound`.
     """
+    fields = fields or field_set("figures")
     scan = list(rows[:MAX_HEADER_SCAN])
     if not scan:
         raise HeaderNotFound("工作表为空")
+    identity = "”或“".join(fields.labels[f] for f in fields.identity)
     width = max((len(r.cells) for r in scan), default=0)
     single = [_combine([r], width, merged) for r in scan]
-    scores = [_score(cols) for cols in single]
+    scores = [_score(cols, fields) for cols in single]
     best = max(range(len(scan)), key=lambda k: (scores[k], -k))
     if scores[best] < MIN_HEADER_FIELDS:
-        raise HeaderNotFound("未找到表头：前30行中没有可识别的列名（如“企业名称”“统一社会信用代码”）")
+        # A published list may name its firms and nothing else: "序号 | 企业名称".
+        names_only = [k for k, cols in enumerate(single) if fields.kind != "figures" and _names_only(cols, fields)]
+        if not names_only:
+            raise HeaderNotFound(f"未找到表头：前30行中没有可识别的列名（如“{identity}”）")
+        best = names_only[0]
 
     start, end = best, best
     # A group row above ("基本情况 | 经营情况") whose labels add fields joins the block.
     if best > 0 and len(_nonempty(scan[best - 1].cells)) >= 2:
         pair = _combine(scan[best - 1 : best + 1], width, merged)
-        if _score(pair) > scores[best]:
+        if _score(pair, fields) > scores[best]:
             start = best - 1
     while end - start + 1 < MAX_HEADER_ROWS and end + 1 < len(scan):
-        if not _is_continuation(scan[end + 1], _combine(scan[start : end + 1], width, merged, fill_last=True)):
+        above = _combine(scan[start : end + 1], width, merged, fill_last=True)
+        if not _is_continuation(scan[end + 1], above, fields):
             break
         end += 1
     block_columns = _combine(scan[start : end + 1], width, merged)
@@ -385,16 +386,70 @@ def detect_header(
         columns=[],
         year_hint=_year_hint(above_texts, sheet_name),
         sheet_unit=sheet_unit,
+        field_set=fields,
+        title=tuple(above_texts),
     )
     detected = [
-        (index, "/".join(col.shown), _field_of(col.labels), col.unit)
+        (index, "/".join(col.shown), _field_of(col.labels, fields), col.unit)
         for index, col in enumerate(block_columns)
         if col.labels
     ]
     _assign(layout, detected)
-    if not ({"uscc", "name"} & layout.fields):
-        raise HeaderNotFound("未找到表头：缺少“企业名称”或“统一社会信用代码”列")
+    if not (set(fields.identity) & layout.fields):
+        raise HeaderNotFound(f"未找到表头：缺少“{identity}”列")
     return layout
+
+
+# Words of a title (or sheet or file name) that say what kind of list it is, most specific
+# kind first: a "高新技术企业认定奖励资金拨付名单" is a support list, not a designation list.
+TITLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("renames", ("更名", "名称变更")),
+    ("support", ("资助", "补助", "奖励", "拨付", "扶持资金", "资金", "专项经费")),
+    ("platforms", ("平台", "研究中心", "技术中心", "实验室", "研发机构", "孵化器", "众创空间", "星创天地", "加速器",
+                   "工作站", "创新中心")),
+    ("talents", ("人才", "团队")),
+    ("designations", ("名单", "名录", "备案", "入库", "认定", "高新技术企业", "科技型中小企业", "专精特新", "小巨人",
+                      "创新型中小企业", "瞪羚", "金种子", "雏鹰", "培育库", "领军")),
+    ("figures", ("统计表", "报表", "调查表", "年报", "汇总表", "情况表")),
+)
+
+
+def title_kind(texts: Sequence[str]) -> str | None:
+    """The kind of list a title names (see :data:`TITLE_WORDS`), or None."""
+    joined = unicodedata.normalize("NFKC", "".join("".join(t.split()) for t in texts))
+    for kind, words in TITLE_WORDS:
+        if any(word in joined for word in words):
+            return kind
+    return None
+
+
+def detect_kind(
+    rows: Sequence[SourceRow], sheet_name: str = "", merged: Sequence[MergedRange] | None = None,
+) -> HeaderLayout:
+    """The header layout of a sheet whose kind was not given, under the kind it is.
+
+    Each kind's header is looked for; the kind whose spellings map the most columns
+    wins (a county sheet's 高新技术企业证书编号 and 入库编号 beside 年度 are figure columns),
+    then the kind whose own (distinctive) fields it maps most of — a 高企 list's 证书编号
+    beside 企业名称, a platform list's 平台名称 and 级别. When that does not decide (a list
+    of names only), the title, sheet or file name does ("瞪羚企业名单"), else the sheet
+    is read as a county figure sheet. Raises :class:`HeaderNotFound` when no kind's
+    header is found."""
+    found: list[tuple[int, int, int, int, HeaderLayout]] = []
+    first_error: HeaderNotFound | None = None
+    sets = list(field_sets().values())
+    for position, fields in enumerate(sets):
+        try:
+            layout = detect_header(rows, sheet_name, merged, fields)
+        except HeaderNotFound as error:
+            first_error = first_error or error
+            continue
+        named = title_kind([*layout.title, sheet_name]) == fields.kind
+        mapped = sum(1 for f in layout.fields if fields.kinds[f] is not FieldKind.IGNORED)
+        found.append((mapped, len(layout.fields & fields.distinctive), int(named), -position, layout))
+    if not found:
+        raise first_error or HeaderNotFound("工作表为空")
+    return max(found, key=lambda item: item[:4])[4]
 
 
 def _assign(layout: HeaderLayout, detected: Sequence[tuple[int, str, str | None, str | None]]) -> None:
@@ -409,9 +464,8 @@ def _assign(layout: HeaderLayout, detected: Sequence[tuple[int, str, str | None,
             layout.unknown.append(header_text)
         else:
             taken.add(field_name)
-        layout.columns.append(
-            ColumnMapping(index, header_text, field_name, _unit_factor(field_name, unit, layout.sheet_unit), unit)
-        )
+        factor = _unit_factor(field_name, unit, layout.sheet_unit, layout.field_set)
+        layout.columns.append(ColumnMapping(index, header_text, field_name, factor, unit))
 
 
 def column_letter(index: int) -> str:
@@ -438,7 +492,7 @@ def apply_mapping_override(
     if not override:
         return layout
     for target in override.values():
-        if target and target not in ALL_FIELDS:
+        if target and target not in layout.field_set.kinds:
             raise ValueError(f"未知的字段：{target}")
     by_index = {k: v for k, v in override.items() if isinstance(k, int)}
     by_text = {normalize_header(k)[0]: v for k, v in override.items() if isinstance(k, str)}

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from crm.spreadsheet_cells import as_text_if_str
+from importers.fields import FieldSet
 from importers.headers import MAX_HEADER_SCAN, HeaderNotFound, detect_header
 from importers.readers import FormulaError, read_workbook
 
@@ -40,12 +41,14 @@ def _cell(value: object) -> object:
     return value
 
 
-def error_report(source: bytes, filename: str, errors: Iterable[Mapping[str, Any]]) -> bytes:
+def error_report(source: bytes, filename: str, errors: Iterable[Mapping[str, Any]],
+                 fields: FieldSet | None = None) -> bytes:
     """An .xlsx with, per sheet that has errors, its header rows and each rejected row
     (original cells, failing cells filled red) plus a column of reasons.
 
     ``errors`` are dicts with ``sheet``, ``row``, ``message`` and optionally
-    ``column_index`` (0-based) and ``column`` (the header text).
+    ``column_index`` (0-based) and ``column`` (the header text); ``fields`` is the kind of
+    sheet the batch read (default: a county figure sheet), whose header is copied.
     """
     by_sheet: dict[str, dict[int, list[Mapping[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for error in errors:
@@ -68,7 +71,7 @@ def error_report(source: bytes, filename: str, errors: Iterable[Mapping[str, Any
             if row.number in wanted:
                 if reason_col is None:
                     try:
-                        header_rows = detect_header(head, sheet.name, sheet.merged).header_rows
+                        header_rows = detect_header(head, sheet.name, sheet.merged, fields).header_rows
                     except HeaderNotFound:
                         header_rows = ()
                     for source_row in head:

@@ -7,6 +7,11 @@ office can fix a rejected row in one go. Only cells with a value appear in
 ``record``: an empty cell means "not reported", never zero, so the writer can
 leave an existing value alone. Blank, totals, notes and repeated header rows
 become :class:`SkippedRow` with a reason.
+
+Cells are read the same way for every kind of sheet (the layout's field set says
+how each field is read); a county figure sheet's rows are then checked here, a
+list's by its kind's row step (:func:`importers.lists.check_list_row`), which may
+also skip a row (a firm of another city in a province-wide list).
 """
 from __future__ import annotations
 
@@ -22,13 +27,13 @@ from typing import Any
 from flask_babel import force_locale
 
 from crm.districts import DISTRICTS, district_from_name, district_from_uscc
-from crm.models import Designation, Enterprise
 from crm.models.lengths import max_length, too_long
 from crm.reports.consistency import fiscal_year_problem
 from crm.uscc import normalize_uscc
 
-from importers.fields import FIELD_KINDS, FIELD_LABELS, FieldKind
+from importers.fields import FIELD_LABELS, FieldKind, FieldSet, field_set
 from importers.headers import HeaderLayout, field_for_header
+from importers.lists import SheetContext, check_list_row, parse_list_date
 from importers.readers import FormulaError, SourceRow
 from importers.values import (
     EMPTY_MARKERS,
@@ -84,6 +89,9 @@ class ParsedRow:
     record: dict[str, Any]
     errors: list[RowError] = field(default_factory=list)
     cells: tuple[object, ...] = ()
+    # Things a person should know of a row that is imported (a list's 入库登记编号 naming
+    # another district than the firm's): shown in the preview and kept with the batch.
+    notices: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -238,34 +246,32 @@ _CONVERTERS: dict[FieldKind, Converter] = {
     FieldKind.DISTRICT: _text,
     FieldKind.CODE: parse_code,
     FieldKind.DATE: parse_date,
+    FieldKind.LIST_DATE: parse_list_date,
     FieldKind.BOOL: parse_bool,
     FieldKind.YEAR: parse_year,
     FieldKind.COUNT: _count,
 }
 
 
-# Text fields stored as they are, and the String(n) column each goes to: its declared
-# length is the limit (PostgreSQL refuses a longer value, SQLite would store it). 所属区县,
-# 所属行业 and 高新技术领域 are resolved to codes first (unknown text rejects the row), and
-# 序号/备注 are never stored.
-TEXT_COLUMNS: dict[str, tuple[Any, str]] = {
-    "name": (Enterprise, "name"),
-    "town": (Enterprise, "town"),
-    "address": (Enterprise, "address"),
-    "contact_person": (Enterprise, "contact_person"),
-    "contact_phone": (Enterprise, "contact_phone"),
-    "hitech_cert_no": (Designation, "certificate_no"),
-    "tech_sme_reg_no": (Designation, "certificate_no"),
-}
+# A figure sheet's text fields stored as they are, and the String(n) column each goes to
+# (``FieldSet.text_columns``): its declared length is the limit. 所属区县, 所属行业 and 高新技术
+# 领域 are resolved to codes first (unknown text rejects the row), and 序号/备注 are never
+# stored; a list's kinds, levels, programmes and places are resolved to codes likewise.
 RESOLVED_TEXT_FIELDS: frozenset[str] = frozenset({"district", "industry", "hitech_field"})
-assert {
-    f for f, k in FIELD_KINDS.items() if k in (FieldKind.TEXT, FieldKind.CODE, FieldKind.DISTRICT)
-} == set(TEXT_COLUMNS) | RESOLVED_TEXT_FIELDS, "a text field without a length limit"
+LIST_RESOLVED_TEXT_FIELDS: frozenset[str] = frozenset(
+    {"city", "district", "designation", "batch", "valid_to", "platform_kind", "level", "programme", "category",
+     "support_kind"}
+)
 
 
-def text_limit(field_name: str) -> int | None:
+def text_columns(fields: FieldSet | None = None) -> dict[str, tuple[Any, str]]:
+    """{text field: (model, column)} of a kind of sheet (default: figures)."""
+    return dict((fields or field_set("figures")).text_columns)
+
+
+def text_limit(field_name: str, fields: FieldSet | None = None) -> int | None:
     """The most characters ``field_name`` may hold: its column's declared length."""
-    target = TEXT_COLUMNS.get(field_name)
+    target = (fields or field_set("figures")).text_columns.get(field_name)
     return max_length(*target) if target is not None else None
 
 
@@ -301,11 +307,17 @@ class RowParser:
         default_year: int | None = None,
         default_district: str | None = None,
         today: dt.date | None = None,
+        context: SheetContext | None = None,
     ) -> None:
         self.layout = layout
+        self.fields = fields = layout.field_set
         self.default_year = default_year
         self.default_district = default_district
         self.today = today or dt.date.today()
+        # A list's sheet step (None for a county figure sheet, whose rows are checked here).
+        self.context = context
+        if fields.kind != "figures" and context is None:
+            raise ValueError(f"a {fields.kind} sheet needs its sheet context")
         self._year_problems: dict[tuple[int, int | None], str | None] = {}
         self.plan: list[tuple[int, str, Converter, str]] = []
         self.seq_index: int | None = None
@@ -315,7 +327,7 @@ class RowParser:
         for column in layout.columns:
             if column.field is None:
                 continue
-            kind = FIELD_KINDS[column.field]
+            kind = fields.kinds[column.field]
             if column.field == "seq":
                 self.seq_index = column.index
             if column.field == "uscc":
@@ -328,7 +340,7 @@ class RowParser:
                 convert = _money(column.unit_factor, signed=kind is FieldKind.SIGNED_MONEY)
             else:
                 convert = _CONVERTERS[kind]
-            limit = text_limit(column.field)
+            limit = text_limit(column.field, fields)
             if limit is not None:
                 convert = _limited(convert, limit)
             self.plan.append((column.index, column.field, convert, column.header_text))
@@ -337,6 +349,10 @@ class RowParser:
         # equal signature parse to equal records.
         self._signature = tuple(signature)
         self._columns = {c.field: c for c in layout.columns if c.field}
+        # The column a repeated header row is told by: the code's, else the name's.
+        self._header_check = next(
+            ((c.index, c.field) for name in ("uscc", *fields.identity) if (c := self._columns.get(name))), None
+        )
         indexes = [index for index, _f, _c, _h in self.plan]
         self._max_index = max(indexes, default=-1)
         # One C-level call fetches every mapped cell of a row.
@@ -348,17 +364,19 @@ class RowParser:
         column = self._columns.get(field_name)
         if column is not None:
             return column.header_text, column.index
-        return FIELD_LABELS[field_name], None
+        return self.fields.labels[field_name], None
 
     def _skip(self, cells: tuple[object, ...]) -> str | None:
         """Why the row is not data (see :func:`skip_reason`), or a repeated header row."""
         reason = skip_reason(cells, self.seq_index)
         if reason is not None:
             return reason
-        if self.uscc_index is not None and self.uscc_index < len(cells):
-            code_cell = cells[self.uscc_index]
-            # Codes are ASCII (or full-width); a Chinese header text is not.
-            if isinstance(code_cell, str) and not code_cell.isascii() and field_for_header(code_cell) == "uscc":
+        if self._header_check is not None and self._header_check[0] < len(cells):
+            index, field_name = self._header_check
+            cell = cells[index]
+            # Codes are ASCII (or full-width), names long; a Chinese header text is neither.
+            if isinstance(cell, str) and not cell.isascii() and len(cell) <= 20 \
+                    and field_for_header(cell, self.fields) == field_name:
                 return "重复的表头行"
         return None
 
@@ -431,6 +449,8 @@ class RowParser:
             column, index = self._where(field_name)
             errors.append(RowError(sheet, number, column, message, index))
 
+        if self.context is not None:
+            return self._check_list_row(source, record, errors, failed, error)
         for field_name, message in (("uscc", "统一社会信用代码不能为空"), ("name", "企业名称不能为空")):
             if field_name not in record and field_name not in failed:
                 error(field_name, message)
@@ -438,6 +458,27 @@ class RowParser:
         self._check_district(record, error)
         self._check_consistency(record, failed, error)
         return ParsedRow(sheet, number, record, errors, cells)
+
+    def _check_list_row(
+        self, source: SourceRow, record: dict[str, Any], errors: list[RowError], failed: set[str],
+        error: Callable[[str, str], None],
+    ) -> ParsedRow | SkippedRow:
+        """A list row: the firm must be named (code or name), then its kind's row step."""
+        assert self.context is not None
+        sheet, number = source.sheet, source.number
+        identity = self.fields.identity
+        if not any(f in record or f in failed for f in identity):
+            error(identity[0], f"{self.fields.labels[identity[0]]}不能为空")
+        notices: list[RowError] = []
+
+        def notice(field_name: str, message: str) -> None:
+            column, index = self._where(field_name)
+            notices.append(RowError(sheet, number, column, message, index))
+
+        skip = check_list_row(record, self.context, error, notice, self.today, failed)
+        if skip is not None:
+            return SkippedRow(sheet, number, skip)
+        return ParsedRow(sheet, number, record, errors, source.cells, notices)
 
     def _check_year(self, record: dict[str, Any], failed: set[str], error: Callable[[str, str], None]) -> None:
         if "year" in failed:

@@ -20,14 +20,17 @@ Decisions (documented for the county offices and the bureau):
   the importing user). An existing report of that year — draft, submitted,
   returned or verified — takes the sheet's figures where the sheet has a value
   and becomes verified; every change is audited with the batch.
-- Duplicates in one file (same code and year): an identical later row is
-  ``unchanged`` (the first counts as created, updated or unchanged). When the
-  rows of a firm-year disagree nobody can tell which is right, so *all* of them
-  are rejected, each message naming the other rows (and which of them are
-  identical), and that firm-year is written from none. A first pass over the file
-  (:func:`importers.workbook.find_duplicates`) finds such firm-years before
-  anything is written; their rows are held back and compared (parsed) at the end
-  of the stream. Rows rejected for their own errors do not take part.
+- Duplicates in one file (same code and year; for a list, the same record of the same
+  firm): an identical later row is ``unchanged`` (the first counts as created,
+  updated or unchanged). When the rows of a firm-year disagree nobody can tell which
+  is right, so *all* of them are rejected, each message naming the other rows (and
+  which of them are identical), and that firm-year is written from none. The file is
+  read once: rows are written as they come, and every key's first row remembered;
+  should a later row disagree with a row already written, the writer stops writing,
+  reads on to learn every such key (:attr:`BatchWriter.replay`), and the caller rolls
+  the batch back and writes the file again with those keys' rows held back and
+  compared at the end of the stream (the only case that reads a file twice). Rows
+  rejected for their own errors do not take part.
 - 所属行业 and 高新技术领域 must match a known industry (code or name) or one of
   the eight fields (code or Chinese name); anything else rejects the row with
   a message, since a guessed classification would silently change the record.
@@ -57,23 +60,24 @@ from sqlalchemy.exc import DBAPIError
 
 from crm.audit import JSON_READY_TYPES, plain, plain_decimal, record_changes
 from crm.enterprises.summary import FIGURE_COLUMNS, rd_ratio
-from crm.models import AnnualReport, Designation, Enterprise, Industry
+from crm.models import AnnualReport, Designation, Enterprise, FormerName, Industry
 from crm.models.annual_report import FIGURE_FIELDS, ReportStatus
 from crm.models.audit import AuditAction
 from crm.models.designation import DesignationKind, DesignationSource, hitech_valid_to
 from crm.models.enterprise import HITECH_FIELD_LABELS, HitechField
 
 from importers.bulk import insert_many, update_many
-from importers.fields import FIELD_LABELS
+from importers.fields import FieldSet, field_set
 from importers.headers import HeaderLayout, normalize_header
 from importers.rows import ParsedRow, RowError, SkippedRow
-from importers.workbook import Duplicates, SheetResult
+from importers.workbook import SheetResult
 
 CHUNK_ROWS = 2000
 
 ENTERPRISE_TABLE = Enterprise.__table__
 REPORT_TABLE = AnnualReport.__table__
 DESIGNATION_TABLE = Designation.__table__
+FORMER_NAME_TABLE = FormerName.__table__
 
 # Record fields copied to enterprise columns of the same name (industry and field resolved first).
 PROFILE_COLUMNS = (
@@ -100,6 +104,12 @@ class ImportResult:
     unknown_columns: list[str] = field(default_factory=list)
     sheets: list[SheetResult] = field(default_factory=list)
     batch_id: int | None = None
+    kind: str = "figures"
+    # Imported rows a person should know something of (RowError-shaped, not errors).
+    notices: list[RowError] = field(default_factory=list)
+    # List rows whose firm no name matched: (sheet, row, name, district the list gives or
+    # None), for the preview to suggest close names a person may pick.
+    unmatched: list[tuple[str, int, str, str | None]] = field(default_factory=list)
     # Firms whose reports this import created or changed (derived figures to refresh).
     touched_enterprises: set[int] = field(default_factory=set)
 
@@ -115,8 +125,21 @@ class ImportResult:
         }
 
     def as_json(self) -> dict[str, Any]:
-        """Exactly the object CONTRACT.md fixes for ``import-workbook --json``."""
-        return {**self.counts(), "errors": [e.as_dict() for e in self.errors], "batch": self.batch_id}
+        """Exactly the object CONTRACT.md fixes for ``import-workbook --json`` (with ``--kind``)."""
+        return {**self.counts(), "errors": [e.as_dict() for e in self.errors], "batch": self.batch_id,
+                "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """Keys (``hash(key)``) that more than one good row of a file is about: ``repeated``,
+    every such key; ``conflicting``, those whose rows differ. Learnt by a first writing of
+    the file (:attr:`BatchWriter.replay`) when it met a conflict; a second writing holds
+    the conflicting keys' rows back. A hash collision only makes the writer compare rows
+    it need not (held rows are compared whole)."""
+
+    repeated: frozenset[int]
+    conflicting: frozenset[int]
 
 
 class _Rejected(Exception):
@@ -170,11 +193,19 @@ def _plain(text: str) -> str:
 
 
 class BatchWriter:
-    """Consumes :func:`importers.parse_workbook`'s stream and writes it on ``connection``.
+    """Consumes :func:`importers.parse_workbook`'s stream and writes it on ``connection``:
+    the accounting, duplicates, chunks and savepoints every kind of sheet shares. A kind
+    says how a row is prepared (:meth:`prepare`), which record it is about (:meth:`key`),
+    what it writes (:meth:`fingerprint`) and how a chunk is written (:meth:`_apply`).
 
     The caller owns the transaction (commit, or roll back for a dry run) and the
     audit attribution (``crm.audit.acting_as`` with the batch).
     """
+
+    fields: FieldSet
+    kind = "figures"
+    # The field whose column a row-wide message (a duplicate, a database refusal) points at.
+    key_field = "uscc"
 
     def __init__(
         self,
@@ -183,7 +214,7 @@ class BatchWriter:
         user_id: int | None = None,
         now: dt.datetime | None = None,
         begin_nested: Callable[[], Any] | None = None,
-        chunk_rows: int = CHUNK_ROWS,
+        chunk_rows: int | None = None,
     ) -> None:
         from crm.clock import utcnow
 
@@ -191,33 +222,67 @@ class BatchWriter:
         self.user_id = user_id
         self.now = now or utcnow()
         self.begin_nested = begin_nested or connection.begin_nested
-        self.chunk_rows = chunk_rows
-        self.classes = Classifications(connection)
-        self.result = ImportResult()
-        # (uscc, year) -> (sheet, row, fingerprint) of the first good row with that key.
-        self._seen: dict[tuple[str, int], tuple[str, int, int]] = {}
-        # Good rows of firm-years whose rows may disagree, held back until the stream ends.
-        self._held: dict[tuple[str, int], list[ParsedRow]] = {}
+        self.chunk_rows = chunk_rows or CHUNK_ROWS  # read at call time: tests write in small chunks
+        self.fields = field_set(self.kind)
+        self.result = ImportResult(kind=self.kind)
+        # Writing as rows come (no duplicates known): hash(key) -> fingerprint of its first row.
+        self._first_print: dict[int, int] = {}
+        self._repeated: set[int] = set()
+        self._conflicting: set[int] = set()
+        # Known duplicates (a second writing): key -> fingerprint of the first row written.
+        self._seen: dict[Any, int] = {}
+        # Good rows of keys whose rows disagree, held back until the stream ends.
+        self._held: dict[Any, list[ParsedRow]] = {}
         self._layout: HeaderLayout | None = None
         self._layouts: dict[str, HeaderLayout] = {}
         # Pinyin initial of every character met so far: {code point: initial}.
         self._initials: dict[int, str] = {}
         self._initial_chars: set[str] = set()
 
+    # --- what a kind says ---------------------------------------------------------------
+
+    def prepare(self, row: ParsedRow) -> list[RowError]:
+        """Complete a good row with what needs the database (its firm, codes); its errors."""
+        return []
+
+    def key(self, row: ParsedRow) -> Any:  # noqa: ANN401 - a hashable natural key
+        """The record a prepared row is about: rows with equal keys are duplicates."""
+        raise NotImplementedError
+
+    def fingerprint(self, row: ParsedRow) -> int:
+        """Equal for rows that would write the same values."""
+        return _fingerprint(row.record)
+
+    def describe(self, key: Any) -> str:  # noqa: ANN401
+        """The record of a key in words, for a duplicate rows' message."""
+        return str(key)
+
+    def _apply(self, rows: list[ParsedRow]) -> list[str]:
+        """Write one chunk; returns each row's outcome. Raises DBAPIError on refusal."""
+        raise NotImplementedError
+
     # --- the stream -------------------------------------------------------------------------
+
+    @property
+    def replay(self) -> Duplicates | None:
+        """After :meth:`run` without duplicates: None when the batch is written as it should
+        be; else a row disagreed with an earlier row of its key that may have been written,
+        writing stopped, and the caller must roll back and run again with these."""
+        if not self._conflicting:
+            return None
+        return Duplicates(frozenset(self._repeated), frozenset(self._conflicting))
 
     def run(
         self, items: Iterable[SheetResult | ParsedRow | SkippedRow], duplicates: Duplicates | None = None
     ) -> ImportResult:
         """Write every row of the stream; returns the accounting.
 
-        ``duplicates`` (from :func:`importers.workbook.find_duplicates` over the same file)
-        says which firm-years occur more than once; without it every key is tracked and
-        a conflicting row can only be caught after the first one was written."""
+        Without ``duplicates`` rows are written as they come (see :attr:`replay`); with
+        them (learnt by a first writing) the conflicting keys' rows are held back."""
         result = self.result
         unknown: dict[str, None] = {}
         chunk: list[ParsedRow] = []
-        repeated = duplicates.repeated if duplicates is not None else None
+        repeated = duplicates.repeated if duplicates is not None else frozenset()
         conflicting = duplicates.conflicting if duplicates is not None else frozenset()
         for item in items:
             if isinstance(item, ParsedRow):
@@ -225,18 +290,18 @@ class BatchWriter:
                 if item.errors:
                     self._reject(item.errors)
                     continue
-                errors = self._classify(item)
+                errors = self.prepare(item)
                 if errors:
                     self._reject(errors)
                     continue
-                if repeated is None:
-                    if not self._first_of_key(item):
-                        continue
+                hashed = hash(self.key(item))
+                if duplicates is None:
+                    if not self._track(item, hashed) or self._conflicting:
+                        continue  # a repeat, or writing stopped: the batch is written again
                 elif repeated:
-                    hashed = hash(item.key)
                     if hashed in conflicting:
                         item.cells = ()  # not needed for writing; held rows stay small
-                        self._held.setdefault(item.key, []).append(item)  # type: ignore[arg-type]
+                        self._held.setdefault(self.key(item), []).append(item)
                         continue
                     if hashed in repeated and not self._first_of_key(item):
                         continue
@@ -252,6 +317,8 @@ class BatchWriter:
                 if item.layout is not None:
                     self._layouts[item.name] = item.layout
                     unknown.update(dict.fromkeys(item.layout.unknown))
+        if self._conflicting:
+            return result  # the caller rolls back and runs again with self.replay
         for row in self._settle_held():
             chunk.append(row)
             if len(chunk) >= self.chunk_rows:
@@ -264,22 +331,38 @@ class BatchWriter:
             # Conflicts are found at the end: list every error in sheet and row order.
             order = {sheet.name: position for position, sheet in enumerate(result.sheets)}
             result.errors.sort(key=lambda e: (order.get(e.sheet, 0), e.row))
+            result.notices.sort(key=lambda e: (order.get(e.sheet, 0), e.row))
         return result
 
+    def _track(self, row: ParsedRow, hashed: int) -> bool:
+        """Writing as rows come: True for the first row of its key; a later identical row
+        counts as unchanged; a later differing one marks its key conflicting (see :attr:`replay`)."""
+        fingerprint = self.fingerprint(row)
+        first = self._first_print.get(hashed)
+        if first is None:
+            self._first_print[hashed] = fingerprint
+            return True
+        self._repeated.add(hashed)
+        if first == fingerprint:
+            self.result.unchanged += 1
+        else:
+            self._conflicting.add(hashed)
+        return False
+
     def _settle_held(self) -> Iterator[ParsedRow]:
-        """The held rows to write: a firm-year's only good row, or the first of rows that
-        turned out identical once parsed (the others count as unchanged). Rows that
-        disagree are all rejected, each naming the others."""
+        """The held rows to write: a key's only good row, or the first of rows that turned
+        out identical once parsed (the others count as unchanged). Rows that disagree are
+        all rejected, each naming the others."""
         for key, rows in self._held.items():
             # Compared whole, not by hash: a held group is small, and a hash collision here
             # would drop a differing row as "unchanged".
-            prints = [frozenset(row.record.items()) for row in rows]
+            prints = [frozenset(self.written_values(row).items()) for row in rows]
             if len(set(prints)) == 1:
                 self.result.unchanged += len(rows) - 1
                 yield rows[0]
                 continue
             for row, mark in zip(rows, prints):
-                column, index = self._where("uscc", row.sheet)
+                column, index = self._where(self.key_field, row.sheet)
                 numbers = "、".join(_place(other, row.sheet) for other in rows)
                 same = [_place(o, row.sheet) for o, p in zip(rows, prints) if o is not row and p == mark]
                 differ = [_place(o, row.sheet) for o, p in zip(rows, prints) if p != mark]
@@ -289,10 +372,14 @@ class BatchWriter:
                     clash = f"与{'、'.join(differ)}"
                 self._reject([RowError(
                     row.sheet, row.row, column,
-                    f"{clash}是同一企业同一年度（{key[0]}，{key[1]}年）但数据不一致，无法确定以哪一行为准，"
+                    f"{clash}是{self.describe(key)}但数据不一致，无法确定以哪一行为准，"
                     f"这{len(rows)}行（{numbers}）均未导入；请核对后只保留一行",
                     index,
                 )])
+
+    def written_values(self, row: ParsedRow) -> dict[str, Any]:
+        """What a row writes, compared whole between duplicate rows (see :meth:`fingerprint`)."""
+        return row.record
 
     def _reject(self, errors: list[RowError]) -> None:
         self.result.rejected += 1
@@ -305,7 +392,99 @@ class BatchWriter:
         column = layout.column_for(field_name) if layout else None
         if column is not None:
             return column.header_text, column.index
-        return FIELD_LABELS[field_name], None
+        return self.fields.labels.get(field_name, field_name), None
+
+    def _first_of_key(self, row: ParsedRow) -> bool:
+        """With duplicates known: True for the first row of a repeated key; its later rows,
+        identical by then, count as unchanged."""
+        key = self.key(row)
+        fingerprint = self.fingerprint(row)
+        first = self._seen.get(key)
+        if first is None:
+            self._seen[key] = fingerprint
+            return True
+        if first == fingerprint:
+            self.result.unchanged += 1
+            return False
+        # Only on a fingerprint collision between the two writings: keep the first.
+        column, index = self._where(self.key_field)
+        self._reject([RowError(row.sheet, row.row, column,
+                               f"与前面的行是{self.describe(key)}但数据不一致，本行（第{row.row}行）未导入；请核对后只保留一行",
+                               index)])
+        return False
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def _write_chunk(self, rows: list[ParsedRow]) -> None:
+        try:
+            with self.begin_nested():
+                outcomes = self._apply(rows)
+        except DBAPIError:
+            # Find the row the database refused; the others are written one by one.
+            for row in rows:
+                try:
+                    with self.begin_nested():
+                        outcome = self._apply([row])[0]
+                except DBAPIError as error:
+                    column, index = self._where(self.key_field, row.sheet)
+                    reason = str(getattr(error, "orig", error)).splitlines()[0][:200]
+                    self._reject([RowError(row.sheet, row.row, column, f"数据库拒绝写入此行：{reason}", index)])
+                    continue
+                self._count(outcome)
+                self.result.notices.extend(row.notices)
+            return
+        for row, outcome in zip(rows, outcomes):
+            self._count(outcome)
+            if row.notices:
+                self.result.notices.extend(row.notices)
+
+    def _count(self, outcome: str) -> None:
+        result = self.result
+        if outcome == "created":
+            result.created += 1
+        elif outcome == "updated":
+            result.updated += 1
+        else:
+            result.unchanged += 1
+
+    def _name_initials(self, name: str) -> str:
+        """Pinyin initials, character by character (cached): phrase-aware pinyin is ~0.3 ms a
+        name, too slow for 100,000 rows; the search box only needs the first letters.
+        Known characters map through one ``str.translate`` table."""
+        table = self._initials
+        missing = set(name).difference(self._initial_chars)
+        if missing:
+            from pypinyin import Style, pinyin
+
+            for char in missing:
+                if char.isascii():
+                    initial = char.lower() if char.isalnum() else ""
+                else:
+                    found = pinyin(char, style=Style.FIRST_LETTER, errors="ignore")
+                    initial = found[0][0][:1].lower() if found and found[0] else ""
+                table[ord(char)] = initial
+                self._initial_chars.add(char)
+        return name.translate(table)[:200]
+
+
+class FigureWriter(BatchWriter):
+    """A county figure sheet: each row one enterprise's record for one fiscal year, written
+    set-wise (firms, reports, designations) with the audit trail."""
+
+    kind = "figures"
+
+    def __init__(self, connection: Connection, **kwargs: Any) -> None:  # noqa: ANN401 - BatchWriter's
+        super().__init__(connection, **kwargs)
+        self.classes = Classifications(connection)
+
+    def prepare(self, row: ParsedRow) -> list[RowError]:
+        return self._classify(row)
+
+    def key(self, row: ParsedRow) -> tuple[str, int]:
+        return row.record["uscc"], row.record["year"]
+
+    def describe(self, key: tuple[str, int]) -> str:
+        return f"同一企业同一年度（{key[0]}，{key[1]}年）"
 
     def _classify(self, row: ParsedRow) -> list[RowError]:
         """Resolve 所属行业 and 高新技术领域 text to codes; unknown text is a row error."""
@@ -330,63 +509,6 @@ class BatchWriter:
             else:
                 record["hitech_field"] = member
         return errors
-
-    def _first_of_key(self, row: ParsedRow) -> bool:
-        """True for the first row of a firm-year; a later identical row counts as unchanged,
-        a later conflicting one is rejected naming both rows."""
-        record = row.record
-        key = (record["uscc"], record["year"])
-        fingerprint = _fingerprint(record)
-        first = self._seen.get(key)
-        if first is None:
-            self._seen[key] = (row.sheet, row.row, fingerprint)
-            return True
-        sheet, number, first_print = first
-        if first_print == fingerprint:
-            self.result.unchanged += 1
-            return False
-        # Only without the first pass (or should it miss a conflict): the first row may
-        # already be written, so it stays and this one is rejected.
-        where = f"第{number}行" if sheet == row.sheet else f"工作表「{sheet}」第{number}行"
-        column, index = self._where("uscc")
-        self._reject([RowError(
-            row.sheet, row.row, column,
-            f"与{where}是同一企业同一年度（{key[0]}，{key[1]}年）但数据不一致，本行（第{row.row}行）未导入；"
-            f"请核对后只保留一行",
-            index,
-        )])
-        return False
-
-    # --- writing ----------------------------------------------------------------------------
-
-    def _write_chunk(self, rows: list[ParsedRow]) -> None:
-        try:
-            with self.begin_nested():
-                outcomes = self._apply(rows)
-        except DBAPIError:
-            # Find the row the database refused; the others are written one by one.
-            for row in rows:
-                try:
-                    with self.begin_nested():
-                        outcome = self._apply([row])[0]
-                except DBAPIError as error:
-                    column, index = self._where("uscc")
-                    reason = str(getattr(error, "orig", error)).splitlines()[0][:200]
-                    self._reject([RowError(row.sheet, row.row, column, f"数据库拒绝写入此行：{reason}", index)])
-                    continue
-                self._count(outcome)
-            return
-        for outcome in outcomes:
-            self._count(outcome)
-
-    def _count(self, outcome: str) -> None:
-        result = self.result
-        if outcome == "created":
-            result.created += 1
-        elif outcome == "updated":
-            result.updated += 1
-        else:
-            result.unchanged += 1
 
     def _apply(self, rows: list[ParsedRow]) -> list[str]:
         """Write one chunk; returns each row's outcome. Raises DBAPIError on refusal."""
@@ -545,16 +667,27 @@ class BatchWriter:
 
         if changed_firms:
             rows_out = []
+            renamed: dict[int, str] = {}
             for uscc in changed_firms:
                 firm, before = firms[uscc], originals[uscc]
                 diff = {c: [before[c], firm[c]] for c in PROFILE_COLUMNS if before[c] != firm[c]}
                 if "name" in diff:
                     firm["name_initials"] = self._name_initials(firm["name"])
+                    renamed[firm["id"]] = before["name"]
                 rows_out.append({"id": firm["id"], **{c: firm[c] for c in PROFILE_COLUMNS},
                                  "name_initials": firm.get("name_initials") or self._name_initials(firm["name"])})
                 audit.append(_updated("enterprise", firm["id"], firm["id"], diff))
             update_many(conn, ENTERPRISE_TABLE, rows_out, (*PROFILE_COLUMNS, "name_initials"),
                         {"updated_at": now, "updated_by_id": user_id}, bump_version=True)
+            if renamed:
+                # A firm the sheet renames keeps its old name, as a rename list's does.
+                known = {tuple(r) for r in conn.execute(select(FORMER_NAME_TABLE.c.enterprise_id, FORMER_NAME_TABLE.c.name).where(
+                    _among(conn, FORMER_NAME_TABLE.c.enterprise_id, list(renamed))))}
+                insert_former_names(conn, [
+                    {"enterprise_id": firm_id, "name": name, "until": None, "created_at": now, "updated_at": now,
+                     "updated_by_id": user_id}
+                    for firm_id, name in renamed.items() if (firm_id, name) not in known
+                ], audit)
         if new_reports:
             for new_id, firm_id, year in insert_many(
                 conn, REPORT_TABLE, new_reports, returning=("id", "enterprise_id", "year")
@@ -581,24 +714,15 @@ class BatchWriter:
             record_changes(audit, connection=conn)
         return outcomes
 
-    def _name_initials(self, name: str) -> str:
-        """Pinyin initials, character by character (cached): phrase-aware pinyin is ~0.3 ms a
-        name, too slow for 100,000 rows; the search box only needs the first letters.
-        Known characters map through one ``str.translate`` table."""
-        table = self._initials
-        missing = set(name).difference(self._initial_chars)
-        if missing:
-            from pypinyin import Style, pinyin
-
-            for char in missing:
-                if char.isascii():
-                    initial = char.lower() if char.isalnum() else ""
-                else:
-                    found = pinyin(char, style=Style.FIRST_LETTER, errors="ignore")
-                    initial = found[0][0][:1].lower() if found and found[0] else ""
-                table[ord(char)] = initial
-                self._initial_chars.add(char)
-        return name.translate(table)[:200]
+def insert_former_names(conn: Connection, rows: list[dict[str, Any]], audit: list[dict[str, Any]]) -> None:
+    """Insert former names (``enterprise_id``, ``name``, ``until``, timestamps; one per firm and
+    name) and add their audit entries."""
+    if not rows:
+        return
+    keyed = {(r["enterprise_id"], r["name"]): r for r in rows}
+    for new_id, firm_id, name in insert_many(conn, FORMER_NAME_TABLE, rows, returning=("id", "enterprise_id", "name")):
+        keyed[(firm_id, name)]["id"] = new_id
+    audit.extend(_created("former_name", r["id"], r["enterprise_id"], r) for r in rows)
 
 
 def _fingerprint(record: dict[str, Any]) -> int:

@@ -57,9 +57,17 @@ def parameters() -> str | Response:
         else:
             db.session.commit()
             spec = next((s for s in DEFAULT_PARAMETERS if s.rule == rule and s.name == name), None)
-            flash(_("已保存：%(rule)s · %(name)s = %(value)s，自 %(year)s 年起生效。", rule=RULE_LABELS.get(rule, rule),
+            flash(_("已保存：%(rule)s · %(name)s = %(value)s，自 %(year)s 年起生效。", rule=_sections()[rule][0],
                     name=spec.label if spec else name, value=row.value, year=row.effective_year), "success")
             return redirect(url_for("admin.parameters", _anchor=f"{rule}-{name}"))
     as_of = today()
-    return render_template("admin/parameters.html", table=parameter_table(as_of), rules=RULES, rule_labels=RULE_LABELS,
+    return render_template("admin/parameters.html", table=parameter_table(as_of), sections=_sections(),
                            as_of=as_of, errors=errors, submitted=submitted), (422 if errors else 200)
+
+
+def _sections() -> dict[str, tuple[str, str]]:
+    """{group code: (label, description)}: each rule's, then the groups that are not rules."""
+    from crm.rules.parameters import OTHER_GROUPS
+
+    return {**{code: (str(RULE_LABELS.get(code, code)), spec.description) for code, spec in RULES.items()},
+            **OTHER_GROUPS}

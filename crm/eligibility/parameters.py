@@ -35,6 +35,16 @@ def _spec(rule: str, name: str) -> ParameterSpec:
     raise ParameterError("name", f"未知的规则参数：{rule}.{name}")
 
 
+def designation_validity_years(as_of: date) -> dict[Any, int]:
+    """{DesignationKind: years} of the designation kinds imported lists give no validity for,
+    as in force on `as_of`."""
+    from crm.models.designation import DesignationKind
+    from crm.rules.parameters import DESIGNATION_VALIDITY
+
+    values = params_for(as_of)[DESIGNATION_VALIDITY]
+    return {DesignationKind(name.removesuffix("_years")): int(value) for name, value in values.items()}
+
+
 def coerce(spec: ParameterSpec, value: str | Decimal | int) -> Decimal | int:
     """A stored text value as the type of the spec's default."""
     if isinstance(spec.default, Decimal):

@@ -21,6 +21,8 @@ TECH_SME = "tech_sme_candidate"
 GAZELLE = "gazelle_candidate"
 GOLDEN_SEED = "golden_seed_candidate"
 REPORT_OVERDUE = "report_overdue"
+# Not a rule: how long a designation imported from a list is valid when the list says not.
+DESIGNATION_VALIDITY = "designation_validity"
 
 # Years the defaults took effect: the 2016 high-tech measures (国科发火〔2016〕32号),
 # the 2022 revision of the tech SME evaluation, and the 14th Five-Year plans (2021)
@@ -190,8 +192,43 @@ def _report_overdue() -> tuple[ParameterSpec, ...]:
     )
 
 
+# Designation kinds whose lists state no validity, with the years one runs from its date:
+# MIIT's 创新型中小企业, 专精特新中小企业 and 专精特新"小巨人" are valid three years
+# (优质中小企业梯度培育管理暂行办法, 工信部企业〔2022〕63号); the local lists are yearly.
+# 高新技术企业 (3 years less a day, 32号) and 科技型中小企业 (its registration year) follow
+# their numbers, and 上市 has no end.
+VALIDITY_KINDS: tuple[tuple[str, str, int, int], ...] = (
+    ("innovative_sme", "创新型中小企业", 3, 2022),
+    ("srdi_sme", "专精特新中小企业", 3, 2022),
+    ("little_giant", "专精特新“小巨人”企业", 3, 2022),
+    ("gazelle", "瞪羚企业", 1, LOCAL_SINCE),
+    ("golden_seed", "金种子企业", 1, LOCAL_SINCE),
+    ("eaglet", "雏鹰企业", 1, LOCAL_SINCE),
+    ("hitech_reserve", "高企培育库企业", 1, LOCAL_SINCE),
+    ("tech_micro", "科技型小微企业", 1, LOCAL_SINCE),
+    ("leader", "科技领军企业", 1, LOCAL_SINCE),
+    ("incubated", "在孵企业", 1, LOCAL_SINCE),
+)
+
+
+def _designation_validity() -> tuple[ParameterSpec, ...]:
+    return tuple(
+        ParameterSpec(DESIGNATION_VALIDITY, f"{code}_years", years, f"{label}有效年数", "年",
+                      "导入名单时，未写明有效期的该类认定自认定日期起的有效年数：1 表示至认定当年12月31日，"
+                      "大于1表示至该年数后认定日期的前一天。", since, 1, 10)
+        for code, label, years, since in VALIDITY_KINDS
+    )
+
+
+# Parameter groups that are not rules: (label, description) as the administrator's page shows them.
+OTHER_GROUPS: dict[str, tuple[str, str]] = {
+    DESIGNATION_VALIDITY: ("名单导入的认定有效期",
+                           "导入创新型、专精特新、瞪羚、金种子等名单时，名单未写明有效期的，按此计算有效期至。"),
+}
+
 DEFAULT_PARAMETERS: tuple[ParameterSpec, ...] = (
     _hitech() + _expiring() + _tech_sme() + _gazelle() + _golden_seed() + _report_overdue()
+    + _designation_validity()
 )
 
 

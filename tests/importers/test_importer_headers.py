@@ -96,13 +96,29 @@ def test_field_for_header(header: str, field: str | None) -> None:
 
 
 def test_alias_table_is_consistent_data() -> None:
-    with ALIASES_PATH.open(encoding="utf-8", newline="") as handle:
-        lines = list(csv.DictReader(handle))
-    assert {line["field"] for line in lines} == set(ALL_FIELDS)
+    fields_in = {}
+    for path in (ALIASES_PATH, ALIASES_PATH.with_name("common.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            fields_in[path.name] = {line["field"] for line in csv.DictReader(handle)}
+    # The figure sheet's own spellings, plus the shared ones (code, name's district, 序号, 备注).
+    assert fields_in["figures.csv"] | (fields_in["common.csv"] & set(ALL_FIELDS)) == set(ALL_FIELDS)
     table = alias_table()
     for field, label in FIELD_LABELS.items():
         assert field_for_header(label) == field
     assert len(table) > 250
+
+
+@pytest.mark.parametrize("kind", ["designations", "renames", "platforms", "talents", "support"])
+def test_every_list_kind_reads_its_own_labels_and_the_shared_spellings(kind: str) -> None:
+    from importers.fields import field_set
+
+    fields = field_set(kind)
+    for field, label in fields.labels.items():
+        assert field_for_header(label, fields) == field, (kind, label)
+    assert field_for_header("社会信用代码", fields) == "uscc"
+    assert field_for_header("所属地市", fields) == "city"
+    # A spelling of another kind's field is not this kind's.
+    assert field_for_header("研发费用", fields) is None
 
 
 def test_single_header_below_title_and_notes() -> None:

@@ -1,5 +1,5 @@
 """Text longer than its column: rejected by row validation on every database, as a table
-of cases; and the first pass that finds a file's duplicate firm-years."""
+of cases; and the duplicate firm-years a writer learns while it writes a file once."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,11 +9,12 @@ import pytest
 from crm.models import Designation, Enterprise
 from crm.models.lengths import max_length
 from crm.uscc import make_uscc
-from importers.fields import FIELD_KINDS, FieldKind
+from importers import parse_workbook
+from importers.fields import FieldKind, field_set, field_sets
 from importers.headers import detect_header
 from importers.readers import SourceRow
-from importers.rows import RESOLVED_TEXT_FIELDS, TEXT_COLUMNS, ParsedRow, parse_row, text_limit
-from importers.workbook import find_duplicates
+from importers.rows import LIST_RESOLVED_TEXT_FIELDS, RESOLVED_TEXT_FIELDS, ParsedRow, parse_row, text_columns, text_limit
+from importers.writer import FigureWriter
 from tests.importers.helpers import xlsx_bytes
 
 TODAY = dt.date(2024, 6, 1)
@@ -31,7 +32,7 @@ def parse(**cells: object) -> ParsedRow:
 
 
 def test_limits_are_the_model_columns() -> None:
-    assert {f: text_limit(f) for f in TEXT_COLUMNS} == {
+    assert {f: text_limit(f) for f in text_columns()} == {
         "name": max_length(Enterprise, "name"), "town": max_length(Enterprise, "town"),
         "address": max_length(Enterprise, "address"), "contact_person": max_length(Enterprise, "contact_person"),
         "contact_phone": max_length(Enterprise, "contact_phone"),
@@ -40,7 +41,14 @@ def test_limits_are_the_model_columns() -> None:
     }
     # Every text the importer may store has a limit; the others are resolved to codes.
     text_kinds = (FieldKind.TEXT, FieldKind.CODE, FieldKind.DISTRICT)
-    assert {f for f, k in FIELD_KINDS.items() if k in text_kinds} == set(TEXT_COLUMNS) | RESOLVED_TEXT_FIELDS
+    figures = field_set("figures")
+    assert {f for f, k in figures.kinds.items() if k in text_kinds} == set(text_columns()) | RESOLVED_TEXT_FIELDS
+    for fields in field_sets().values():
+        if fields.kind == "figures":
+            continue
+        texts = {f for f, k in fields.kinds.items() if k in text_kinds}
+        assert texts == set(fields.text_columns) | (LIST_RESOLVED_TEXT_FIELDS & texts), fields.kind
+        assert all(text_limit(f, fields) for f in fields.text_columns), fields.kind
 
 
 @pytest.mark.parametrize(
@@ -101,37 +109,49 @@ TOP = ["序号", "企业名称", "统一社会信用代码", "年度", "营业�
     ("rows", "repeated", "conflicting"),
     [
         # No firm-year twice.
-        ([[1, "甲", U1, 2023, 10, ""], [2, "乙", U2, 2023, 20, ""]], set(), set()),
+        ([[1, "甲", U1, 2023, 10, ""], [2, "乙", U2, 2023, 20, ""]], None, None),
         # Same firm in two years: not a duplicate.
-        ([[1, "甲", U1, 2023, 10, ""], [2, "甲", U1, 2022, 20, ""]], set(), set()),
-        # Identical cells (序号 and 备注 are not imported, so they may differ).
-        ([[1, "甲", U1, 2023, 10, ""], [2, "甲", U1, 2023, 10, "重复"]], {(U1, 2023)}, set()),
-        # A spaced lower-case code is the same firm.
-        ([[1, "甲", U1, 2023, 10, ""], [2, "甲", f"{U1[:6].lower()} {U1[6:]}", 2023, 10, ""]],
-         {(U1, 2023)}, {(U1, 2023)}),
-        # Different figures.
+        ([[1, "甲", U1, 2023, 10, ""], [2, "甲", U1, 2022, 20, ""]], None, None),
+        # Identical cells (序号 and 备注 are not imported, so they may differ): the repeat is unchanged.
+        ([[1, "甲", U1, 2023, 10, ""], [2, "甲", U1, 2023, 10, "重复"]], None, None),
+        # A spaced lower-case code is the same firm, and the same record once parsed.
+        ([[1, "甲", U1, 2023, 10, ""], [2, "甲", f"{U1[:6].lower()} {U1[6:]}", 2023, 10, ""]], None, None),
+        # Different figures: written again with the firm-year's rows held back.
         ([[1, "甲", U1, 2023, 10, ""], [2, "甲", U1, 2023, 11, ""]], {(U1, 2023)}, {(U1, 2023)}),
         # Two identical, a third different.
         ([[1, "甲", U1, 2023, 10, ""], [2, "甲", U1, 2023, 10, ""], [3, "甲", U1, 2023, 12, ""]],
          {(U1, 2023)}, {(U1, 2023)}),
         # Totals and blank rows are not data; an unreadable code is not a firm-year.
         ([[1, "甲", U1, 2023, 10, ""], ["合计", "", "", "", 10, ""], [], [2, "乙", "12345", 2023, 1, ""],
-          [3, "丙", "12345", 2023, 2, ""]], set(), set()),
+          [3, "丙", "12345", 2023, 2, ""]], None, None),
         ([[1, "甲", U1, 2023, 10, ""], [2, "丙", U3, 2023, 1, ""], [3, "甲", U1, 2023, 10, ""],
           [4, "丙", U3, 2023, 2, ""]], {(U1, 2023), (U3, 2023)}, {(U3, 2023)}),
     ],
 )
-def test_find_duplicates(rows, repeated, conflicting) -> None:
-    found = find_duplicates(xlsx_bytes([TOP, *rows]), "x.xlsx", today=TODAY)
-    assert found.repeated == {hash(k) for k in repeated}
-    assert found.conflicting == {hash(k) for k in conflicting}
+def test_duplicates_learnt_while_writing(app, rows, repeated, conflicting) -> None:
+    from crm.extensions import db
+
+    writer = FigureWriter(db.session.connection())
+    writer.run(parse_workbook(xlsx_bytes([TOP, *rows]), "x.xlsx", today=TODAY))
+    if repeated is None:
+        assert writer.replay is None
+    else:
+        assert writer.replay is not None
+        assert writer.replay.repeated == {hash(k) for k in repeated}
+        assert writer.replay.conflicting == {hash(k) for k in conflicting}
+    db.session.rollback()
 
 
-def test_find_duplicates_across_sheets_and_with_the_year_from_the_title() -> None:
+def test_rows_of_two_sheets_that_parse_alike_are_one_record(app) -> None:
+    from crm.extensions import db
+
     data = xlsx_bytes(
         [["2023年度统计表"], TOP[:3] + TOP[4:], [1, "甲", U1, 10, ""]], title="一",
         extra_sheets={"二": [TOP, [1, "甲", U1, 2023, 10, ""]]},
     )
-    found = find_duplicates(data, "x.xlsx", today=TODAY)
-    # Different columns on the two sheets: the rows are compared once parsed.
-    assert found.repeated == found.conflicting == {hash((U1, 2023))}
+    writer = FigureWriter(db.session.connection())
+    result = writer.run(parse_workbook(data, "x.xlsx", today=TODAY))
+    # Different columns on the two sheets, the same record once parsed: the repeat is unchanged.
+    assert writer.replay is None
+    assert (result.rows, result.created, result.unchanged) == (2, 1, 1)
+    db.session.rollback()

@@ -2,7 +2,6 @@
 column, a row the database refuses, and duplicate firm-years in one file."""
 from __future__ import annotations
 
-import functools
 import json
 from decimal import Decimal
 
@@ -10,11 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.imports import services
 from crm.imports.services import import_file
 from crm.models import AnnualReport, Designation, Enterprise
 from crm.uscc import make_uscc
-from importers.writer import BatchWriter
+from importers import writer
 from tests.factories import AnnualReportFactory, EnterpriseFactory
 from tests.importers.helpers import xlsx_bytes
 
@@ -137,7 +135,7 @@ A, B, C = CODES[5], CODES[6], CODES[7]
     ],
 )
 def test_duplicate_firm_years(app, monkeypatch, chunk_rows, rows, counts, rejected, written) -> None:
-    monkeypatch.setattr(services, "BatchWriter", functools.partial(BatchWriter, chunk_rows=chunk_rows))
+    monkeypatch.setattr(writer, "CHUNK_ROWS", chunk_rows)
     result = import_file(xlsx_bytes([HEADER, *rows]), "dup.xlsx")
 
     assert (result.created, result.updated, result.unchanged, result.rejected) == counts

@@ -231,7 +231,8 @@ def test_rollback_restores_values_and_deletes_what_the_batch_created(app) -> Non
     assert result.created == 3 and result.updated == 1
     batch = db.session.get(ImportBatch, result.batch_id)
     summary = rollback_batch(batch, user)
-    assert summary == {"deleted": 6, "restored": 2}
+    # Three firms, three reports and the renamed firm's former name deleted; its name and report restored.
+    assert summary == {"deleted": 7, "restored": 2}
     db.session.expire_all()
     assert snapshot() == before
     assert batch.status is BatchStatus.rolled_back and batch.rolled_back_by_id == user.id
@@ -307,13 +308,10 @@ def test_new_firms_get_the_latest_figures_a_refresh_would_give(app, monkeypatch,
     """New firms with one row get their figures with the insert; firms with several years
     (in one chunk or across chunks) are refreshed: either way what refresh_latest_figures
     computes from the stored reports."""
-    import functools
-
     from crm.enterprises.summary import refresh_latest_figures
-    from crm.imports import services
-    from importers.writer import BatchWriter
+    from importers import writer
 
-    monkeypatch.setattr(services, "BatchWriter", functools.partial(BatchWriter, chunk_rows=chunk_rows))
+    monkeypatch.setattr(writer, "CHUNK_ROWS", chunk_rows)
     codes = [make_uscc(f"91440703MA5{n}AB0C1") for n in range(6)]
     rows = [
         ["企业名称", "统一社会信用代码", "年度", "营业收入", "研发费用"],

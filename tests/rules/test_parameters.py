@@ -6,14 +6,15 @@ from decimal import Decimal
 import pytest
 
 from crm.rules import RULES
-from crm.rules.parameters import DEFAULT_PARAMETERS, defaults_for, resolve, specs_for
+from crm.rules.parameters import OTHER_GROUPS, DEFAULT_PARAMETERS, defaults_for, resolve, specs_for
 from tests.rules.builders import D
 
 UNITS = {"%", "万元", "人", "项", "分", "年", "月", "日"}
 
 
 def test_every_rule_has_documented_parameters() -> None:
-    assert {s.rule for s in DEFAULT_PARAMETERS} == set(RULES)
+    # Every rule's thresholds, and the groups that are not rules (designation validity).
+    assert {s.rule for s in DEFAULT_PARAMETERS} == set(RULES) | set(OTHER_GROUPS)
     for spec in DEFAULT_PARAMETERS:
         assert spec.label and spec.description, spec.name
         assert spec.unit in UNITS, spec
@@ -23,6 +24,19 @@ def test_every_rule_has_documented_parameters() -> None:
             assert isinstance(spec.default, Decimal) and 0 <= spec.default < 1
     names = [(s.rule, s.name) for s in DEFAULT_PARAMETERS]
     assert len(names) == len(set(names))
+
+
+def test_designation_validity_years_by_kind() -> None:
+    from crm.models.designation import DesignationKind
+
+    years = defaults_for("designation_validity")
+    # MIIT's three designations run three years; the local lists are yearly.
+    assert {k: years[f"{k}_years"] for k in ("innovative_sme", "srdi_sme", "little_giant")} == dict.fromkeys(
+        ("innovative_sme", "srdi_sme", "little_giant"), 3)
+    assert years["gazelle_years"] == years["golden_seed_years"] == 1
+    # Every designation kind but those whose number or certificate gives the validity, and 上市.
+    assert {name.removesuffix("_years") for name in years} == {
+        k.value for k in DesignationKind} - {"hitech", "tech_sme", "listed"}
 
 
 @pytest.mark.parametrize(
