@@ -83,5 +83,10 @@ def enterprise_detail(enterprise: Enterprise, as_of: date, flags: list[Flag]) ->
             }
             for t in enterprise.talents
         ],
+        "support": [
+            {"kind": r.kind.value, "programme": r.programme, "amount": number(r.amount), "granted_on": day(r.granted_on)}
+            for r in sorted(enterprise.support_records, key=lambda r: (r.granted_on, r.id))
+        ],
+        "former_names": [f.name for f in enterprise.former_names],
         "flags": [flag(f) for f in flags],
     }

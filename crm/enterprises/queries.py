@@ -13,7 +13,7 @@ from crm.districts import DISTRICTS
 from crm.enterprises.summary import reported
 from crm.ladder import NONE_STAGE, STAGE_RANK, STAGES, stage_rank_column, valid_on
 from crm.models import (
-    AnnualReport, Designation, DesignationKind, Enterprise, Flag, Platform, User,
+    AnnualReport, Designation, DesignationKind, Enterprise, Flag, FormerName, Platform, User,
 )
 from crm.models.platform import RD_INSTITUTION_KINDS
 from crm.rules_catalogue import RULE_CODES
@@ -52,14 +52,18 @@ def like_escape(text: str) -> str:
 
 
 def search_condition(q: str):  # noqa: ANN201 - a SQL boolean expression
-    """Name, code or pinyin initials contain the text (a code may be typed with spaces)."""
+    """Name, former name (曾用名), code or pinyin initials contain the text (a code may be
+    typed with spaces). Every search box and the API's ``q`` use it."""
     text = q.strip()
     code = "".join(text.split()).upper()
     initials = "".join(text.split()).lower()
+    pattern = f"%{like_escape(text)}%"
     return or_(
-        Enterprise.name.like(f"%{like_escape(text)}%", escape="\\"),
+        Enterprise.name.like(pattern, escape="\\"),
         Enterprise.uscc.like(f"%{like_escape(code)}%", escape="\\"),
         Enterprise.name_initials.like(f"%{like_escape(initials)}%", escape="\\"),
+        # Uncorrelated: the few former names that match are found once, not per firm.
+        Enterprise.id.in_(select(FormerName.enterprise_id).where(FormerName.name.like(pattern, escape="\\"))),
     )
 
 

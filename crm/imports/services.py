@@ -10,7 +10,8 @@ import contextlib
 import gc
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from crm.audit import acting_as
 from crm.enterprises.summary import refresh_latest_figures
 from crm.extensions import db
 from crm.models import HeaderMapping, ImportBatch, User
-from importers import parse_workbook
+from importers import ParsedRow, SheetResult, SkippedRow, parse_workbook
+from importers.list_writers import writer_for
+from importers.lists import ListOptions
 from importers.readers import MAX_FILE_BYTES, WorkbookError, open_workbook
-from importers.workbook import find_duplicates
-from importers.writer import BatchWriter, ImportResult
+from importers.writer import ImportResult
 
 # Roles that may import and roll back: the city bureau and administrators. County
 # officers send their sheets to the bureau (DOMAIN.md: bureau staff import), and a
@@ -33,6 +35,7 @@ IMPORT_ROLES = ("admin", "bureau")
 # SQLite page cache during an import, in KiB (negative = KiB in PRAGMA cache_size).
 SQLITE_IMPORT_CACHE_KIB = -65536
 NO_HEADER_MESSAGE = "文件中没有可识别的表头（如“企业名称”“统一社会信用代码”），请使用导入模板"
+Item = SheetResult | ParsedRow | SkippedRow
 
 
 def can_import(user: Any) -> bool:
@@ -66,39 +69,54 @@ def import_file(
     dry_run: bool = False,
     mapping: Mapping[int | str, str | None] | None = None,
     keep_file: bool = True,
+    kind: str | None = None,
+    options: ListOptions | None = None,
+    picks: Mapping[tuple[str, int], int] | None = None,
 ) -> ImportResult:
-    """Import a county spreadsheet as one batch and commit it (or, with ``dry_run``, roll
+    """Import a spreadsheet as one batch and commit it (or, with ``dry_run``, roll
     everything back and report the same counts).
 
-    Raises :class:`WorkbookError` (nothing written) when the file cannot be read or no
-    sheet of it has a recognisable header.
+    ``kind`` is what the file is (a county figure sheet or a list, CONTRACT.md's
+    ``--kind``); None detects it from the first sheet's title and columns. ``options``
+    are a list's (designation kind, the announcement's date), ``picks`` a person's
+    choice of firm for list rows the names did not match ({(sheet, row): firm id}).
+    The file is read once, unless rows of one record disagree after a row of it was
+    written: then the batch is written again with those rows held back
+    (:attr:`importers.writer.BatchWriter.replay`).
+
+    Raises :class:`WorkbookError` (nothing written) when the file cannot be read, no
+    sheet of it has a recognisable header, or a list cannot be read as the list it is.
     """
     data = read_source(source)
     name = filename or Path(os.fspath(source)).name  # type: ignore[arg-type]
-    book = open_workbook(data, name)  # opened and checked once, read twice
-    # First pass: which firm-years occur twice, so conflicting rows are all held back.
-    duplicates = find_duplicates(book, name, year, mapping, default_district=district)
-    items = parse_workbook(book, name, year, mapping, default_district=district)
+    book = open_workbook(data, name)
+    options = options or list_options()
     session = db.session
     batch = ImportBatch(
         user_id=user.id if user else None, filename=name[:255], file_sha256=hashlib.sha256(data).hexdigest(),
-        source_district=district, year=year, counts={}, errors=[], skipped=[], unknown_columns=[],
+        source_district=district, year=year, counts={}, errors=[], skipped=[], unknown_columns=[], notices=[],
+        kind=kind or "figures", options=_stored_options(options, picks),
     )
+
+    def rows() -> Iterator[Item]:
+        return parse_workbook(book, name, year, mapping, default_district=district, kind=kind, options=options)
+
     try:
         session.add(batch)
         session.flush()
         with acting_as("import", user=user, batch_id=batch.id), _no_cyclic_gc(), _roomy_sqlite_cache():
-            writer = BatchWriter(session.connection(), user_id=batch.user_id, begin_nested=_savepoint)
-            result = writer.run(items, duplicates)
+            result = _write(rows, batch, user, picks)
         if not any(sheet.layout is not None for sheet in result.sheets):
-            # Not a county sheet at all (a text file saved as .csv, a sheet of something
-            # else): refused like an unreadable file, so no empty batch is recorded.
+            # Not a spreadsheet of anything known (a text file saved as .csv, a sheet of
+            # something else): refused like an unreadable file, so no empty batch is recorded.
             raise WorkbookError(NO_HEADER_MESSAGE)
         refresh_derived_figures(result.touched_enterprises)
+        batch.kind = result.kind
         batch.counts = result.counts()
         batch.errors = [{**e.as_dict(), "column_index": e.column_index} for e in result.errors]
         batch.skipped = [{"sheet": s.sheet, "row": s.row, "reason": s.reason} for s in result.skipped_rows]
         batch.unknown_columns = result.unknown_columns
+        batch.notices = [{**n.as_dict(), "column_index": n.column_index} for n in result.notices]
         if dry_run:
             session.rollback()
             return result
@@ -110,6 +128,64 @@ def import_file(
     if keep_file:
         _keep(data, batch.file_sha256, name)
     return result
+
+
+def _write(rows: Callable[[], Iterator[Item]], batch: ImportBatch, user: User | None,
+           picks: Mapping[tuple[str, int], int] | None) -> ImportResult:
+    """Write the file's rows with the writer of its kind, reading it once; again, from a
+    rolled-back start, only when rows of one record disagree (see import_file)."""
+    session = db.session
+    kind, items = _kind_of(rows())
+    writer_class = writer_for(kind)
+    extra: dict[str, Any] = {} if kind == "figures" else {"picks": picks}
+    attempt = session.begin_nested()
+    session.connection()  # emits the SAVEPOINT now (see _savepoint)
+    writer = writer_class(session.connection(), user_id=batch.user_id, begin_nested=_savepoint, **extra)
+    result = writer.run(items)
+    replay = writer.replay
+    if replay is None:
+        attempt.commit()
+        return result
+    attempt.rollback()
+    if kind != "figures":
+        extra["index"] = None  # renames the first writing made to the firm index are undone too
+    writer = writer_class(session.connection(), user_id=batch.user_id, begin_nested=_savepoint, **extra)
+    return writer.run(_kind_of(rows())[1], replay)
+
+
+def _kind_of(items: Iterator[Item]) -> tuple[str, Iterable[Item]]:
+    """The kind of the stream's first sheet with a header ("figures" when none has one),
+    and the whole stream."""
+    peeked: list[Item] = []
+    kind = "figures"
+    for item in items:
+        peeked.append(item)
+        if isinstance(item, SheetResult) and item.kind is not None:
+            kind = item.kind
+            break
+    return kind, chain(peeked, items)
+
+
+def list_options(designation: str | None = None, issued_on: Any = None) -> ListOptions:  # noqa: ANN401 - a date
+    """A list's options with the administrator's validity years in force today."""
+    from crm.clock import today
+    from crm.eligibility.parameters import designation_validity_years
+    from crm.models.designation import DesignationKind
+
+    return ListOptions(DesignationKind(designation) if designation else None, issued_on,
+                       designation_validity_years(today()))
+
+
+def _stored_options(options: ListOptions, picks: Mapping[tuple[str, int], int] | None) -> dict[str, Any]:
+    """What the batch records of its options (the validity years are the parameters')."""
+    stored: dict[str, Any] = {}
+    if options.designation is not None:
+        stored["designation"] = options.designation.value
+    if options.issued_on is not None:
+        stored["issued_on"] = options.issued_on.isoformat()
+    if picks:
+        stored["picks"] = {f"{sheet}|{row}": firm_id for (sheet, row), firm_id in picks.items()}
+    return stored
 
 
 @contextlib.contextmanager
@@ -225,13 +301,12 @@ def rollback_batch(batch: ImportBatch, user: User | None) -> dict[str, int]:
     return summary
 
 
-def check_readable(data: bytes, filename: str) -> None:
-    """Raise WorkbookError when the file cannot be imported at all (type, size, encryption,
-    zip bomb, no header anywhere), before it is kept for preview."""
-    from importers import SheetResult
-
-    items = parse_workbook(data, filename)
+def check_readable(data: bytes, filename: str, kind: str | None = None, options: ListOptions | None = None) -> str:
+    """The file's kind (``kind``, else detected); WorkbookError when the file cannot be
+    imported at all (type, size, encryption, zip bomb, no header anywhere, a list whose
+    designation kind cannot be told), before it is kept for preview."""
+    items = parse_workbook(data, filename, kind=kind, options=options or list_options())
     for item in items:
-        if isinstance(item, SheetResult) and item.layout is not None:
-            return
+        if isinstance(item, SheetResult) and item.kind is not None:
+            return item.kind
     raise WorkbookError(NO_HEADER_MESSAGE)

@@ -1,12 +1,16 @@
 """Pages of the imports area: upload, preview with mapping, import, batches, rollback, reports.
 
-Only bureau staff and administrators import (see crm.imports.services.IMPORT_ROLES).
+Only bureau staff and administrators import (see crm.imports.services.IMPORT_ROLES). A file
+is a county figure sheet or one of the lists a bureau receives (its kind is detected and
+can be changed in the preview); a list row whose firm the names do not find can be given
+one by hand in the preview, for that batch only.
 """
 from __future__ import annotations
 
 import json
 import re
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,7 @@ from flask import (
     Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -21,11 +26,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from crm.districts import DISTRICTS
 from crm.extensions import db
 from crm.imports import services
-from crm.imports.forms import UploadForm
+from crm.imports.forms import KIND_NAMES, ListOptionsForm, UploadForm
+from crm.ladder import DESIGNATION_LABELS
 from crm.models import ImportBatch
+from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
+from crm.models.talent import TALENT_PROGRAMME_LABELS
 from importers import ParsedRow, SheetResult, SkippedRow, WorkbookError, parse_workbook
 from importers.batches import RollbackRefused
-from importers.fields import ALL_FIELDS, FIELD_LABELS
+from importers.fields import KIND_CODES, field_set
+from importers.list_writers import load_firm_index
+from importers.matching import Suggestions, picks_from
 from importers.readers import SPREADSHEET_EXTENSIONS
 from importers.report import error_report
 from importers.template import blank_template
@@ -34,6 +44,10 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 PREVIEW_ROWS = 20
 PREVIEW_ERRORS = 50
+# Unmatched list rows offered close names to pick from (each costs a search of every name).
+PREVIEW_SUGGESTIONS = 30
+# How a list's designation kind was decided (importers.lists.SheetContext.designation_from).
+CONTEXT_SOURCES = {"chosen": _l("导入时选择"), "title": _l("按标题识别"), "numbers": _l("按编号识别")}
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -74,11 +88,23 @@ def _pending(token: str) -> tuple[Path, dict[str, Any]]:
 def _source_key(meta: dict[str, Any]) -> str | None:
     """Where a confirmed mapping is remembered: the source district, else the file-name
     pattern; None (not remembered) for a name of digits alone, such as "2023.xlsx", which
-    would lend one office's mapping to every other office's file named the same way."""
+    would lend one office's mapping to every other office's file named the same way.
+    A list's mapping is remembered apart from a figure sheet's (its fields are others)."""
+    kind = meta.get("kind") or "figures"
+    prefix = "" if kind == "figures" else f"{kind}:"
     if meta.get("district"):
-        return f"district:{meta['district']}"
+        return f"{prefix}district:{meta['district']}"
     stem = re.sub(r"[\d\s_\-()（）.]+", "", Path(meta["filename"]).stem)
-    return f"file:{stem[:80]}" if stem else None
+    return f"{prefix}file:{stem[:80]}" if stem else None
+
+
+def _options(meta: dict[str, Any]) -> Any:  # noqa: ANN401 - importers.lists.ListOptions
+    issued = meta.get("issued_on")
+    return services.list_options(meta.get("designation"), date.fromisoformat(issued) if issued else None)
+
+
+def _write_meta(token: str, meta: dict[str, Any]) -> None:
+    (_pending_dir() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -88,23 +114,24 @@ def index() -> Any:
         upload = form.file.data
         filename = Path(upload.filename or "upload").name
         data = upload.read()
+        meta = {"filename": filename, "year": form.year.data, "district": form.district.data or None,
+                "user_id": current_user.id, "designation": form.designation.data or None,
+                "issued_on": form.issued_on.data.isoformat() if form.issued_on.data else None}
         try:
-            services.check_readable(data, filename)
+            meta["kind"] = services.check_readable(data, filename, form.kind.data or None, _options(meta))
         except WorkbookError as error:
             form.file.errors.append(str(error))
         else:
             token = secrets.token_urlsafe(24)
             (_pending_dir() / f"{token}.bin").write_bytes(data)
-            meta = {"filename": filename, "year": form.year.data, "district": form.district.data or None,
-                    "user_id": current_user.id}
-            (_pending_dir() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            _write_meta(token, meta)
             return redirect(url_for("imports.preview", token=token), 303)
     batches = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(50)).all()
     return render_template("imports/index.html", form=form, batches=batches, districts=DISTRICTS,
-                           accepted=",".join(SPREADSHEET_EXTENSIONS))
+                           accepted=",".join(SPREADSHEET_EXTENSIONS), kinds=KIND_NAMES)
 
 
-def _mapping_from_form(sheets: list[SheetResult]) -> dict[str, str]:
+def _mapping_from_form(sheets: list[SheetResult], kind: str) -> dict[str, str]:
     """The user's choices, {header text: field or ""}. Selects are named per sheet and
     column (``col_<sheet>_<column>``): sheets of one workbook put different headers in
     the same column. A header shown on several sheets takes the choice the user changed."""
@@ -116,7 +143,7 @@ def _mapping_from_form(sheets: list[SheetResult]) -> dict[str, str]:
             chosen = request.form.get(f"col_{position}_{column.index}")
             if chosen is None:
                 continue
-            if chosen and chosen not in ALL_FIELDS:
+            if chosen and chosen not in field_set(kind).kinds:
                 abort(400)
             if column.header_text not in mapping or chosen != (column.field or ""):
                 mapping[column.header_text] = chosen
@@ -127,22 +154,37 @@ def _mapping_from_form(sheets: list[SheetResult]) -> dict[str, str]:
 def preview(token: str) -> Any:
     path, meta = _pending(token)
     data = path.read_bytes()
-    source = _source_key(meta)
-    mapping: dict[str, str] = meta.get("mapping") or services.remembered_mapping(source)
+    mapping: dict[str, str] = meta.get("mapping") or services.remembered_mapping(_source_key(meta))
     if request.method == "POST":
         # CSRF is checked by CSRFProtect for every POST.
-        mapping = {**mapping, **_mapping_from_form(_sheets(data, meta, mapping))}
-        meta["mapping"] = mapping
-        (_pending_dir() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        options = ListOptionsForm(request.form)
+        if not options.validate():
+            for messages in options.errors.values():
+                for message in messages:
+                    flash(str(message), "danger")
+            return redirect(url_for("imports.preview", token=token), 303)
+        chosen = options.kind.data or meta.get("kind") or "figures"
+        if chosen != meta.get("kind"):
+            # Another kind has other fields: its mapping starts afresh, from its own remembered one.
+            meta.update(kind=chosen, picks={})
+            mapping = services.remembered_mapping(_source_key(meta))
+        else:
+            mapping = {**mapping, **_mapping_from_form(_sheets(data, meta, mapping), chosen)}
+            meta["picks"] = _picks_from_form(meta.get("picks") or {})
+        meta.update(mapping=mapping, designation=options.designation.data or None,
+                    issued_on=options.issued_on.data.isoformat() if options.issued_on.data else None)
+        _write_meta(token, meta)
         if request.form.get("action") == "import":
             try:
                 result = services.import_file(
                     data, meta["filename"], year=meta.get("year"), district=meta.get("district"),
-                    user=current_user, mapping=mapping or None,
+                    user=current_user, mapping=mapping or None, kind=meta.get("kind"), options=_options(meta),
+                    picks=picks_from(meta.get("picks")),
                 )
-            except WorkbookError as error:
+            except (WorkbookError, ValueError) as error:
                 flash(str(error), "danger")
                 return redirect(url_for("imports.index"), 303)
+            source = _source_key(meta)
             if mapping and source:
                 services.remember_mapping(source, mapping, current_user)
                 db.session.commit()
@@ -157,30 +199,77 @@ def preview(token: str) -> Any:
         sheets, rows = _first_rows(data, meta, mapping)
         result = services.import_file(
             data, meta["filename"], year=meta.get("year"), district=meta.get("district"),
-            user=current_user, mapping=mapping or None, dry_run=True, keep_file=False,
+            user=current_user, mapping=mapping or None, dry_run=True, keep_file=False, kind=meta.get("kind"),
+            options=_options(meta), picks=picks_from(meta.get("picks")),
         )
     except (WorkbookError, ValueError) as error:
         flash(str(error), "danger")
         return redirect(url_for("imports.index"), 303)
-    choices = [("", _("（不导入此列）"))] + [(f, FIELD_LABELS[f]) for f in ALL_FIELDS]
+    fields = field_set(result.kind)
+    choices = [("", _("（不导入此列）"))] + [(f, fields.labels[f]) for f in fields.names]
+    issued = meta.get("issued_on")
+    options = ListOptionsForm(data={"kind": result.kind, "designation": meta.get("designation") or "",
+                                    "issued_on": date.fromisoformat(issued) if issued else None})
+    # Every row's result, as the import would give it (matching and duplicates included).
+    by_row: dict[tuple[str, int], dict[str, list[str]]] = {}
+    for what, found in (("errors", result.errors), ("notices", result.notices)):
+        for item in found:
+            by_row.setdefault((item.sheet, item.row), {"errors": [], "notices": []})[what].append(item.message)
     return render_template(
         "imports/preview.html", token=token, meta=meta, sheets=sheets, rows=rows, result=result,
-        errors=result.errors[:PREVIEW_ERRORS], choices=choices, districts=DISTRICTS,
+        errors=result.errors[:PREVIEW_ERRORS], notices=result.notices[:PREVIEW_ERRORS], choices=choices,
+        districts=DISTRICTS, options=options, kind_names=KIND_NAMES, by_row=by_row,
+        suggestions=_suggestions(result), picks=meta.get("picks") or {}, designation_labels=DESIGNATION_LABELS,
+        context_sources=CONTEXT_SOURCES, level_labels=PLATFORM_LEVEL_LABELS, platform_labels=PLATFORM_KIND_LABELS,
+        programme_labels=TALENT_PROGRAMME_LABELS,
     )
+
+
+def _picks_from_form(picks: dict[str, int]) -> dict[str, int]:
+    """``picks`` with the preview's choices of a firm for unmatched rows applied: a field
+    ``pick|<sheet>|<row>`` holds a firm id, or "" to take a choice back."""
+    picks = dict(picks)
+    for name, value in request.form.items():
+        if not name.startswith("pick|"):
+            continue
+        key = name.removeprefix("pick|")
+        if not value:
+            picks.pop(key, None)
+        elif value.isdigit() and len(value) < 12:
+            picks[key] = int(value)
+        else:
+            abort(400)
+    return picks
+
+
+def _suggestions(result: Any) -> list[dict[str, Any]]:  # noqa: ANN401 - an ImportResult
+    """For the first list rows whose firm the names did not find: the name the list gives
+    and close names of the system's firms (of the row's district when the list says which),
+    for a person to pick from; nothing is picked for them."""
+    if not result.unmatched:
+        return []
+    suggest = Suggestions(load_firm_index(db.session.connection()))
+    return [
+        {"sheet": sheet, "row": row, "name": name, "key": f"{sheet}|{row}", "firms": suggest.close_to(name, district)}
+        for sheet, row, name, district in result.unmatched[:PREVIEW_SUGGESTIONS]
+    ]
+
+
+def _parsed(data: bytes, meta: dict[str, Any], mapping: dict[str, str]) -> Any:  # noqa: ANN401 - the stream
+    return parse_workbook(data, meta["filename"], meta.get("year"), mapping or None,
+                          default_district=meta.get("district"), kind=meta.get("kind") or "figures",
+                          options=_options(meta))
 
 
 def _sheets(data: bytes, meta: dict[str, Any], mapping: dict[str, str]) -> list[SheetResult]:
     """Every sheet of the file with its layout under ``mapping``, in the preview's order."""
-    return [item for item in parse_workbook(data, meta["filename"], meta.get("year"), mapping or None,
-                                            default_district=meta.get("district"))
-            if isinstance(item, SheetResult)]
+    return [item for item in _parsed(data, meta, mapping) if isinstance(item, SheetResult)]
 
 
 def _first_rows(data: bytes, meta: dict[str, Any], mapping: dict[str, str]) -> tuple[list[SheetResult], dict[str, list[Any]]]:
     sheets: list[SheetResult] = []
     rows: dict[str, list[Any]] = {}
-    for item in parse_workbook(data, meta["filename"], meta.get("year"), mapping or None,
-                               default_district=meta.get("district")):
+    for item in _parsed(data, meta, mapping):
         if isinstance(item, SheetResult):
             sheets.append(item)
             rows[item.name] = []
@@ -193,7 +282,8 @@ def _first_rows(data: bytes, meta: dict[str, Any], mapping: dict[str, str]) -> t
 def batch(batch_id: int) -> Any:
     found = db.get_or_404(ImportBatch, batch_id)
     has_file = services.kept_file_path(found.file_sha256, found.filename).exists()
-    return render_template("imports/batch.html", batch=found, has_file=has_file, districts=DISTRICTS)
+    return render_template("imports/batch.html", batch=found, has_file=has_file, districts=DISTRICTS,
+                           kinds=KIND_NAMES, designation_labels={k.value: v for k, v in DESIGNATION_LABELS.items()})
 
 
 @bp.post("/batches/<int:batch_id>/rollback")
@@ -215,7 +305,7 @@ def error_file(batch_id: int) -> Response:
     path = services.kept_file_path(found.file_sha256, found.filename)
     if not path.exists():
         abort(404)
-    content = error_report(path.read_bytes(), found.filename, found.errors)
+    content = error_report(path.read_bytes(), found.filename, found.errors, field_set(found.kind))
     name = f"{Path(found.filename).stem}_错误报告.xlsx"
     return send_file(_buffer(content), mimetype=XLSX, as_attachment=True, download_name=name)
 
@@ -223,8 +313,11 @@ def error_file(batch_id: int) -> Response:
 @bp.get("/template.xlsx")
 def template_file() -> Response:
     year = request.args.get("year", type=int)
-    return send_file(_buffer(blank_template(year)), mimetype=XLSX, as_attachment=True,
-                     download_name="科技型企业统计表_导入模板.xlsx")
+    kind = request.args.get("kind") or "figures"
+    if kind not in KIND_CODES:
+        abort(404)
+    return send_file(_buffer(blank_template(year, kind)), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{field_set(kind).label}_导入模板.xlsx")
 
 
 def _buffer(content: bytes) -> Any:

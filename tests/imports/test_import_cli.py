@@ -10,7 +10,8 @@ from crm.models import Enterprise, ImportBatch
 from tests.importers.helpers import xlsx_bytes
 from tests.importers.sample_data import sheet_rows
 
-KEYS = ["rows", "created", "updated", "unchanged", "rejected", "skipped", "errors", "batch"]
+# CONTRACT.md: the figure sheet's keys, and "kind" since lists came in (--kind).
+KEYS = ["rows", "created", "updated", "unchanged", "rejected", "skipped", "errors", "batch", "kind"]
 
 
 def test_json_shape_and_dry_run(runner, tmp_path) -> None:
@@ -20,7 +21,7 @@ def test_json_shape_and_dry_run(runner, tmp_path) -> None:
     dry = runner.invoke(args=["import-workbook", str(path), "--dry-run", "--json"])
     assert dry.exit_code == 0, dry.output
     payload = json.loads(dry.stdout)
-    assert list(payload) == KEYS and payload["batch"] is None
+    assert list(payload) == KEYS and payload["batch"] is None and payload["kind"] == "figures"
     assert payload["rows"] == 4 and payload["rejected"] == 1 and payload["created"] == 3
     assert all(list(e) == ["sheet", "row", "column", "message"] for e in payload["errors"])
     assert {e["row"] for e in payload["errors"]} == {8}
