@@ -6,6 +6,15 @@ import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
+
+
+def json_dumps(value: object) -> str:
+    """How JSON columns are written (audit trail, import batches): orjson, several times faster
+    than json.dumps on an import's 200,000 audit rows. Text stays UTF-8 rather than \\u escapes;
+    what reads it back (json.loads) gets the same values."""
+    import orjson
+
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 INSTANCE_DIR = Path(os.environ.get("CRM_INSTANCE_DIR", BASE_DIR / "instance"))
 
 
@@ -16,7 +25,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "CRM_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'crm.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "json_serializer": json_dumps}
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")

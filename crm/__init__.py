@@ -9,6 +9,7 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 from config import BASE_DIR, ConfigurationError, profile_from_env
 
@@ -153,4 +154,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+# A connection whose settings an operation changed for its own transaction carries the values
+# to put back here ({pragma: value}); they are put back as it returns to the pool, so the next
+# user of the connection finds the defaults (crm.imports.services defers a checkpoint so).
+RESTORE_PRAGMAS = "crm_restore_pragmas"
+
+
+@event.listens_for(Pool, "checkin")
+def _restore_pragmas(dbapi_connection: Any, record: Any) -> None:
+    restore = record.info.pop(RESTORE_PRAGMAS, None) if record is not None else None
+    if restore and dbapi_connection is not None:
+        cursor = dbapi_connection.cursor()
+        for pragma, value in restore.items():
+            cursor.execute(f"PRAGMA {pragma} = {int(value)}")
         cursor.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import itertools
 import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -19,6 +20,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from crm.clock import utcnow
+from crm.overlap import database_call
 from crm.models import (
     AnnualReport,
     ApiToken,
@@ -241,11 +243,15 @@ def record_changes(changes: list[dict[str, Any]], connection: Any = None) -> Non
             to_json(item["changes"] if item.get("plain") else _plain_changes(item["changes"])), *tail,
         ))
     quote = connection.dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in _AUDIT_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(_AUDIT_COLUMNS))})"
-    )
-    connection.exec_driver_sql(sql, params)
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in _AUDIT_COLUMNS)}) VALUES "
+    group = f"({', '.join([mark] * len(_AUDIT_COLUMNS))})"
+    # Multi-row VALUES: a statement (one step of SQLite's) per 3,000 rows rather than per row.
+    per = _MAX_ROWS_PER_STATEMENT
+    for start in range(0, len(params), per):
+        part = params[start:start + per]
+        flat = tuple(itertools.chain.from_iterable(part))
+        with database_call():  # one step of the database's: other work may overlap
+            connection.exec_driver_sql(head + ", ".join([group] * len(part)), flat)
 
 
 def _copy_audit_rows(connection: Any, changes: list[dict[str, Any]], actor: Actor, at: datetime) -> None:
@@ -313,6 +319,8 @@ _AUDIT_COLUMNS = (
     "at", "user_id", "actor", "action", "entity", "entity_id", "enterprise_id", "changes", "batch_id", "job_run_id",
 )
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+# Rows of one multi-row INSERT: 10 parameters each, within SQLite's 32,766 a statement.
+_MAX_ROWS_PER_STATEMENT = 3000
 _processors: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 

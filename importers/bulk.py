@@ -27,6 +27,8 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Enum, Table
 
+from crm.overlap import database_call
+
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 # Bound parameters per statement: SQLite's default limit is 32766, PostgreSQL's 65535.
 _MAX_PARAMS = 30_000
@@ -95,17 +97,64 @@ def _quote(connection: Connection, name: str) -> str:
     return connection.dialect.identifier_preparer.quote(name)
 
 
+class NewIds:
+    """Ids for the rows a batch inserts, handed out before the insert, so an insert needs no
+    RETURNING (whose rows SQLite hands back one step at a time) and a caller knows each
+    row's id without matching returned rows to its own.
+
+    SQLite: the table's largest id plus one, and on: the importing transaction has written
+    (its batch) before it asks, so it holds SQLite's only write lock and no other connection
+    can insert until it commits. PostgreSQL: ``nextval`` of the id column's sequence, as
+    a default would. One instance per transaction (a rolled-back one leaves gaps, no clash)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._next: dict[str, int] = {}
+        self._sequences: dict[str, str] = {}
+
+    def take(self, table: Table, count: int) -> list[int]:
+        """``count`` new ids for ``table``, in increasing order."""
+        if count <= 0:
+            return []
+        conn = self.connection
+        if conn.dialect.name == "postgresql":
+            name = self._sequences.get(table.name)
+            if name is None:
+                name = self._sequences[table.name] = conn.exec_driver_sql(
+                    "SELECT pg_get_serial_sequence(%s, 'id')", (table.name,)).scalar_one()
+            return [row[0] for row in conn.exec_driver_sql(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", (name, count))]
+        start = self._next.get(table.name)
+        if start is None:
+            from sqlalchemy import func, select
+
+            start = (conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+        self._next[table.name] = start + count
+        return list(range(start, start + count))
+
+    def assign(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Give every row without an ``id`` a new one."""
+        missing = [row for row in rows if row.get("id") is None]
+        for row, new_id in zip(missing, self.take(table, len(missing))):
+            row["id"] = new_id
+
+
 def insert_many(
     connection: Connection,
     table: Table,
     rows: Sequence[dict[str, Any]],
     returning: Sequence[str] = (),
+    *,
+    ids: NewIds | None = None,
 ) -> list[tuple[Any, ...]]:
-    """INSERT ``rows`` (dicts with the same keys); with ``returning``, the returned
-    columns of every inserted row, in no particular order (match them by a natural key).
-    Returned values are raw driver values (enums as their stored text)."""
+    """INSERT ``rows`` (dicts with the same keys); with ``ids``, every row first gets its new
+    ``id`` (read it from the row afterwards); with ``returning``, the returned columns of every
+    inserted row, in no particular order (match them by a natural key). Returned values are
+    raw driver values (enums as their stored text)."""
     if not rows:
         return []
+    if ids is not None:
+        ids.assign(table, rows)
     columns = list(rows[0])
     mark = placeholder(connection)
     if mark is None:
@@ -121,17 +170,19 @@ def insert_many(
             return found
     head = f"INSERT INTO {_quote(connection, table.name)} ({', '.join(_quote(connection, c) for c in columns)}) VALUES "
     group = f"({', '.join([mark] * len(columns))})"
-    if not returning:
-        connection.exec_driver_sql(head + group, params)
-        return []
-    tail = f" RETURNING {', '.join(_quote(connection, c) for c in returning)}"
+    # Multi-row VALUES: one statement (one step of SQLite's) per thousand rows, not one per row.
+    tail = f" RETURNING {', '.join(_quote(connection, c) for c in returning)}" if returning else ""
     per = max(1, min(_MAX_ROWS, _MAX_PARAMS // len(columns)))
     out: list[tuple[Any, ...]] = []
     for start in range(0, len(params), per):
         part = params[start:start + per]
         flat = tuple(itertools.chain.from_iterable(part))
         sql = head + ", ".join([group] * len(part)) + tail
-        out.extend(tuple(r) for r in connection.exec_driver_sql(sql, flat))
+        if returning:
+            out.extend(tuple(r) for r in connection.exec_driver_sql(sql, flat))
+        else:
+            with database_call():  # one step of the database's: other work may overlap
+                connection.exec_driver_sql(sql, flat)
     return out
 
 
@@ -184,7 +235,8 @@ def _insert_unnest(
         f"SELECT * FROM unnest({', '.join(f'%b::{t}[]' for t in types)})"
     )
     if not returning:
-        connection.exec_driver_sql(sql, tuple(arrays))
+        with database_call():
+            connection.exec_driver_sql(sql, tuple(arrays))
         return []
     sql += f" RETURNING {', '.join(quote(c) for c in returning)}"
     return [tuple(r) for r in connection.exec_driver_sql(sql, tuple(arrays))]
@@ -226,7 +278,8 @@ def _update_unnest(
         f"FROM unnest({', '.join(f'%b::{t}[]' for t in types)}) AS v(id, {', '.join(aliases)}) "
         f"WHERE {name}.id = v.id"
     )
-    connection.exec_driver_sql(sql, (*constant_values, *arrays))
+    with database_call():
+        connection.exec_driver_sql(sql, (*constant_values, *arrays))
     return True
 
 

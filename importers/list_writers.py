@@ -24,7 +24,6 @@ Decisions (README, "Lists a bureau receives"):
 """
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -46,7 +45,6 @@ from importers.writer import (
     _among,
     _created,
     _dicts,
-    _insert_designations,
     _matching,
     _updated,
     insert_former_names,
@@ -176,7 +174,7 @@ class DesignationListWriter(ListWriter):
                 changed.append((current, diff))
             outcomes.append("updated" if diff else "unchanged")
         if made:
-            _insert_designations(conn, made)
+            insert_many(conn, DESIGNATION_TABLE, made, ids=self.ids)
             audit.extend(_created("designation", d["id"], d["enterprise_id"], d) for d in made)
         if changed:
             update_many(conn, DESIGNATION_TABLE, [d for d, _diff in changed],
@@ -207,7 +205,7 @@ class RenameListWriter(ListWriter):
         if found.firm is None:
             return self._unmatched(row, found.problem or "")
         firm = found.firm
-        others = [f for f in self.index.by_normal.get(normalise_name(new_name), []) if f.id != firm.id]
+        others = [f for f in self.index.named(normalise_name(new_name)) if f.id != firm.id]
         if others:
             return [self._error(row, "new_name", f"现名称「{new_name}」已是另一家企业（{others[0].uscc}）的名称")]
         if firm.name != new_name:
@@ -290,20 +288,13 @@ class RenameListWriter(ListWriter):
             update_many(conn, table, renamed, ("name", "name_initials"), {"updated_at": now, "updated_by_id": user_id},
                         bump_version=True)
             audit.extend(_updated("enterprise", r["id"], r["id"], {"name": [r["before"], r["name"]]}) for r in renamed)
-        insert_former_names(conn, new_formers, audit)
+        insert_former_names(conn, new_formers, audit, self.ids)
         if new_certificates:
-            _insert_designations(conn, new_certificates)
+            insert_many(conn, DESIGNATION_TABLE, new_certificates, ids=self.ids)
             audit.extend(_created("designation", d["id"], d["enterprise_id"], d) for d in new_certificates)
         if audit:
             record_changes(audit, connection=conn)
         return outcomes
-
-
-def _returned(value: Any) -> str:  # noqa: ANN401 - a driver value
-    """A key value as a driver returns it (an enum as its value, a date as ISO text)."""
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    return str(value)
 
 
 class RecordListWriter(ListWriter):
@@ -362,14 +353,7 @@ class RecordListWriter(ListWriter):
             outcomes.append("updated" if diff else "unchanged")
         audit: list[dict[str, Any]] = []
         if made:
-            keyed = {(r["enterprise_id"], *(_returned(r[c]) for c in self.key_columns)): r for r in made}
-            returning = ("id", "enterprise_id", *self.key_columns)
-            if len(keyed) == len(made):
-                for found in insert_many(conn, table, made, returning=returning):
-                    keyed[(found[1], *(_returned(v) for v in found[2:]))]["id"] = found[0]
-            else:  # two new records whose keys differ only once normalised: one at a time
-                for one in made:
-                    one["id"] = insert_many(conn, table, [one], returning=("id",))[0][0]
+            insert_many(conn, table, made, ids=self.ids)
             audit.extend(_created(self.entity, r["id"], r["enterprise_id"], r) for r in made)
         if changed:
             update_many(conn, table, [r for r, _diff in changed], self.columns,

@@ -49,13 +49,14 @@ class Match:
 
 @dataclass
 class FirmIndex:
-    """Every firm by code, exact name, normalised name and normalised former name."""
+    """Every firm by code, exact name, normalised name and normalised former name (the name
+    tables hold firm ids; :attr:`by_id` holds each firm as it is now)."""
 
     by_id: dict[int, Firm] = field(default_factory=dict)
-    by_code: dict[str, Firm] = field(default_factory=dict)
-    by_name: dict[str, list[Firm]] = field(default_factory=dict)
-    by_normal: dict[str, list[Firm]] = field(default_factory=dict)
-    by_former: dict[str, list[Firm]] = field(default_factory=dict)
+    by_code: dict[str, int] = field(default_factory=dict)
+    by_name: dict[str, list[int]] = field(default_factory=dict)
+    by_normal: dict[str, list[int]] = field(default_factory=dict)
+    by_former: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, firms: Iterable[tuple[int, str, str, str]],
@@ -70,29 +71,33 @@ class FirmIndex:
 
     def add(self, firm: Firm) -> None:
         self.by_id[firm.id] = firm
-        self.by_code[firm.uscc] = firm
-        self.by_name.setdefault(firm.name, []).append(firm)
-        self.by_normal.setdefault(normalise_name(firm.name), []).append(firm)
+        self.by_code[firm.uscc] = firm.id
+        self.by_name.setdefault(firm.name, []).append(firm.id)
+        self.by_normal.setdefault(normalise_name(firm.name), []).append(firm.id)
 
     def add_former(self, firm_id: int, name: str) -> None:
-        firm = self.by_id.get(firm_id)
-        if firm is None:
+        if firm_id not in self.by_id:
             return
         found = self.by_former.setdefault(normalise_name(name), [])
-        if firm not in found:
-            found.append(firm)
+        if firm_id not in found:
+            found.append(firm_id)
+
+    def named(self, normal: str) -> list[Firm]:
+        """The firms whose current name normalises to ``normal``."""
+        return [self.by_id[i] for i in self.by_normal.get(normal, ())]
 
     def rename(self, firm: Firm, new_name: str) -> Firm:
         """Record a rename made by the batch, so later rows find the firm by either name."""
+        current = self.by_id[firm.id]
+        for table, key in ((self.by_name, current.name), (self.by_normal, normalise_name(current.name))):
+            ids = table.get(key, [])
+            if firm.id in ids:
+                ids.remove(firm.id)
         renamed = Firm(firm.id, firm.uscc, new_name, firm.district_code)
-        for table, key in ((self.by_name, firm.name), (self.by_normal, normalise_name(firm.name))):
-            table[key] = [f for f in table.get(key, []) if f.id != firm.id]
         self.by_id[firm.id] = renamed
-        self.by_code[firm.uscc] = renamed
-        self.by_name.setdefault(new_name, []).append(renamed)
-        self.by_normal.setdefault(normalise_name(new_name), []).append(renamed)
-        self.by_former = {k: [renamed if f.id == firm.id else f for f in v] for k, v in self.by_former.items()}
-        self.add_former(firm.id, firm.name)
+        self.by_name.setdefault(new_name, []).append(firm.id)
+        self.by_normal.setdefault(normalise_name(new_name), []).append(firm.id)
+        self.add_former(firm.id, current.name)
         return renamed
 
     def match(self, uscc: str | None, name: str | None, pick: int | None = None) -> Match:
@@ -104,13 +109,14 @@ class FirmIndex:
                 return Match(firm, "picked")
             return Match(None, problem="人工选择的企业已不存在，请重新选择")
         if uscc:
-            firm = self.by_code.get(uscc)
-            if firm is None:
+            found_id = self.by_code.get(uscc)
+            if found_id is None:
                 return Match(None, problem=f"系统中没有统一社会信用代码为{uscc}的企业；请先导入或新增该企业")
+            firm = self.by_id[found_id]
             if name:
                 others = self._by_name(name)
-                if others and all(o.id != firm.id for o in others) and not self._former_of(name, firm):
-                    named = "、".join(f"{o.name}（{o.uscc}）" for o in others[:3])
+                if others and firm.id not in others and firm.id not in self.by_former.get(normalise_name(name), ()):
+                    named = "、".join(f"{o.name}（{o.uscc}）" for o in map(self.by_id.__getitem__, others[:3]))
                     return Match(None, problem=f"统一社会信用代码{uscc}是「{firm.name}」，但名称「{name}」是{named}："
                                                "代码与名称指向不同的企业，请核对")
             return Match(firm, "code")
@@ -122,8 +128,8 @@ class FirmIndex:
             if not found:
                 continue
             if len(found) == 1:
-                return Match(found[0], how)
-            firms = "、".join(f"{f.name}（{f.uscc}）" for f in found[:5])
+                return Match(self.by_id[found[0]], how)
+            firms = "、".join(f"{f.name}（{f.uscc}）" for f in map(self.by_id.__getitem__, found[:5]))
             what = "曾用名" if how == "former" else "名称"
             return Match(None, problem=f"「{name}」与{len(found)}家企业的{what}相同（{firms}），无法确定是哪一家；"
                                        "请在表中填写统一社会信用代码")
@@ -133,11 +139,8 @@ class FirmIndex:
         return Match(None, problem=f"系统中没有名为「{name}」的企业（按名称、去除空格和全半角差异后的名称、"
                                    f"曾用名均未找到）{hint}")
 
-    def _by_name(self, name: str) -> list[Firm]:
+    def _by_name(self, name: str) -> list[int]:
         return self.by_name.get(name) or self.by_normal.get(normalise_name(name)) or []
-
-    def _former_of(self, name: str, firm: Firm) -> bool:
-        return firm in self.by_former.get(normalise_name(name), [])
 
 
 class Suggestions:
@@ -177,8 +180,7 @@ class Suggestions:
             ratio = difflib.SequenceMatcher(None, normal, key).ratio()
             if ratio < 0.5:
                 continue
-            scored.extend((ratio, f) for f in self.index.by_normal.get(key, [])
-                          if district is None or f.district_code == district)
+            scored.extend((ratio, f) for f in self.index.named(key) if district is None or f.district_code == district)
         scored.sort(key=lambda item: (-item[0], item[1].name))
         return [firm for _ratio, firm in scored[:limit]]
 

@@ -89,6 +89,9 @@ class ParsedRow:
     record: dict[str, Any]
     errors: list[RowError] = field(default_factory=list)
     cells: tuple[object, ...] = ()
+    # Equal for rows whose mapped cells are equal under the same mapping and units, hence
+    # whose records are equal (a figure sheet's duplicate rows are told by it; None: unknown).
+    digest: int | None = None
     # Things a person should know of a row that is imported (a list's 入库登记编号 naming
     # another district than the firm's): shown in the preview and kept with the batch.
     notices: list[RowError] = field(default_factory=list)
@@ -387,35 +390,6 @@ class RowParser:
         # a short CSV line, or a single mapped column
         return tuple(cells[i] if i < len(cells) else "" for i, _f, _c, _h in self.plan)
 
-    def key_and_digest(self, source: SourceRow) -> tuple[RecordKey, int | None] | None:
-        """The firm-year a data row is about and a digest of its mapped cells, without
-        parsing the rest: the cheap first pass that finds a file's duplicate rows
-        (:func:`importers.workbook.find_duplicates`). The key is the one :meth:`parse`
-        gives the row (same converters); None for a row that is not data or whose code
-        or year is unreadable (parsing rejects it). Equal digests mean equal cells under
-        the same mapping, hence equal records; None when a cell cannot be hashed."""
-        cells = source.cells
-        if self._skip(cells) is not None or self.uscc_index is None or self.uscc_index >= len(cells):
-            return None
-        code_cell = cells[self.uscc_index]
-        if code_cell == "" or code_cell is None:
-            return None
-        try:
-            uscc = _uscc(code_cell)
-            year = None
-            if self.year_index is not None and self.year_index < len(cells):
-                year_cell = cells[self.year_index]
-                if year_cell != "" and year_cell is not None:
-                    year = parse_year(year_cell)
-        except ValueError:
-            return None
-        year = year or self.layout.year_hint or self.default_year
-        try:
-            digest: int | None = hash((self._signature, self._mapped_values(cells)))
-        except TypeError:
-            digest = None
-        return (uscc, year), digest
-
     def parse(self, source: SourceRow) -> ParsedRow | SkippedRow:
         """Parse one row into a :class:`ParsedRow`, or a :class:`SkippedRow` if it is not data."""
         cells = source.cells
@@ -457,7 +431,11 @@ class RowParser:
         self._check_year(record, failed, error)
         self._check_district(record, error)
         self._check_consistency(record, failed, error)
-        return ParsedRow(sheet, number, record, errors, cells)
+        try:
+            digest: int | None = hash((self._signature, values))
+        except TypeError:  # a cell of an unhashable type: compared once parsed instead
+            digest = None
+        return ParsedRow(sheet, number, record, errors, cells, digest=digest)
 
     def _check_list_row(
         self, source: SourceRow, record: dict[str, Any], errors: list[RowError], failed: set[str],

@@ -66,7 +66,7 @@ from crm.models.audit import AuditAction
 from crm.models.designation import DesignationKind, DesignationSource, hitech_valid_to
 from crm.models.enterprise import HITECH_FIELD_LABELS, HitechField
 
-from importers.bulk import insert_many, update_many
+from importers.bulk import NewIds, insert_many, update_many
 from importers.fields import FieldSet, field_set
 from importers.headers import HeaderLayout, normalize_header
 from importers.rows import ParsedRow, RowError, SkippedRow
@@ -225,6 +225,7 @@ class BatchWriter:
         self.chunk_rows = chunk_rows or CHUNK_ROWS  # read at call time: tests write in small chunks
         self.fields = field_set(self.kind)
         self.result = ImportResult(kind=self.kind)
+        self.ids = NewIds(connection)
         # Writing as rows come (no duplicates known): hash(key) -> fingerprint of its first row.
         self._first_print: dict[int, int] = {}
         self._repeated: set[int] = set()
@@ -236,8 +237,7 @@ class BatchWriter:
         self._layout: HeaderLayout | None = None
         self._layouts: dict[str, HeaderLayout] = {}
         # Pinyin initial of every character met so far: {code point: initial}.
-        self._initials: dict[int, str] = {}
-        self._initial_chars: set[str] = set()
+        self._initials = _Initials()
 
     # --- what a kind says ---------------------------------------------------------------
 
@@ -450,21 +450,8 @@ class BatchWriter:
     def _name_initials(self, name: str) -> str:
         """Pinyin initials, character by character (cached): phrase-aware pinyin is ~0.3 ms a
         name, too slow for 100,000 rows; the search box only needs the first letters.
-        Known characters map through one ``str.translate`` table."""
-        table = self._initials
-        missing = set(name).difference(self._initial_chars)
-        if missing:
-            from pypinyin import Style, pinyin
-
-            for char in missing:
-                if char.isascii():
-                    initial = char.lower() if char.isalnum() else ""
-                else:
-                    found = pinyin(char, style=Style.FIRST_LETTER, errors="ignore")
-                    initial = found[0][0][:1].lower() if found and found[0] else ""
-                table[ord(char)] = initial
-                self._initial_chars.add(char)
-        return name.translate(table)[:200]
+        One ``str.translate`` over a table that looks a character up the first time it is met."""
+        return name.translate(self._initials)[:200]
 
 
 class FigureWriter(BatchWriter):
@@ -485,6 +472,11 @@ class FigureWriter(BatchWriter):
 
     def describe(self, key: tuple[str, int]) -> str:
         return f"同一企业同一年度（{key[0]}，{key[1]}年）"
+
+    def fingerprint(self, row: ParsedRow) -> int:
+        # The parser's digest of the mapped cells (one tuple hash); rows written differently
+        # ("1,000" and 1000) differ here and are compared whole when they meet (see replay).
+        return row.digest if row.digest is not None else _fingerprint(row.record)
 
     def _classify(self, row: ParsedRow) -> list[RowError]:
         """Resolve 所属行业 and 高新技术领域 text to codes; unknown text is a row error."""
@@ -566,10 +558,7 @@ class FigureWriter(BatchWriter):
                     figured.add(firm["uscc"])
                 else:
                     firm.update(dict.fromkeys(FIGURE_COLUMNS))
-            # RETURNING without a parameter order keeps SQLite's multi-row VALUES batches;
-            # rows are matched back by their natural key.
-            for new_id, uscc in insert_many(conn, ENTERPRISE_TABLE, new_firms, returning=("id", "uscc")):
-                firms[uscc]["id"] = new_id
+            insert_many(conn, ENTERPRISE_TABLE, new_firms, ids=self.ids)
             for firm in new_firms:
                 audit.append(_created("enterprise", firm["id"], firm["id"], firm, _NOT_AUDITED_FIRM))
 
@@ -681,18 +670,16 @@ class FigureWriter(BatchWriter):
                         {"updated_at": now, "updated_by_id": user_id}, bump_version=True)
             if renamed:
                 # A firm the sheet renames keeps its old name, as a rename list's does.
-                known = {tuple(r) for r in conn.execute(select(FORMER_NAME_TABLE.c.enterprise_id, FORMER_NAME_TABLE.c.name).where(
-                    _among(conn, FORMER_NAME_TABLE.c.enterprise_id, list(renamed))))}
+                known = {tuple(r) for r in conn.execute(
+                    select(FORMER_NAME_TABLE.c.enterprise_id, FORMER_NAME_TABLE.c.name)
+                    .where(_among(conn, FORMER_NAME_TABLE.c.enterprise_id, list(renamed))))}
                 insert_former_names(conn, [
                     {"enterprise_id": firm_id, "name": name, "until": None, "created_at": now, "updated_at": now,
                      "updated_by_id": user_id}
                     for firm_id, name in renamed.items() if (firm_id, name) not in known
-                ], audit)
+                ], audit, self.ids)
         if new_reports:
-            for new_id, firm_id, year in insert_many(
-                conn, REPORT_TABLE, new_reports, returning=("id", "enterprise_id", "year")
-            ):
-                reports[(firm_id, year)]["id"] = new_id
+            insert_many(conn, REPORT_TABLE, new_reports, ids=self.ids)
             for report in new_reports:
                 audit.append(_created("annual_report", report["id"], report["enterprise_id"], report))
         if changed_reports:
@@ -702,7 +689,7 @@ class FigureWriter(BatchWriter):
             for report, diff in changed_reports:
                 audit.append(_updated("annual_report", report["id"], report["enterprise_id"], diff))
         if new_designations:
-            _insert_designations(conn, new_designations)
+            insert_many(conn, DESIGNATION_TABLE, new_designations, ids=self.ids)
             for made in new_designations:
                 audit.append(_created("designation", made["id"], made["enterprise_id"], made))
         if changed_designations:
@@ -714,15 +701,27 @@ class FigureWriter(BatchWriter):
             record_changes(audit, connection=conn)
         return outcomes
 
-def insert_former_names(conn: Connection, rows: list[dict[str, Any]], audit: list[dict[str, Any]]) -> None:
-    """Insert former names (``enterprise_id``, ``name``, ``until``, timestamps; one per firm and
-    name) and add their audit entries."""
-    if not rows:
-        return
-    keyed = {(r["enterprise_id"], r["name"]): r for r in rows}
-    for new_id, firm_id, name in insert_many(conn, FORMER_NAME_TABLE, rows, returning=("id", "enterprise_id", "name")):
-        keyed[(firm_id, name)]["id"] = new_id
+def insert_former_names(conn: Connection, rows: list[dict[str, Any]], audit: list[dict[str, Any]], ids: NewIds) -> None:
+    """Insert former names (``enterprise_id``, ``name``, ``until``, timestamps) and add their
+    audit entries."""
+    insert_many(conn, FORMER_NAME_TABLE, rows, ids=ids)
     audit.extend(_created("former_name", r["id"], r["enterprise_id"], r) for r in rows)
+
+
+class _Initials(dict[int, str]):
+    """{code point: its pinyin initial}, filled as ``str.translate`` asks for a character."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char.isascii():
+            initial = char.lower() if char.isalnum() else ""
+        else:
+            from pypinyin import Style, pinyin
+
+            found = pinyin(char, style=Style.FIRST_LETTER, errors="ignore")
+            initial = found[0][0][:1].lower() if found and found[0] else ""
+        self[code] = initial
+        return initial
 
 
 def _fingerprint(record: dict[str, Any]) -> int:
@@ -756,23 +755,6 @@ def _dicts(result: Any, names: tuple[str, ...]) -> Iterator[dict[str, Any]]:
     the same values as ``dict(row_mapping)``, without a RowMapping per row."""
     assert tuple(result.keys()) == names
     return map(dict, map(zip, itertools.repeat(names), result.all()))
-
-
-def _insert_designations(conn: Connection, made: list[dict[str, Any]]) -> None:
-    """Insert new designations and set their ids. A firm gets at most one new designation
-    of a kind and number per chunk (a second row with that number matches the first), so
-    (firm, kind, number) identifies the returned rows; anything else goes one by one."""
-    keyed: dict[tuple[int, str, str], dict[str, Any]] = {}
-    for one in made:
-        keyed.setdefault((one["enterprise_id"], one["kind"].value, one["certificate_no"]), one)
-    if len(keyed) != len(made):
-        for one in made:
-            one["id"] = insert_many(conn, DESIGNATION_TABLE, [one], returning=("id",))[0][0]
-        return
-    for new_id, firm_id, kind, number in insert_many(
-        conn, DESIGNATION_TABLE, made, returning=("id", "enterprise_id", "kind", "certificate_no")
-    ):
-        keyed[(firm_id, getattr(kind, "value", kind), number)]["id"] = new_id
 
 
 def _designations(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
