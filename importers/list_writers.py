@@ -197,25 +197,26 @@ class RenameListWriter(ListWriter):
         record = row.record
         new_name = record["new_name"]
         pick = self.picks.get((row.sheet, row.row))
-        found = self.index.match(record.get("uscc"), record.get("old_name"), pick)
+        found = self.index.match(record.get("uscc"), record.get("old_name"), pick, record["old_normal"] or None)
         if found.firm is None and not record.get("uscc") and pick is None:
-            already = self.index.match(None, new_name)  # renamed before (by hand, or an earlier list)
+            # Renamed before (by hand, or an earlier list).
+            already = self.index.match(None, new_name, normal=record["new_normal"])
             if already.firm is not None:
                 found = already
         if found.firm is None:
             return self._unmatched(row, found.problem or "")
         firm = found.firm
-        others = [f for f in self.index.named(normalise_name(new_name)) if f.id != firm.id]
+        others = [f for f in self.index.named(record["new_normal"]) if f.id != firm.id]
         if others:
             return [self._error(row, "new_name", f"现名称「{new_name}」已是另一家企业（{others[0].uscc}）的名称")]
         if firm.name != new_name:
-            firm = self.index.rename(firm, new_name)  # later rows of the batch find it by either name
+            firm = self.index.rename(firm, new_name, record["new_normal"])  # later rows find it by either name
         record["firm"] = firm
         return []
 
     def written_values(self, row: ParsedRow) -> dict[str, Any]:
         record = row.record
-        return {"name": record["new_name"], "old_name": normalise_name(record.get("old_name") or ""),
+        return {"name": record["new_name"], "old_name": record["old_normal"],
                 "certificate_no": record.get("certificate_no"), "valid_from": record.get("valid_from"),
                 "renamed_on": record.get("renamed_on")}
 
@@ -251,16 +252,17 @@ class RenameListWriter(ListWriter):
             record = row.record
             firm_id = self.firm_of(row).id
             current, new_name = names[firm_id], record["new_name"]
+            current_normal = normalise_name(current)
             known = formers.setdefault(firm_id, set())
-            kept = [current] if current != new_name else []
-            old = record.get("old_name")
-            if old and normalise_name(old) not in {normalise_name(current), normalise_name(new_name)}:
-                kept.append(old)  # the list's old name, when the firm bore yet another one here
+            kept = [(current, current_normal)] if current != new_name else []
+            old, old_normal = record.get("old_name"), record["old_normal"]
+            if old and old_normal not in (current_normal, record["new_normal"]):
+                kept.append((old, old_normal))  # the list's old name, when the firm bore yet another one here
             added = False
-            for name in kept:
-                if normalise_name(name) in known:
+            for name, normal in kept:
+                if normal in known:
                     continue
-                known.add(normalise_name(name))
+                known.add(normal)
                 new_formers.append({"enterprise_id": firm_id, "name": name, "until": record.get("renamed_on"),
                                     "created_at": now, "updated_at": now, "updated_by_id": user_id})
                 added = True
@@ -285,6 +287,7 @@ class RenameListWriter(ListWriter):
                         added = True
             outcomes.append("created" if current != new_name else "updated" if added else "unchanged")
         if renamed:
+            renamed.sort(key=lambda r: r["id"])  # in the order of the table's rows: fewer pages touched
             update_many(conn, table, renamed, ("name", "name_initials"), {"updated_at": now, "updated_by_id": user_id},
                         bump_version=True)
             audit.extend(_updated("enterprise", r["id"], r["id"], {"name": [r["before"], r["name"]]}) for r in renamed)

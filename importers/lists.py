@@ -551,7 +551,10 @@ def _rename_row(record: dict[str, Any], ctx: SheetContext, error: ErrorSink, mis
         missing("old_name", "原名称不能为空")
     if new is None:
         missing("new_name", "现名称不能为空")
-    if old is not None and new is not None and normalise_name(old) == normalise_name(new):
+    # Normalised once here, for this check, matching and the writer.
+    record["old_normal"] = normalise_name(old) if old else ""
+    record["new_normal"] = normalise_name(new) if new else ""
+    if old is not None and new is not None and record["old_normal"] == record["new_normal"]:
         error("new_name", "现名称与原名称相同")
     number = record.pop("certificate_no", None)
     if number is not None:

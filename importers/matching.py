@@ -16,6 +16,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from importers.lists import OTHER_GUANGDONG_CITIES
 
@@ -23,19 +24,17 @@ from importers.lists import OTHER_GUANGDONG_CITIES
 def normalise_name(name: str) -> str:
     """A firm name as names are compared: NFKC (full-width brackets, digits and letters to
     half-width) with all whitespace removed."""
-    if name.isascii():
-        return "".join(name.split())
     return "".join(unicodedata.normalize("NFKC", name).split())
 
 
-@dataclass(frozen=True)
-class Firm:
-    """What matching and the writers need of a firm."""
+class Firm(NamedTuple):
+    """What matching and the writers need of a firm (``normal``: its name normalised)."""
 
     id: int
     uscc: str
     name: str
     district_code: str
+    normal: str
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,9 @@ class FirmIndex:
               former_names: Iterable[tuple[int, str]] = ()) -> FirmIndex:
         """From ``(id, uscc, name, district_code)`` rows and ``(enterprise_id, former name)`` rows."""
         index = cls()
-        for row in firms:
-            index.add(Firm(*row))
+        add = index.add
+        for firm_id, uscc, name, district in firms:
+            add(Firm(firm_id, uscc, name, district, normalise_name(name)))
         for firm_id, name in former_names:
             index.add_former(firm_id, name)
         return index
@@ -73,7 +73,7 @@ class FirmIndex:
         self.by_id[firm.id] = firm
         self.by_code[firm.uscc] = firm.id
         self.by_name.setdefault(firm.name, []).append(firm.id)
-        self.by_normal.setdefault(normalise_name(firm.name), []).append(firm.id)
+        self.by_normal.setdefault(firm.normal, []).append(firm.id)
 
     def add_former(self, firm_id: int, name: str) -> None:
         if firm_id not in self.by_id:
@@ -86,23 +86,26 @@ class FirmIndex:
         """The firms whose current name normalises to ``normal``."""
         return [self.by_id[i] for i in self.by_normal.get(normal, ())]
 
-    def rename(self, firm: Firm, new_name: str) -> Firm:
+    def rename(self, firm: Firm, new_name: str, new_normal: str | None = None) -> Firm:
         """Record a rename made by the batch, so later rows find the firm by either name."""
         current = self.by_id[firm.id]
-        for table, key in ((self.by_name, current.name), (self.by_normal, normalise_name(current.name))):
+        for table, key in ((self.by_name, current.name), (self.by_normal, current.normal)):
             ids = table.get(key, [])
             if firm.id in ids:
                 ids.remove(firm.id)
-        renamed = Firm(firm.id, firm.uscc, new_name, firm.district_code)
+        renamed = current._replace(name=new_name, normal=new_normal or normalise_name(new_name))
         self.by_id[firm.id] = renamed
         self.by_name.setdefault(new_name, []).append(firm.id)
-        self.by_normal.setdefault(normalise_name(new_name), []).append(firm.id)
-        self.add_former(firm.id, current.name)
+        self.by_normal.setdefault(renamed.normal, []).append(firm.id)
+        found = self.by_former.setdefault(current.normal, [])
+        if firm.id not in found:
+            found.append(firm.id)
         return renamed
 
-    def match(self, uscc: str | None, name: str | None, pick: int | None = None) -> Match:
+    def match(self, uscc: str | None, name: str | None, pick: int | None = None, normal: str | None = None) -> Match:
         """The firm a row names (see the module docstring). ``pick`` is a person's explicit
-        choice for this row (a firm id), which stands when that firm exists."""
+        choice for this row (a firm id), which stands when that firm exists; ``normal`` the
+        name normalised, when the caller has it already."""
         if pick is not None:
             firm = self.by_id.get(pick)
             if firm is not None:
@@ -122,9 +125,11 @@ class FirmIndex:
             return Match(firm, "code")
         if not name:
             return Match(None, problem="缺少企业名称或统一社会信用代码")
-        normal = normalise_name(name)
-        for how, found in (("name", self.by_name.get(name)), ("normalised", self.by_normal.get(normal)),
-                           ("former", self.by_former.get(normal))):
+        exact = self.by_name.get(name) or None
+        if exact is None and normal is None:  # most rows name their firm exactly
+            normal = normalise_name(name)
+        for how, found in (("name", exact), ("normalised", self.by_normal.get(normal or "")),
+                           ("former", self.by_former.get(normal or ""))):
             if not found:
                 continue
             if len(found) == 1:
@@ -134,7 +139,7 @@ class FirmIndex:
             return Match(None, problem=f"「{name}」与{len(found)}家企业的{what}相同（{firms}），无法确定是哪一家；"
                                        "请在表中填写统一社会信用代码")
         hint = ""
-        if any(normal.startswith(city) for city in OTHER_GUANGDONG_CITIES):
+        if any(normalise_name(name).startswith(city) for city in OTHER_GUANGDONG_CITIES):
             hint = "；名称以外市地名开头，可能是外市企业"
         return Match(None, problem=f"系统中没有名为「{name}」的企业（按名称、去除空格和全半角差异后的名称、"
                                    f"曾用名均未找到）{hint}")

@@ -456,7 +456,7 @@ class RowParser:
         skip = check_list_row(record, self.context, error, notice, self.today, failed)
         if skip is not None:
             return SkippedRow(sheet, number, skip)
-        return ParsedRow(sheet, number, record, errors, source.cells, notices)
+        return ParsedRow(sheet, number, record, errors, source.cells, notices=notices)
 
     def _check_year(self, record: dict[str, Any], failed: set[str], error: Callable[[str, str], None]) -> None:
         if "year" in failed:

@@ -215,9 +215,16 @@ class BatchWriter:
         now: dt.datetime | None = None,
         begin_nested: Callable[[], Any] | None = None,
         chunk_rows: int | None = None,
+        savepoints: bool = True,
     ) -> None:
         from crm.clock import utcnow
 
+        # With savepoints each chunk is written in one (``begin_nested``) and a chunk the
+        # database refuses is written again row by row, the refused row rejected. Without
+        # them (a first writing: SQLite keeps a copy of every page a savepoint changes, which
+        # doubled the time of updates) a refusal stops the writing, like a conflict (replay).
+        self.savepoints = savepoints
+        self._refused = False
         self.connection = connection
         self.user_id = user_id
         self.now = now or utcnow()
@@ -264,11 +271,16 @@ class BatchWriter:
     # --- the stream -------------------------------------------------------------------------
 
     @property
+    def _stopped(self) -> bool:
+        return bool(self._conflicting) or self._refused
+
+    @property
     def replay(self) -> Duplicates | None:
-        """After :meth:`run` without duplicates: None when the batch is written as it should
-        be; else a row disagreed with an earlier row of its key that may have been written,
-        writing stopped, and the caller must roll back and run again with these."""
-        if not self._conflicting:
+        """After :meth:`run`: None when the batch is written as it should be; else writing
+        stopped — a row disagreed with an earlier row of its key that may have been written,
+        or (without savepoints) the database refused a chunk — and the caller must roll back
+        and run again, with savepoints and these duplicates (learnt by reading on)."""
+        if not self._stopped:
             return None
         return Duplicates(frozenset(self._repeated), frozenset(self._conflicting))
 
@@ -296,7 +308,7 @@ class BatchWriter:
                     continue
                 hashed = hash(self.key(item))
                 if duplicates is None:
-                    if not self._track(item, hashed) or self._conflicting:
+                    if not self._track(item, hashed) or self._stopped:
                         continue  # a repeat, or writing stopped: the batch is written again
                 elif repeated:
                     if hashed in conflicting:
@@ -305,6 +317,8 @@ class BatchWriter:
                         continue
                     if hashed in repeated and not self._first_of_key(item):
                         continue
+                if self._stopped:
+                    continue
                 chunk.append(item)
                 if len(chunk) >= self.chunk_rows:
                     self._write_chunk(chunk)
@@ -317,7 +331,7 @@ class BatchWriter:
                 if item.layout is not None:
                     self._layouts[item.name] = item.layout
                     unknown.update(dict.fromkeys(item.layout.unknown))
-        if self._conflicting:
+        if self._stopped:
             return result  # the caller rolls back and runs again with self.replay
         for row in self._settle_held():
             chunk.append(row)
@@ -416,6 +430,14 @@ class BatchWriter:
     # --- writing ----------------------------------------------------------------------------
 
     def _write_chunk(self, rows: list[ParsedRow]) -> None:
+        if not self.savepoints:
+            try:
+                outcomes = self._apply(rows)
+            except DBAPIError:
+                self._refused = True  # written again with savepoints (see replay)
+                return
+            self._counted(rows, outcomes)
+            return
         try:
             with self.begin_nested():
                 outcomes = self._apply(rows)
@@ -433,6 +455,9 @@ class BatchWriter:
                 self._count(outcome)
                 self.result.notices.extend(row.notices)
             return
+        self._counted(rows, outcomes)
+
+    def _counted(self, rows: list[ParsedRow], outcomes: list[str]) -> None:
         for row, outcome in zip(rows, outcomes):
             self._count(outcome)
             if row.notices:

@@ -47,6 +47,8 @@ def register(app: Flask) -> None:
         day = contract_date(issued_on, "--issued-on") if issued_on else None
         if designation and kind not in (None, "designations"):
             fail("--designation 只用于资质认定名单（--kind designations）")
+        if designation:
+            kind = "designations"  # naming a designation kind says what the file is
         try:
             result = import_file(path, year=year, district=district, user=user, dry_run=dry_run, kind=kind,
                                  options=list_options(designation, day))

@@ -29,7 +29,7 @@ from importers import ParsedRow, SheetResult, SkippedRow, parse_workbook
 from importers.list_writers import writer_for
 from importers.lists import ListOptions
 from importers.readers import MAX_FILE_BYTES, WorkbookError, open_workbook
-from importers.writer import ImportResult
+from importers.writer import Duplicates, ImportResult
 
 # Roles that may import and roll back: the city bureau and administrators. County
 # officers send their sheets to the bureau (DOMAIN.md: bureau staff import), and a
@@ -98,20 +98,28 @@ def import_file(
     book = open_workbook(data, name)  # an unreadable file is refused before anything is written
     options = options or list_options()
     session = db.session
-    batch = ImportBatch(
-        user_id=user.id if user else None, filename=name[:255], file_sha256=hashlib.sha256(data).hexdigest(),
-        source_district=district, year=year, counts={}, errors=[], skipped=[], unknown_columns=[], notices=[],
-        kind=kind or "figures", options=_stored_options(options, picks),
-    )
 
     def rows() -> Iterator[Item]:
         return parse_workbook(book, name, year, mapping, default_district=district, kind=kind, options=options)
 
+    duplicates: Duplicates | None = None
     try:
-        session.add(batch)
-        session.flush()
-        with acting_as("import", user=user, batch_id=batch.id), _no_cyclic_gc(), _roomy_sqlite_cache():
-            result = _write(rows, batch, user, picks)
+        while True:
+            batch = ImportBatch(
+                user_id=user.id if user else None, filename=name[:255],
+                file_sha256=hashlib.sha256(data).hexdigest(), source_district=district, year=year, counts={},
+                errors=[], skipped=[], unknown_columns=[], notices=[], kind=kind or "figures",
+                options=_stored_options(options, picks),
+            )
+            session.add(batch)
+            session.flush()
+            with acting_as("import", user=user, batch_id=batch.id), _no_cyclic_gc(), _roomy_sqlite_cache():
+                result, again = _write(rows, batch, picks, duplicates)
+            if again is None:
+                break
+            # Written again from the start, the batch with it: see _write.
+            session.rollback()
+            duplicates = again
         if not any(sheet.layout is not None for sheet in result.sheets):
             # Not a spreadsheet of anything known (a text file saved as .csv, a sheet of
             # something else): refused like an unreadable file, so no empty batch is recorded.
@@ -137,29 +145,26 @@ def import_file(
     return result
 
 
-def _write(rows: Callable[[], Iterator[Item]], batch: ImportBatch, user: User | None,
-           picks: Mapping[tuple[str, int], int] | None) -> ImportResult:
-    """Write the file's rows with the writer of its kind, reading it once; again, from a
-    rolled-back start, only when rows of one record disagree (see import_file)."""
+def _write(rows: Callable[[], Iterator[Item]], batch: ImportBatch, picks: Mapping[tuple[str, int], int] | None,
+           duplicates: Duplicates | None) -> tuple[ImportResult, Duplicates | None]:
+    """Write the file's rows with the writer of its kind, reading it once.
+
+    The first writing (``duplicates`` None) runs without savepoints, the fast way. Should
+    rows of one record disagree after a row of it was written, or the database refuse a
+    chunk, it stops writing and reads on to learn every repeated record; the result is then
+    ``(result, duplicates)`` and the caller rolls the transaction back and calls again with
+    them: that writing holds the disagreeing rows back and writes each chunk in a savepoint,
+    a refused chunk again row by row. Otherwise ``(result, None)``."""
     session = db.session
     kind, items = _kind_of(rows())
-    writer_class = writer_for(kind)
     extra: dict[str, Any] = {} if kind == "figures" else {"picks": picks}
-    attempt = session.begin_nested()
-    session.connection()  # emits the SAVEPOINT now (see _savepoint)
-    writer = writer_class(session.connection(), user_id=batch.user_id, begin_nested=_savepoint, **extra)
+    writer = writer_for(kind)(session.connection(), user_id=batch.user_id, begin_nested=_savepoint,
+                              savepoints=duplicates is not None, **extra)
     with Ahead(iter(items)) as ahead:  # rows are parsed while bulk statements run
-        result = writer.run(ahead)
-    replay = writer.replay
-    if replay is None:
-        attempt.commit()
-        return result
-    attempt.rollback()
-    if kind != "figures":
-        extra["index"] = None  # renames the first writing made to the firm index are undone too
-    writer = writer_class(session.connection(), user_id=batch.user_id, begin_nested=_savepoint, **extra)
-    with Ahead(iter(_kind_of(rows())[1])) as ahead:
-        return writer.run(ahead, replay)
+        result = writer.run(ahead, duplicates)
+    if duplicates is not None:
+        return result, None
+    return result, writer.replay
 
 
 def _kind_of(items: Iterator[Item]) -> tuple[str, Iterable[Item]]:

@@ -118,7 +118,9 @@ def index() -> Any:
                 "user_id": current_user.id, "designation": form.designation.data or None,
                 "issued_on": form.issued_on.data.isoformat() if form.issued_on.data else None}
         try:
-            meta["kind"] = services.check_readable(data, filename, form.kind.data or None, _options(meta))
+            # Naming a designation kind says the file is a designation list.
+            kind = form.kind.data or ("designations" if form.designation.data else None)
+            meta["kind"] = services.check_readable(data, filename, kind, _options(meta))
         except WorkbookError as error:
             form.file.errors.append(str(error))
         else:

@@ -102,6 +102,13 @@ def test_bad_hitech_rows_are_rejected_naming_the_column(cells, column, message) 
     assert any(e.column == column and message in e.message for e in row.errors), row.errors
 
 
+def test_a_certificate_year_other_than_the_issue_year_is_imported_with_a_notice() -> None:
+    row = data_rows(parsed([*HITECH, [1, "甲", "GR202344001234"]], issued_on=dt.date(2024, 12, 11)))[0]
+    assert row.ok
+    assert [(n.column, n.message) for n in row.notices] == [
+        ("发证日期", "证书编号年份2023与发证日期2024-12-11不一致，请核对")]
+
+
 def test_a_hitech_date_in_the_future_is_refused() -> None:
     row = data_rows(parsed([["序号", "企业名称", "证书编号", "发证日期"], [1, "甲", "GR202544001234", "2025-12-01"]],
                            kind="designations"))[0]
@@ -164,7 +171,8 @@ def test_a_rename_row() -> None:
                             [1, "开平甲（江门）科技有限公司", "开平甲新材料有限公司", "GR202344001234", "2023年12月"]]))[0]
     assert row.ok and row.record == {
         "old_name": "开平甲（江门）科技有限公司", "new_name": "开平甲新材料有限公司", "certificate_no": "GR202344001234",
-        "valid_from": dt.date(2023, 12, 1), "valid_to": dt.date(2026, 11, 30)}
+        "valid_from": dt.date(2023, 12, 1), "valid_to": dt.date(2026, 11, 30),
+        "old_normal": "开平甲(江门)科技有限公司", "new_normal": "开平甲新材料有限公司"}
     same = data_rows(parsed([["原名称", "现名称"], ["甲 公司", "甲公司"]], kind="renames"))[0]
     assert [e.message for e in same.errors] == ["现名称与原名称相同"]
 

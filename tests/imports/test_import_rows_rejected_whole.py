@@ -101,8 +101,13 @@ def test_a_row_the_database_refuses_is_rejected_alone(app, monkeypatch) -> None:
     assert result.counts() == {"rows": 3, "created": 2, "updated": 0, "unchanged": 0, "rejected": 1, "skipped": 0}
     assert [e.row for e in result.errors] == [3] and "数据库拒绝写入此行" in result.errors[0].message
     assert set(stored()) == {CODES[0], CODES[2]}
-    # Each good row was written once, with its audit entries (nothing left from the refused chunk).
+    # Each good row was written once, with its audit entries (nothing left from the refused chunk,
+    # nor from the first writing, which stopped at the refusal and was rolled back with its batch).
     assert db.session.scalar(select(func.count(AnnualReport.id))) == 2
+    from crm.models import AuditLog, ImportBatch
+
+    assert db.session.scalars(select(ImportBatch.id)).all() == [result.batch_id]
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.batch_id == result.batch_id)) == 4
 
 
 # --- duplicate firm-years in one file ---------------------------------------------------------

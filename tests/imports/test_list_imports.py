@@ -353,3 +353,58 @@ def test_cli_kinds_designation_and_issued_on(firms, runner, tmp_path) -> None:
     assert bad_date.exit_code != 0 and "--issued-on" in bad_date.stderr
     text = runner.invoke(args=["import-workbook", str(path), "--designation", "srdi_sme", "--dry-run"])
     assert text.exit_code == 0 and "类型：资质认定名单" in text.output
+
+
+@pytest.mark.parametrize(
+    ("rows", "kind"),
+    [
+        ([["广东省2024年第一批高新技术企业备案名单"], ["序号", "企业名称", "证书编号", "发证日期"],
+          [1, "开平市甲科技有限公司", "GR202444001234", "2024-12-11"]], "designations"),
+        ([["序号", "原名称", "现名称"], [1, "开平市甲科技有限公司", "开平市甲新材料有限公司"]], "renames"),
+        ([["序号", "依托单位", "平台名称", "类别", "级别", "认定时间"],
+          [1, "开平市甲科技有限公司", "甲中心", "工程技术研究中心", "省级", "2023-12-01"]], "platforms"),
+        ([["序号", "团队名称", "带头人", "依托单位", "人才计划", "年度"],
+          [1, "甲团队", "张三", "开平市甲科技有限公司", "珠江人才计划", 2023]], "talents"),
+        ([["序号", "企业名称", "项目类别", "金额（万元）", "拨付日期"],
+          [1, "开平市甲科技有限公司", "研发费用后补助", 15, "2024-06-30"]], "support"),
+    ],
+)
+def test_each_kind_by_the_cli_detected_from_its_published_layout(firms, runner, tmp_path, rows, kind) -> None:
+    path = tmp_path / f"{kind}.xlsx"
+    path.write_bytes(xlsx_bytes(rows))
+    out = runner.invoke(args=["import-workbook", str(path), "--json"])
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.stdout)
+    assert (payload["kind"], payload["rows"], payload["created"], payload["rejected"]) == (kind, 1, 1, 0)
+    again = json.loads(runner.invoke(args=["import-workbook", str(path), "--json"]).stdout)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
+
+
+def test_naming_a_designation_kind_reads_the_file_as_a_designation_list(firms, runner, tmp_path) -> None:
+    path = tmp_path / "names.xlsx"
+    # 序号/企业名称/统一社会信用代码 with no title: alone, it would be read as a county figure sheet.
+    path.write_bytes(xlsx_bytes([["序号", "企业名称", "统一社会信用代码"], [1, "开平市甲科技有限公司", KP]]))
+    out = runner.invoke(args=["import-workbook", str(path), "--designation", "eaglet", "--issued-on", "2024-03-01",
+                              "--json"])
+    payload = json.loads(out.stdout)
+    assert (payload["kind"], payload["created"]) == ("designations", 1)
+    assert designations(firms["kp"], DesignationKind.eaglet) == [
+        (dt.date(2024, 3, 1), dt.date(2024, 12, 31), None, DesignationSource.import_)]
+
+
+def test_the_error_report_of_a_list_keeps_the_lists_header(firms, tmp_path) -> None:
+    import io
+
+    import openpyxl
+
+    from importers.fields import field_set
+    from importers.report import error_report
+
+    data = xlsx_bytes(HITECH)
+    result = import_file(data, "h.xlsx", options=list_options(None, dt.date(2024, 12, 11)))
+    batch = db.session.get(ImportBatch, result.batch_id)
+    sheet = openpyxl.load_workbook(io.BytesIO(error_report(data, "h.xlsx", batch.errors, field_set(batch.kind)))).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0] == ["序号", "企业名称", "证书编号", "错误原因"]
+    assert [v[1] for v in values[1:]] == ["不存在的科技有限公司", "新会丙精密制造有限公司"]
+    assert "不是高新技术企业证书编号" in values[2][3]
