@@ -130,61 +130,6 @@ class ListWriter(BatchWriter):
     record_words = "记录"
 
 
-class DesignationListWriter(ListWriter):
-    """Designation lists: 高企 filing lists, 科技型中小企业 registrations, yearly lists."""
-
-    kind = "designations"
-    record_words = "认定"
-
-    def written_values(self, row: ParsedRow) -> dict[str, Any]:
-        record = row.record
-        return {"kind": record["kind"], "valid_from": record["valid_from"], "valid_to": record["valid_to"],
-                "certificate_no": record.get("certificate_no")}
-
-    def key(self, row: ParsedRow) -> tuple[Any, ...]:
-        record = row.record
-        return self.firm_of(row).id, record["kind"], record.get("certificate_no") or record["valid_from"]
-
-    def _apply(self, rows: list[ParsedRow]) -> list[str]:
-        conn, now, user_id = self.connection, self.now, self.user_id
-        firm_ids = list({self.firm_of(row).id for row in rows})
-        kinds = list({row.record["kind"] for row in rows})
-        held: dict[int, list[dict[str, Any]]] = {}
-        for found in _dicts(conn.execute(
-            select(*(DESIGNATION_TABLE.c[c] for c in DESIGNATION_LOAD)).where(
-                _among(conn, DESIGNATION_TABLE.c.enterprise_id, firm_ids), DESIGNATION_TABLE.c.kind.in_(kinds)
-            )
-        ), DESIGNATION_LOAD):
-            held.setdefault(found["enterprise_id"], []).append(found)
-        outcomes, made, changed, audit = [], [], [], []
-        for row in rows:
-            firm_id = self.firm_of(row).id
-            wanted = self.written_values(row)
-            current = _matching(held.setdefault(firm_id, []), wanted)
-            if current is None:
-                new = {"enterprise_id": firm_id, **wanted, "authority": None, "source": DesignationSource.import_,
-                       "created_at": now, "updated_at": now, "updated_by_id": user_id}
-                held[firm_id].append(new)
-                made.append(new)
-                outcomes.append("created")
-                continue
-            diff = {k: [current[k], v] for k, v in wanted.items() if v is not None and current[k] != v}
-            if diff:
-                current.update({k: v for k, (_old, v) in diff.items()})
-                changed.append((current, diff))
-            outcomes.append("updated" if diff else "unchanged")
-        if made:
-            insert_many(conn, DESIGNATION_TABLE, made, ids=self.ids)
-            audit.extend(_created("designation", d["id"], d["enterprise_id"], d) for d in made)
-        if changed:
-            update_many(conn, DESIGNATION_TABLE, [d for d, _diff in changed],
-                        ("valid_from", "valid_to", "certificate_no"), {"updated_at": now, "updated_by_id": user_id})
-            audit.extend(_updated("designation", d["id"], d["enterprise_id"], diff) for d, diff in changed)
-        if audit:
-            record_changes(audit, connection=conn)
-        return outcomes
-
-
 class RenameListWriter(ListWriter):
     """Rename lists (原名称, 现名称, 证书编号, 发证日期): the firm takes its new name."""
 
@@ -301,14 +246,17 @@ class RenameListWriter(ListWriter):
 
 
 class RecordListWriter(ListWriter):
-    """Lists whose rows each become one record of the firm (platforms, talents, support),
-    upserted by a natural key of the record's columns."""
+    """Lists whose rows each become one record of the firm (designations, platforms, talents,
+    support): a row's record is found among the firm's by its natural key (:meth:`find`), and
+    created, or given the row's values where the row has them."""
 
     table: ClassVar[Table]
     entity: ClassVar[str]
     columns: ClassVar[tuple[str, ...]]  # the columns a row writes
     key_columns: ClassVar[tuple[str, ...]]  # of those, the natural key (names compared normalised)
     normalised: ClassVar[frozenset[str]] = frozenset()
+    # Columns a new record gets besides the row's values.
+    new_values: ClassVar[dict[str, Any]] = {}
 
     def written_values(self, row: ParsedRow) -> dict[str, Any]:
         record = row.record
@@ -323,28 +271,40 @@ class RecordListWriter(ListWriter):
         return tuple(normalise_name(values[c]) if c in self.normalised else values[c] for c in self.key_columns)
 
     def key(self, row: ParsedRow) -> tuple[Any, ...]:
-        return (self.firm_of(row).id, *self._natural(self.written_values(row)))
+        found = row.record.get("_key")
+        if found is None:  # asked for again in the stream and by find(): worked out once
+            found = row.record["_key"] = (self.firm_of(row).id, *self._natural(self.written_values(row)))
+        return found
+
+    def existing(self, firm_ids: list[int], rows: list[ParsedRow]) -> Any:  # noqa: ANN401 - a select
+        """The statement that reads the records the chunk's rows may be about."""
+        return select(*(self.table.c[c] for c in ("id", "enterprise_id", *self.columns))).where(
+            _among(self.connection, self.table.c.enterprise_id, firm_ids))
+
+    def find(self, held: list[dict[str, Any]], row: ParsedRow, values: dict[str, Any]) -> dict[str, Any] | None:
+        """The firm's record (among ``held``) a row is about, or None."""
+        if not held:
+            return None
+        wanted = self.key(row)[1:]
+        return next((record for record in held if self._natural(record) == wanted), None)
 
     def _apply(self, rows: list[ParsedRow]) -> list[str]:
         conn, now, user_id = self.connection, self.now, self.user_id
         table = self.table
         firm_ids = list({self.firm_of(row).id for row in rows})
-        load = ("id", "enterprise_id", *self.columns)
-        existing: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for found in _dicts(conn.execute(
-            select(*(table.c[c] for c in load)).where(_among(conn, table.c.enterprise_id, firm_ids))
-        ), load):
-            existing[(found["enterprise_id"], *self._natural(found))] = found
+        held: dict[int, list[dict[str, Any]]] = {}
+        for found in _dicts(conn.execute(self.existing(firm_ids, rows)), ("id", "enterprise_id", *self.columns)):
+            held.setdefault(found["enterprise_id"], []).append(found)
         outcomes, made, changed = [], [], []
         for row in rows:
             firm_id = self.firm_of(row).id
             values = self.written_values(row)
-            key = (firm_id, *self._natural(values))
-            current = existing.get(key)
+            records = held.setdefault(firm_id, [])
+            current = self.find(records, row, values)
             if current is None:
-                new = {"enterprise_id": firm_id, **values, "created_at": now, "updated_at": now,
+                new = {"enterprise_id": firm_id, **values, **self.new_values, "created_at": now, "updated_at": now,
                        "updated_by_id": user_id}
-                existing[key] = new
+                records.append(new)
                 made.append(new)
                 outcomes.append("created")
                 continue
@@ -365,6 +325,30 @@ class RecordListWriter(ListWriter):
         if audit:
             record_changes(audit, connection=conn)
         return outcomes
+
+
+class DesignationListWriter(RecordListWriter):
+    """Designation lists: 高企 filing lists, 科技型中小企业 registrations, yearly lists. A row's
+    designation is the firm's of that kind and number, else of that kind and start (as the
+    figure import finds them)."""
+
+    kind = "designations"
+    record_words = "认定"
+    table = DESIGNATION_TABLE
+    entity = "designation"
+    columns = ("kind", "valid_from", "valid_to", "certificate_no")
+    new_values = {"authority": None, "source": DesignationSource.import_}
+
+    def key(self, row: ParsedRow) -> tuple[Any, ...]:
+        record = row.record
+        return self.firm_of(row).id, record["kind"], record.get("certificate_no") or record["valid_from"]
+
+    def existing(self, firm_ids: list[int], rows: list[ParsedRow]) -> Any:  # noqa: ANN401 - a select
+        return super().existing(firm_ids, rows).where(
+            DESIGNATION_TABLE.c.kind.in_(list({row.record["kind"] for row in rows})))
+
+    def find(self, held: list[dict[str, Any]], row: ParsedRow, values: dict[str, Any]) -> dict[str, Any] | None:
+        return _matching(held, values)
 
 
 class PlatformListWriter(RecordListWriter):

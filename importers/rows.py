@@ -352,9 +352,12 @@ class RowParser:
         # equal signature parse to equal records.
         self._signature = tuple(signature)
         self._columns = {c.field: c for c in layout.columns if c.field}
-        # The column a repeated header row is told by: the code's, else the name's.
+        # The column a repeated header row is told by: the code's (any spelling of its header:
+        # codes are ASCII, so the check is rare), else the name's (its own header text again,
+        # as a list printed page by page repeats it: names are never ASCII, so every row is checked).
         self._header_check = next(
-            ((c.index, c.field) for name in ("uscc", *fields.identity) if (c := self._columns.get(name))), None
+            ((c.index, c.field, c.header_text) for name in ("uscc", *fields.identity) if (c := self._columns.get(name))),
+            None,
         )
         indexes = [index for index, _f, _c, _h in self.plan]
         self._max_index = max(indexes, default=-1)
@@ -375,12 +378,14 @@ class RowParser:
         if reason is not None:
             return reason
         if self._header_check is not None and self._header_check[0] < len(cells):
-            index, field_name = self._header_check
+            index, field_name, header_text = self._header_check
             cell = cells[index]
-            # Codes are ASCII (or full-width), names long; a Chinese header text is neither.
-            if isinstance(cell, str) and not cell.isascii() and len(cell) <= 20 \
-                    and field_for_header(cell, self.fields) == field_name:
-                return "重复的表头行"
+            if isinstance(cell, str) and not cell.isascii():
+                if field_name == "uscc":
+                    if field_for_header(cell, self.fields) == "uscc":
+                        return "重复的表头行"
+                elif " ".join(cell.split()) == header_text:
+                    return "重复的表头行"
         return None
 
     def _mapped_values(self, cells: tuple[object, ...]) -> tuple[object, ...]:

@@ -26,7 +26,30 @@ SHOTS = [
     ("bureau", "bureau-pass-123", "/dashboard/", "dashboard.png", True),
     ("firm", "firm-pass-123", "/portal/standing", "portal-standing.png", True),
     ("bureau", "bureau-pass-123", "/imports/", "imports.png", False),
+    # A published list uploaded: the preview of its rows matched to firms by name.
+    ("bureau", "bureau-pass-123", "upload:list", "import-list-preview.png", True),
 ]
+
+
+def hitech_list(path: Path) -> None:
+    """A 高企 filing list as published (序号, 企业名称, 证书编号) naming demo firms: as written,
+    with half-width brackets, by a name the system does not know, and a firm of another city."""
+    import openpyxl
+    from sqlalchemy import select
+
+    from crm.extensions import db
+    from crm.models import Enterprise
+
+    names = db.session.scalars(select(Enterprise.name).order_by(Enterprise.id).limit(6)).all()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["广东省2025年第一批高新技术企业备案名单"])
+    sheet.append(["序号", "企业名称", "证书编号"])
+    listed = [names[0], names[1].replace("（", "(").replace("）", ")"), names[2] + " ", names[3],
+              names[4][:-4] + "科技公司", "广州某某科技有限公司"]
+    for n, name in enumerate(listed, start=1):
+        sheet.append([n, name, f"GR20254400{n:04d}"])
+    book.save(path)
 
 
 def main() -> None:
@@ -53,6 +76,8 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     showcase = _showcase_firm(today().year - 1)["uscc"]
+    with app.app_context():
+        hitech_list(Path(tmp) / "2025年第一批高新技术企业备案名单.xlsx")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
@@ -64,7 +89,13 @@ def main() -> None:
             page.get_by_label("密码").fill(password)
             page.get_by_role("button", name="登录").click()
             page.wait_for_load_state("networkidle")
-            page.goto(path.format(showcase=showcase))
+            if path == "upload:list":
+                page.goto("/imports/")
+                page.get_by_label("表格文件").set_input_files(str(Path(tmp) / "2025年第一批高新技术企业备案名单.xlsx"))
+                page.get_by_label("公告日期").fill(f"{today().year - 1}-12-11")
+                page.get_by_role("button", name="上传并预览").click()
+            else:
+                page.goto(path.format(showcase=showcase))
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(800)  # charts animate in
             page.screenshot(path=str(HERE / name), full_page=full)

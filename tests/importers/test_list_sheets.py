@@ -264,3 +264,25 @@ def test_a_csv_list_named_by_its_file() -> None:
                                 "2024年江门市瞪羚企业名单.csv", kind=None, today=TODAY))
     sheet = items[0]
     assert sheet.kind == "designations" and sheet.context.designation is DesignationKind.gazelle
+
+
+@pytest.mark.parametrize(
+    ("rows", "kind"),
+    [
+        # A list printed page by page repeats its header.
+        ([*HITECH, [1, "甲公司", "GR202444001234"], ["序号", "企业名称", "证书编号"], [2, "乙公司", "GR202444001235"]],
+         "designations"),
+        # A county sheet: the code column's header, in any spelling.
+        ([["企业名称", "统一社会信用代码", "年度", "营业收入"], ["甲公司", "91440783MA5W00001X", 2023, 1],
+          ["企业名称", "社会信用代码", "年度", "营业收入"], ["乙公司", "91440783MA5W00002X", 2023, 1]], "figures"),
+    ],
+)
+def test_a_repeated_header_row_is_skipped(rows, kind) -> None:
+    found = data_rows(parsed(rows, kind=kind, issued_on=dt.date(2024, 12, 11)))
+    assert [(r.row, r.reason) for r in found if isinstance(r, SkippedRow)] == [(len(rows) - 1, "重复的表头行")]
+    assert len([r for r in found if isinstance(r, ParsedRow)]) == 2
+
+
+def test_a_firm_named_like_nothing_in_the_header_is_a_row() -> None:
+    rows = data_rows(parsed([*HITECH, [1, "企业", "GR202444001234"]], issued_on=dt.date(2024, 12, 11)))
+    assert isinstance(rows[0], ParsedRow)
