@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -34,12 +35,15 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_MB", "20")) * 1024 * 1024
     UPLOAD_DIR = os.environ.get("CRM_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     PER_PAGE = 50
-    # Sign-in throttling: this many failures per username or address within the window.
-    # Failures allowed within the window per user name, and (many people share an office's
-    # address) per client address, before sign-in is refused for a while.
+    # Sign-in throttling (crm.auth.services.Throttle): failures allowed within the window per
+    # user name from one address (three times as many from any address), and (many people
+    # share an office's address) per client address, before further attempts are slowed down.
     LOGIN_MAX_FAILURES = int(os.environ.get("CRM_LOGIN_MAX_FAILURES", "5"))
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("CRM_LOGIN_MAX_FAILURES_PER_ADDRESS", "50"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("CRM_LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    # After those failures a further attempt waits this long after the last one, doubling with
+    # each further failure up to the window: slowed down, never locked out for good.
+    LOGIN_DELAY_SECONDS = int(os.environ.get("CRM_LOGIN_DELAY_SECONDS", "15"))
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted. Behind
     # nginx every request comes from 127.0.0.1, so without this one person's failed
     # sign-ins would throttle everyone.
@@ -62,6 +66,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # 记住我 lasts two weeks (not Flask-Login's year); its server-side session as long unused.
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
     DEMO_LOGINS = False
     # `demo-data` adds synthetic firms and accounts whose passwords README publishes.
     DEMO_DATA_ALLOWED = True

@@ -75,6 +75,17 @@ def app(database_template: str, tmp_path: Path) -> Iterator[Flask]:
             "SERVER_NAME": "localhost",
         }
     )
+    # Every request of a test runs inside the test's application context, and so shares its
+    # `g`: Flask-Login's user and Flask-WTF's CSRF token of one client's request would be the
+    # next client's too. A server gives each request its own context; here both are forgotten
+    # as each request starts.
+    from flask import g, request_started
+
+    def _forget_user(_sender: Flask, **_extra: object) -> None:
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
+    request_started.connect(_forget_user, app)
     with app.app_context():
         if USING_PG:
             _empty_pg_tables()
@@ -84,6 +95,23 @@ def app(database_template: str, tmp_path: Path) -> Iterator[Flask]:
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The test's app served on a free local port from a thread, one thread per request: for
+    browsers, and for requests made at the same moment (tests.live)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["SERVER_NAME"] = f"127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -107,13 +135,13 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-def login(client: FlaskClient, username: str, password: str | None = None) -> None:
-    """Sign in through the real form (with its CSRF token)."""
+def login(client: FlaskClient, username: str, password: str | None = None, **extra: str) -> None:
+    """Sign in through the real form (with its CSRF token); ``extra`` fields too (remember="y")."""
     from tests.factories import DEFAULT_PASSWORD
 
     token = csrf_token(client)
     response = client.post(
         "/login",
-        data={"username": username, "password": password or DEFAULT_PASSWORD, "csrf_token": token},
+        data={"username": username, "password": password or DEFAULT_PASSWORD, "csrf_token": token, **extra},
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]

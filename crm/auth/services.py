@@ -1,45 +1,133 @@
-"""Sign-in: credential checks with throttling of repeated failures."""
+"""Sign-in: credential checks, failures slowing further attempts down, and users."""
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.clock import utcnow
 from crm.extensions import db
 from crm.models import LoginAttempt, User
 
 
-def too_many_failures(username: str, remote_addr: str, per_user: int, per_address: int,
-                      window_minutes: int) -> bool:
-    """True when the user name failed `per_user` times, or the address `per_address` times, within the window.
+@dataclass(frozen=True)
+class Throttle:
+    """How sign-in failures slow further attempts down: each scope allows ``free`` failures
+    within ``window``; after them the next attempt waits ``delay`` after the last failure,
+    doubling with each further failure, never longer than the window."""
 
-    The address limit is higher: an office behind one address must not be locked out
-    by one person's mistakes, while guessing across many user names is still stopped.
-    """
-    since = utcnow() - timedelta(minutes=window_minutes)
-    by_user, by_address = db.session.execute(
-        select(
-            func.count(LoginAttempt.id).filter(LoginAttempt.username == username),
-            func.count(LoginAttempt.id).filter(LoginAttempt.remote_addr == remote_addr),
-        ).where(
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at >= since,
-            or_(LoginAttempt.username == username, LoginAttempt.remote_addr == remote_addr),
-        )
-    ).one()
-    return by_user >= per_user or by_address >= per_address
+    free_per_name_and_address: int
+    free_per_address: int
+    delay: timedelta
+    window: timedelta
+
+    @property
+    def free_per_name(self) -> int:
+        """Failures for one user name from any address: three addresses' worth, so guessing one
+        person's password from many addresses is slowed, while a guesser at one address cannot
+        slow the person down at theirs."""
+        return 3 * self.free_per_name_and_address
+
+    @classmethod
+    def from_config(cls, config: Any) -> Throttle:  # noqa: ANN401 - a Flask config
+        return cls(config["LOGIN_MAX_FAILURES"], config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+                   timedelta(seconds=config["LOGIN_DELAY_SECONDS"]),
+                   timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]))
+
+    def wait(self, failures: int, last: datetime | None, free: int, now: datetime) -> float:
+        """Seconds still to wait in one scope with ``failures`` counted, the last at ``last``."""
+        if failures < free or last is None:
+            return 0.0
+        wait = min(self.window, self.delay * 2 ** min(failures - free, 20))
+        return max(0.0, (last + wait - now).total_seconds())
 
 
-def authenticate(username: str, password: str, remote_addr: str) -> User | None:
-    """The active user with these credentials, or None; every attempt is recorded."""
+# Checked when the user name is unknown, so that a wrong name takes as long as a wrong
+# password: timing would otherwise tell which names exist.
+_DUMMY_HASH = generate_password_hash("not-anyone's-password")
+
+
+def sign_in(username: str, password: str, remote_addr: str, throttle: Throttle) -> tuple[User | None, float]:
+    """``(user, 0)`` for an active user with these credentials; ``(None, 0)`` for wrong ones;
+    ``(None, seconds)`` when too many failures came before and the attempt is refused unchecked.
+
+    The attempt is recorded and committed first, as a failure, before anything is checked:
+    attempts made at the same moment then count each other (thirty at once are not all
+    checked), and the password is checked only for those that are let through."""
+    attempt = LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], succeeded=False)
+    db.session.add(attempt)
+    db.session.commit()
+    wait = _wait(attempt, throttle)
+    if wait > 0:
+        attempt.counted = False  # a refused attempt does not make the wait longer
+        db.session.commit()
+        return None, wait
     user = db.session.scalar(select(User).where(User.username == username))
-    ok = user is not None and user.active and user.check_password(password)
-    db.session.add(LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], succeeded=ok))
+    # The same work whether or not the name exists (see _DUMMY_HASH).
+    matches = check_password_hash(user.password_hash if user is not None and user.password_hash else _DUMMY_HASH,
+                                  password)
+    ok = matches and user is not None and bool(user.password_hash) and user.active
     if ok:
+        attempt.succeeded = True
         user.last_login_at = utcnow()
     db.session.commit()
-    return user if ok else None
+    return (user if ok else None), 0.0
+
+
+def _wait(attempt: LoginAttempt, throttle: Throttle) -> float:
+    """Seconds the attempt must still wait, from the counted failures before it: per user name
+    and address, per user name (both since the name's last success) and per address."""
+    now = attempt.at or utcnow()
+    since = now - throttle.window
+    last_success = db.session.scalar(select(func.max(LoginAttempt.id)).where(
+        LoginAttempt.username == attempt.username, LoginAttempt.succeeded.is_(True))) or 0
+    failed = [LoginAttempt.id < attempt.id, LoginAttempt.succeeded.is_(False), LoginAttempt.counted.is_(True),
+              LoginAttempt.at >= since]
+    named = LoginAttempt.username == attempt.username
+    here = LoginAttempt.remote_addr == attempt.remote_addr
+    after_success = LoginAttempt.id > last_success
+    scopes = (
+        (and_(named, here, after_success), throttle.free_per_name_and_address),
+        (and_(named, after_success), throttle.free_per_name),
+        (here, throttle.free_per_address),
+    )
+    waits = [0.0]
+    for condition, free in scopes:
+        count, last = db.session.execute(
+            select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(*failed, condition)).one()
+        waits.append(throttle.wait(count, last, free, now))
+    return max(waits)
+
+
+def clear_failures(username: str) -> int:
+    """Stop a user name's past failures slowing its sign-in (an administrator's unlock);
+    returns how many (caller commits)."""
+    return db.session.execute(update(LoginAttempt).where(
+        LoginAttempt.username == username, LoginAttempt.succeeded.is_(False), LoginAttempt.counted.is_(True),
+    ).values(counted=False)).rowcount or 0
+
+
+def failing_names(throttle: Throttle) -> dict[str, int]:
+    """{user name: counted failures within the window} (for the administrator's user list)."""
+    since = utcnow() - throttle.window
+    rows = db.session.execute(
+        select(LoginAttempt.username, func.count(LoginAttempt.id))
+        .where(LoginAttempt.succeeded.is_(False), LoginAttempt.counted.is_(True), LoginAttempt.at >= since)
+        .group_by(LoginAttempt.username))
+    return {name: count for name, count in rows}
+
+
+def wait_text(seconds: float) -> str:
+    """A wait as the sign-in page says it ("30 秒", "4 分钟")."""
+    from flask_babel import gettext as _
+
+    if seconds < 90:
+        return _("%(n)s 秒", n=max(1, math.ceil(seconds)))
+    return _("%(n)s 分钟", n=math.ceil(seconds / 60))
 
 
 class UserError(ValueError):

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from crm.auth.forms import LoginForm
-from crm.auth.services import authenticate, too_many_failures
+from crm.auth.services import Throttle, sign_in, wait_text
+from crm.auth.sessions import end_current_session, start_session
+from crm.extensions import db
 from crm.navigation import local_path
 
 bp = Blueprint("auth", __name__)
@@ -35,21 +37,16 @@ def login() -> str | Response | tuple[str, int]:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        username = form.username.data.strip()
-        remote = request.remote_addr or "unknown"
-        cfg = current_app.config
-        if too_many_failures(username, remote, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-                             cfg["LOGIN_FAILURE_WINDOW_MINUTES"]):
-            flash(
-                _("登录失败次数过多，请 %(minutes)s 分钟后再试。", minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"]),
-                "danger",
-            )
+        user, wait = sign_in(form.username.data.strip(), form.password.data, request.remote_addr or "unknown",
+                             Throttle.from_config(current_app.config))
+        if wait:
+            flash(_("登录失败次数过多，请 %(wait)s后再试。", wait=wait_text(wait)), "danger")
             return render_template("auth/login.html", form=form), 429
-        user = authenticate(username, form.password.data, remote)
         if user is None:
             flash(_("用户名或密码错误。"), "danger")
             return render_template("auth/login.html", form=form), 401
-        login_user(user, remember=form.remember.data)
+        start_session(user, remember=form.remember.data)
+        db.session.commit()
         return redirect(local_path(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
@@ -57,7 +54,8 @@ def login() -> str | Response | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
-    logout_user()
+    end_current_session()
+    db.session.commit()
     flash(_("已退出登录。"), "info")
     return redirect(url_for("auth.login"))
 

@@ -26,7 +26,7 @@ from crm.models.platform import Platform, PlatformKind, PlatformLevel
 from crm.models.portal import Attachment, ChangeRequest, ChangeRequestStatus, Invitation
 from crm.models.support import Honour, HonourKind, SupportKind, SupportRecord
 from crm.models.talent import Talent, TalentCategory, TalentProgramme
-from crm.models.user import ApiToken, LoginAttempt, Role, User
+from crm.models.user import ApiToken, LoginAttempt, Role, User, UserSession
 
 __all__ = [
     "AnnualReport", "ApiToken", "Attachment", "AuditAction", "AuditLog", "BatchStatus",
@@ -36,5 +36,5 @@ __all__ = [
     "HonourKind", "ImportBatch", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
     "LoginAttempt", "MONEY_FIELDS", "Notification", "PlanTarget", "Platform", "PlatformKind",
     "PlatformLevel", "ReportStatus", "Role", "RuleParameter", "SupportKind", "SupportRecord",
-    "Talent", "TalentCategory", "TalentProgramme", "Town", "User",
+    "Talent", "TalentCategory", "TalentProgramme", "Town", "User", "UserSession",
 ]

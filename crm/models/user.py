@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -109,6 +110,15 @@ class User(UserMixin, TimestampMixin, db.Model):
     def label(self) -> str:
         return self.display_name or self.username
 
+    # The signed-in browser this object was loaded for (crm.auth.sessions), if any: set on the
+    # instance, not a column (so not annotated).
+    session_token = None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie: the user and the
+        server-side session they stand for, so ending the session ends the cookies too."""
+        return f"{self.id}:{self.session_token}" if self.session_token else str(self.id)
+
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"
 
@@ -144,7 +154,9 @@ class ApiToken(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """One sign-in attempt; failures within a window throttle the username and the address."""
+    """One sign-in attempt; failures within a window slow down the username and the address
+    (crm.auth.services). Recorded before the password is checked, as a failure, so that
+    attempts made at the same moment count each other."""
 
     __tablename__ = "login_attempt"
 
@@ -153,3 +165,25 @@ class LoginAttempt(db.Model):
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # False for an attempt refused unchecked (too soon) and for failures an administrator
+    # cleared: neither slows anyone down.
+    counted: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+
+
+class UserSession(db.Model):
+    """One signed-in browser: what its session cookie and remember-me cookie stand for, so
+    that signing out, a password change or a reset ends them on the server as well."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    def __repr__(self) -> str:
+        return f"<UserSession user={self.user_id} {'ended' if self.ended_at else 'open'}>"

@@ -11,9 +11,10 @@ from datetime import timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crm.auth.services import UserError, create_user
+from crm.auth.sessions import end_sessions
 from crm.clock import utcnow
 from crm.extensions import db
 from crm.models import Enterprise, Invitation, Role, User
@@ -91,12 +92,23 @@ def _check_password(password: str, confirm: str) -> None:
         raise InvitationError(_("两次输入的密码不一致。"), "confirm")
 
 
+def _claim(invitation: Invitation) -> None:
+    """Spend the link, or InvitationError when another request spent it first: one UPDATE that
+    only a still-unused link matches, so of requests arriving at once exactly one goes on (the
+    others wait for its commit, then match nothing). Undone with the caller's rollback."""
+    spent = db.session.execute(update(Invitation).where(
+        Invitation.id == invitation.id, Invitation.used_at.is_(None)).values(used_at=utcnow())).rowcount
+    if spent != 1:
+        raise InvitationError(_("该链接已使用过，不能再次使用。如需重新设置密码，请联系所在区（市）科技局。"))
+
+
 def accept_signup(invitation: Invitation, username: str, password: str, confirm: str,
                   display_name: str = "", email: str | None = None) -> User:
     """Create the firm's user from a sign-up link and spend the link (caller commits)."""
     if invitation.purpose != SIGNUP:
         raise InvitationError(_("该链接不是注册链接。"))
     _check_password(password, confirm)
+    _claim(invitation)
     try:
         user = create_user(
             username, Role.enterprise.value, password, enterprise_uscc=invitation.enterprise.uscc,
@@ -104,7 +116,6 @@ def accept_signup(invitation: Invitation, username: str, password: str, confirm:
         )
     except UserError as exc:
         raise InvitationError(str(exc), exc.field) from None
-    invitation.used_at = utcnow()
     return user
 
 
@@ -113,9 +124,11 @@ def accept_reset(invitation: Invitation, password: str, confirm: str) -> User:
     if invitation.purpose != RESET:
         raise InvitationError(_("该链接不是密码重置链接。"))
     _check_password(password, confirm)
+    _claim(invitation)
     user = db.session.get(User, invitation.user_id)
     assert user is not None  # find_invitation checked it
     user.set_password(password)
+    end_sessions(user)  # signed in elsewhere (by a stolen cookie too): signed out
     now = utcnow()
     for other in db.session.scalars(
         select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))

@@ -11,13 +11,14 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from crm.auth.sessions import start_session
 from crm.clock import today
 from crm.extensions import db
 from crm.models import ChangeRequest, ChangeRequestStatus, Enterprise, Industry, Platform, Role, Talent, User
@@ -571,7 +572,8 @@ def accept_invitation(token: str) -> Any:
             target = getattr(form, exc.field, None) or form.password
             target.errors = [*target.errors, str(exc)]
         else:
-            login_user(user)
+            start_session(user)
+            db.session.commit()
             flash(_("账号已创建，欢迎使用。") if signup else _("密码已重新设置。"), "success")
             return redirect(url_for("portal.dashboard"))
     status = 422 if request.method == "POST" else 200

@@ -5,13 +5,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from crm.auth.services import UserError, create_user
+from crm.auth.services import Throttle, UserError, clear_failures, create_user, failing_names
+from crm.auth.sessions import end_sessions
 from crm.clock import utcnow
 from crm.extensions import db
 from crm.models import ApiToken, Role, User
@@ -61,7 +62,8 @@ def index() -> str | Response:
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == Role(role))
     users = db.session.scalars(stmt).all()
-    return render_template("users/index.html", users=users, form=form, role=role, ROLE_LABELS=ROLE_LABELS)
+    return render_template("users/index.html", users=users, form=form, role=role, ROLE_LABELS=ROLE_LABELS,
+                           failing=failing_names(Throttle.from_config(current_app.config)))
 
 
 def _managed_user(user_id: int) -> User:
@@ -80,11 +82,24 @@ def toggle_active(user_id: int) -> Response:
         return redirect(url_for("users.index"))
     user.active = not user.active
     if not user.active:
-        # A deactivated person's tokens stop working at once, and stay revoked.
+        # A deactivated person's tokens stop working at once, and stay revoked; so do their sessions.
         for token in user.tokens:
             token.revoked_at = token.revoked_at or utcnow()
+        end_sessions(user)
     db.session.commit()
     flash(_("已启用 %(name)s。", name=user.username) if user.active else _("已停用 %(name)s。", name=user.username), "info")
+    return redirect(url_for("users.index"))
+
+
+@bp.route("/admin/users/<int:user_id>/sign-in-failures", methods=["POST"])
+@admin_required
+def clear_sign_in_failures(user_id: int) -> Response:
+    """Let a person whose sign-in failures (theirs, or someone guessing) slow them down sign in
+    at once."""
+    user = _managed_user(user_id)
+    cleared = clear_failures(user.username)
+    db.session.commit()
+    flash(_("已清除 %(name)s 的 %(n)s 次登录失败记录，现在可以立即登录。", name=user.username, n=cleared), "info")
     return redirect(url_for("users.index"))
 
 
@@ -95,6 +110,7 @@ def reset_password(user_id: int) -> str | Response:
     form = PasswordResetForm()
     if form.validate_on_submit():
         user.set_password(form.password.data, temporary=True)
+        end_sessions(user)  # whoever was signed in as them (a stolen cookie too) is signed out
         db.session.commit()
         flash(_("已为 %(name)s 重设密码，对方登录后须先修改密码。", name=user.username), "success")
         return redirect(url_for("users.index"))
@@ -113,6 +129,7 @@ def account() -> str | Response:
         else:
             first = current_user.password_change_required
             current_user.set_password(form.password.data)
+            end_sessions(current_user, keep_current=True)  # every other browser signed in as them
             db.session.commit()
             flash(_("密码已修改。"), "success")
             return redirect(url_for("main.home") if first else url_for("users.account"))

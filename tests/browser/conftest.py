@@ -1,7 +1,7 @@
 """Browser tests: the real pages in headless Chromium (Debian's), driven by Playwright.
 
-`live_server` serves the test's app (and so its fresh database) on a free local
-port from a thread; `page` is a Playwright page whose relative URLs go there.
+`live_server` (tests/conftest.py) serves the test's app (and so its fresh database) on a
+free local port from a thread; `page` is a Playwright page whose relative URLs go there.
 Data created through factories in the test is visible to the server once
 committed; to read what the browser changed, call `db.session.rollback()` first
 (the test's session otherwise keeps its own snapshot).
@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 
 CHROMIUM = os.environ.get("CRM_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -51,19 +48,6 @@ def browser():  # noqa: ANN201 - playwright's Browser
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["SERVER_NAME"] = f"127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture
