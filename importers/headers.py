@@ -55,6 +55,11 @@ class HeaderNotFound(ValueError):
     """No row among the first rows of a sheet looks like a header; the message is Chinese."""
 
 
+class KindUnclear(ValueError):
+    """A header is found, but nothing in it or the title tells what kind of sheet it is (names,
+    codes and a year only): the person must choose; the message is Chinese."""
+
+
 @dataclass(frozen=True)
 class ColumnMapping:
     """One column of a sheet: where it is, what its header says, which field it feeds."""
@@ -433,8 +438,8 @@ def detect_kind(
     then the kind whose own (distinctive) fields it maps most of — a 高企 list's 证书编号
     beside 企业名称, a platform list's 平台名称 and 级别. When that does not decide (a list
     of names only), the title, sheet or file name does ("瞪羚企业名单"), else the sheet
-    is read as a county figure sheet. Raises :class:`HeaderNotFound` when no kind's
-    header is found."""
+    is read as a county figure sheet — unless it has a year but no figure (raises
+    :class:`KindUnclear`). Raises :class:`HeaderNotFound` when no kind's header is found."""
     found: list[tuple[int, int, int, int, HeaderLayout]] = []
     first_error: HeaderNotFound | None = None
     sets = list(field_sets().values())
@@ -449,7 +454,17 @@ def detect_kind(
         found.append((mapped, len(layout.fields & fields.distinctive), int(named), -position, layout))
     if not found:
         raise first_error or HeaderNotFound("工作表为空")
-    return max(found, key=lambda item: item[:4])[4]
+    best = max(found, key=lambda item: item[:4])
+    layout = best[4]
+    kinds = layout.field_set.kinds
+    if layout.field_set.kind == "figures" and "year" in layout.fields and not best[2] and not any(
+            kinds[f] is not FieldKind.IGNORED for f in layout.fields - {"uscc", "name", "district", "year"}):
+        # Names, codes and a year: read as a county sheet it would make a year's report of
+        # each firm with no figure in it, when it is more likely a list whose title is missing.
+        # (Names and codes alone stay a county sheet: a roster of firms to add.)
+        raise KindUnclear("无法确定表格类型：表中只有企业名称、代码和年度，没有数据列，标题中也看不出是哪种名单；"
+                          "请在导入时选择表格类型")
+    return layout
 
 
 def _assign(layout: HeaderLayout, detected: Sequence[tuple[int, str, str | None, str | None]]) -> None:

@@ -35,7 +35,7 @@ from crm.models import Designation, Enterprise, FormerName, Platform, SupportRec
 from crm.models.designation import DesignationKind, DesignationSource
 
 from importers.bulk import insert_many, update_many
-from importers.matching import Firm, FirmIndex, normalise_name
+from importers.matching import Firm, FirmIndex, Match, normalise_name
 from importers.rows import ParsedRow, RowError
 from importers.writer import (
     DESIGNATION_LOAD,
@@ -49,6 +49,10 @@ from importers.writer import (
     _updated,
     insert_former_names,
 )
+
+
+# Designation kinds whose numbers are issued to one firm: a 高企 certificate, a 入库登记编号.
+NUMBERED_KINDS = (DesignationKind.hitech, DesignationKind.tech_sme)
 
 
 def load_firm_index(connection: Connection) -> FirmIndex:
@@ -85,11 +89,49 @@ class ListWriter(BatchWriter):
 
     def prepare(self, row: ParsedRow) -> list[RowError]:
         record = row.record
-        found = self.index.match(record.get("uscc"), record.get(self.name_field), self.picks.get((row.sheet, row.row)))
+        found = self._match(row, record.get(self.name_field))
         if found.firm is None:
             return self._unmatched(row, found.problem or "")
         record["firm"] = found.firm
         self._notice_district(row, found.firm)
+        return self._check_number(row, found.firm)
+
+    def _match(self, row: ParsedRow, name: str | None, normal: str | None = None) -> Match:
+        """The row's firm by its code or name; a person's pick for the row only when those
+        find none (a pick made before the firm was added or renamed is not needed any more)."""
+        found = self.index.match(row.record.get("uscc"), name, normal=normal)
+        pick = self.picks.get((row.sheet, row.row))
+        if found.firm is None and pick is not None:
+            return self.index.match(None, None, pick)
+        return found
+
+    # Certificate numbers are one firm's: (number -> firm id) of the database, read on first
+    # use, and of the batch's rows so far (number -> firm id, row).
+    _numbers: dict[str, int] | None = None
+
+    def _check_number(self, row: ParsedRow, firm: Firm) -> list[RowError]:
+        """A 高企 certificate or 入库登记编号 already another firm's (in the system, or an
+        earlier row of this import) rejects the row."""
+        number = row.record.get("certificate_no")
+        if not number or row.record.get("kind", DesignationKind.hitech) not in NUMBERED_KINDS:
+            return []
+        if self._numbers is None:
+            self._numbers = dict(self.connection.execute(
+                select(DESIGNATION_TABLE.c.certificate_no, DESIGNATION_TABLE.c.enterprise_id).where(
+                    DESIGNATION_TABLE.c.kind.in_(NUMBERED_KINDS), DESIGNATION_TABLE.c.certificate_no.is_not(None))
+            ).all())
+            self._batch_numbers: dict[str, tuple[int, ParsedRow]] = {}
+        owner = self._numbers.get(number)
+        if owner is not None and owner != firm.id:
+            other = self.index.by_id.get(owner)
+            named = f"{other.name}（{other.uscc}）" if other else "另一家企业"
+            return [self._error(row, "certificate_no", f"编号{number}在系统中已登记为{named}的证书，"
+                                                       f"不能再登记给{firm.name}；请核对编号或企业")]
+        earlier = self._batch_numbers.setdefault(number, (firm.id, row))
+        if earlier[0] != firm.id:
+            other = self.index.by_id[earlier[0]]
+            return [self._error(row, "certificate_no", f"编号{number}与第{earlier[1].row}行（{other.name}）"
+                                                       "的编号相同：同一编号不能属于两家企业；请核对")]
         return []
 
     def _unmatched(self, row: ParsedRow, problem: str) -> list[RowError]:
@@ -141,23 +183,30 @@ class RenameListWriter(ListWriter):
     def prepare(self, row: ParsedRow) -> list[RowError]:
         record = row.record
         new_name = record["new_name"]
-        pick = self.picks.get((row.sheet, row.row))
-        found = self.index.match(record.get("uscc"), record.get("old_name"), pick, record["old_normal"] or None)
-        if found.firm is None and not record.get("uscc") and pick is None:
+        found = self.index.match(record.get("uscc"), record.get("old_name"), normal=record["old_normal"] or None)
+        if found.firm is None and not record.get("uscc"):
             # Renamed before (by hand, or an earlier list).
             already = self.index.match(None, new_name, normal=record["new_normal"])
             if already.firm is not None:
                 found = already
+        pick = self.picks.get((row.sheet, row.row))
+        if found.firm is None and pick is not None:
+            found = self.index.match(None, None, pick)
         if found.firm is None:
             return self._unmatched(row, found.problem or "")
         firm = found.firm
         others = [f for f in self.index.named(record["new_normal"]) if f.id != firm.id]
         if others:
             return [self._error(row, "new_name", f"现名称「{new_name}」已是另一家企业（{others[0].uscc}）的名称")]
-        if firm.name != new_name:
+        if firm.normal != record["new_normal"] and firm.id in self.index.by_former.get(record["new_normal"], ()):
+            # An older list: the firm has been renamed since, from the name this row gives it.
+            row.notices.append(self._error(
+                row, "new_name", f"「{new_name}」是该企业的曾用名，系统中的现名称「{firm.name}」更新，未改回"))
+            record["new_name"], record["new_normal"] = firm.name, firm.normal
+        elif firm.name != new_name:
             firm = self.index.rename(firm, new_name, record["new_normal"])  # later rows find it by either name
         record["firm"] = firm
-        return []
+        return self._check_number(row, firm)
 
     def written_values(self, row: ParsedRow) -> dict[str, Any]:
         record = row.record
@@ -219,10 +268,20 @@ class RenameListWriter(ListWriter):
             if number:
                 wanted = {"kind": DesignationKind.hitech, "certificate_no": number,
                           "valid_from": record.get("valid_from"), "valid_to": record.get("valid_to")}
-                if not any(d["certificate_no"] == number for d in held.get(firm_id, [])):
+                certificates = held.get(firm_id, [])
+                overlapping = next((d for d in certificates if wanted["valid_from"] is not None
+                                    and d["valid_from"] <= wanted["valid_to"]
+                                    and (d["valid_to"] is None or wanted["valid_from"] <= d["valid_to"])), None)
+                if not any(d["certificate_no"] == number for d in certificates):
                     if wanted["valid_from"] is None:
                         row.notices.append(self._error(
                             row, "certificate_no", f"证书{number}未在系统中登记，表中又没有发证日期，未新增证书"))
+                    elif overlapping is not None:
+                        row.notices.append(self._error(
+                            row, "certificate_no",
+                            f"系统中该企业已有高企证书{overlapping['certificate_no'] or '（无编号）'}"
+                            f"（{overlapping['valid_from'].isoformat()}起），"
+                            f"与证书{number}的有效期重叠，未新增；请核对"))
                     else:
                         made = {"enterprise_id": firm_id, **wanted, "authority": None,
                                 "source": DesignationSource.import_, "created_at": now, "updated_at": now,
@@ -340,8 +399,10 @@ class DesignationListWriter(RecordListWriter):
     new_values = {"authority": None, "source": DesignationSource.import_}
 
     def key(self, row: ParsedRow) -> tuple[Any, ...]:
+        # A firm holds one designation of a kind a year: two rows of the same year that
+        # disagree (another number, another date) are both rejected, not one silently kept.
         record = row.record
-        return self.firm_of(row).id, record["kind"], record.get("certificate_no") or record["valid_from"]
+        return self.firm_of(row).id, record["kind"], record["valid_from"].year
 
     def existing(self, firm_ids: list[int], rows: list[ParsedRow]) -> Any:  # noqa: ANN401 - a select
         return super().existing(firm_ids, rows).where(

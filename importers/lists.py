@@ -30,7 +30,8 @@ from importers.headers import HeaderLayout
 from importers.values import parse_code, parse_date, shown_cell
 
 JIANGMEN_REGION = "4407"  # the first four digits of every Jiangmen region code (GB/T 2260)
-MIN_YEAR = 2000
+MIN_YEAR = 2000  # no designation a list names starts earlier (高企 recognition as now: 2008)
+MIN_PLATFORM_YEAR = 1980  # the first provincial engineering centres and key labs
 
 # 高新技术企业 certificate: GR + year + province code + 6-digit serial (GR202344001234).
 _HITECH_NO_RE = re.compile(r"GR(\d{4})(\d{2})(\d{6})")
@@ -43,11 +44,18 @@ _YEAR_ONLY_RE = re.compile(r"((?:19|20)\d{2})\s*年?(?:度)?")
 _BATCH_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _YEAR_END_RE = re.compile(r"\D*(?:19|20)\d{2}\D*")
 _MONTH_END_RE = re.compile(r"[^\d.]*(?:19|20)\d{2}[年.\-/]\d{1,2}月?(?:份|底|末)?")
+_DATE_WORDS = "发证|颁发|认定|公布|公告|拨付|下达"
 _TITLE_DATE_RE = re.compile(
-    r"(?:发证|颁发|认定|公布|公告|拨付|下达)(?:日期|时间)?\s*[为是:：]?\s*"
-    r"((?:19|20)\d{2}\s*[年.\-/]\s*\d{1,2}\s*[月.\-/]\s*\d{1,2}\s*日?)"
-    r"|((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:发证|颁发|认定|公布|拨付|下达)"
+    rf"(?P<before>{_DATE_WORDS})(?:日期|时间)?\s*[为是:：]?\s*"
+    r"(?P<day>(?:19|20)\d{2}\s*[年.\-/]\s*\d{1,2}\s*[月.\-/]\s*\d{1,2}\s*日?)"
+    rf"|(?P<day2>(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日)\s*(?P<after>{_DATE_WORDS})"
 )
+# A title's dates, the more telling first: a certificate's issue date over the day the
+# announcement was published ("2023年12月28日发证，2024年1月5日公告").
+_DATE_WORD_RANK = {"发证": 0, "颁发": 0, "认定": 1, "拨付": 2, "下达": 2, "公布": 3, "公告": 3}
+# Words of a list that is not (yet) a designation: candidates, a reserve, a public notice
+# before the decision. Only the 高企 reserve (培育库) is a designation kind of its own.
+TENTATIVE_WORDS = ("培育", "后备", "拟", "储备", "候选", "公示")
 
 # Guangdong's other prefecture-level cities, as a province-wide list's 地市 column names them.
 OTHER_GUANGDONG_CITIES = (
@@ -171,7 +179,17 @@ def designation_kind_of(text: str) -> DesignationKind | None:
     try:
         return DesignationKind(plain.lower())
     except ValueError:
-        return _first_word(plain, DESIGNATION_WORDS)
+        kind = _first_word(plain, DESIGNATION_WORDS)
+    if kind is not DesignationKind.hitech_reserve and is_tentative(plain):
+        return None  # "拟认定高新技术企业名单", "专精特新培育企业": not the designation itself
+    return kind
+
+
+def is_tentative(text: str) -> bool:
+    """Whether a title or cell speaks of candidates rather than designated firms
+    (:data:`TENTATIVE_WORDS`)."""
+    plain = _plain(text)
+    return any(word in plain for word in TENTATIVE_WORDS)
 
 
 # --- numbers ------------------------------------------------------------------------------
@@ -224,24 +242,33 @@ def parse_tech_sme_number(value: object) -> TechSmeNumber:
     return TechSmeNumber(number, int(match[1]), match[2])
 
 
-def number_pattern(values: Iterable[object]) -> DesignationKind | None:
-    """The designation kind the numbers of a column show: every non-empty one a 高企
-    certificate number (hitech), or every one a 入库登记编号 (tech_sme); else None."""
-    seen: set[DesignationKind] = set()
+def number_kind(value: object) -> DesignationKind | None:
+    """The designation kind whose number ``value`` is (hitech, tech_sme), or None."""
+    for kind, parse in ((DesignationKind.hitech, parse_hitech_number),
+                        (DesignationKind.tech_sme, parse_tech_sme_number)):
+        try:
+            parse(value)
+        except ValueError:
+            continue
+        return kind
+    return None
+
+
+def number_pattern(values: Iterable[object], share: float = 0.8) -> DesignationKind | None:
+    """The designation kind the numbers of a column show: at least ``share`` of the non-empty
+    ones are 高企 certificate numbers (hitech), or 入库登记编号 (tech_sme), and none is the
+    other kind's (a mistyped number is the row's error, not the sheet's); else None."""
+    counts = {DesignationKind.hitech: 0, DesignationKind.tech_sme: 0, None: 0}
     for value in values:
         if value is None or value == "":
             continue
-        for kind, parse in ((DesignationKind.hitech, parse_hitech_number),
-                            (DesignationKind.tech_sme, parse_tech_sme_number)):
-            try:
-                parse(value)
-            except ValueError:
-                continue
-            seen.add(kind)
-            break
-        else:
-            return None
-    return seen.pop() if len(seen) == 1 else None
+        counts[number_kind(value)] += 1
+    total = sum(counts.values())
+    for kind, other in ((DesignationKind.hitech, DesignationKind.tech_sme),
+                        (DesignationKind.tech_sme, DesignationKind.hitech)):
+        if total and counts[kind] >= share * total and not counts[other]:
+            return kind
+    return None
 
 
 # --- places, dates, validity --------------------------------------------------------------
@@ -285,15 +312,18 @@ def parse_list_date(value: object) -> dt.date | None:
 
 
 def title_date(texts: Iterable[str]) -> dt.date | None:
-    """The date an announcement's title or note gives ("发证日期：2023年12月28日"), or None."""
+    """The date an announcement's title or note gives ("发证日期：2023年12月28日"), or None.
+    Of several, an issue date before a recognition date before a payment date before the
+    date of publication (:data:`_DATE_WORD_RANK`)."""
+    found: list[tuple[int, int, dt.date]] = []
     for text in texts:
-        match = _TITLE_DATE_RE.search(unicodedata.normalize("NFKC", text))
-        if match:
+        for match in _TITLE_DATE_RE.finditer(unicodedata.normalize("NFKC", text)):
             try:
-                return parse_date(match[1] or match[2])
+                day = parse_date(match["day"] or match["day2"])
             except ValueError:
                 continue
-    return None
+            found.append((_DATE_WORD_RANK[match["before"] or match["after"]], len(found), day))
+    return min(found)[2] if found else None
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -368,6 +398,7 @@ class SheetContext:
     options: ListOptions
     designation: DesignationKind | None = None  # the whole sheet's, when it has one
     designation_from: str | None = None  # "chosen", "title", "numbers" or "column": shown in the preview
+    designation_fallback: DesignationKind | None = None  # for rows whose 认定类型 cell is empty
     list_date: dt.date | None = None  # the option's date, else the title's
     year: int | None = None  # from the title ("2024年度"), for rows without a date
     platform_kind: PlatformKind | None = None  # from the title, for rows without a 类别
@@ -399,21 +430,25 @@ def sheet_context(
     if kind == "designations":
         if options.designation is not None:
             context.update(designation=options.designation, designation_from="chosen")
-        elif "designation" not in layout.fields:
+        else:
             column = layout.column_for("certificate_no")
             from_numbers = number_pattern(
-                cells[column.index] for cells in data_cells if column is not None and column.index < len(cells)
+                cells[column.index] for cells in data_cells if column.index < len(cells)
             ) if column is not None else None
             from_title = designation_kind_of(joined)
-            if from_numbers is not None:
-                context.update(designation=from_numbers, designation_from="numbers")
-            elif from_title is not None:
-                context.update(designation=from_title, designation_from="title")
+            stated_column = "designation" in layout.fields
+            if from_numbers is None and from_title is None and is_tentative(joined) and not stated_column:
+                raise SheetRefused("标题表明这是候选、培育、公示或拟认定名单，不是正式认定名单；"
+                                   "如确需导入，请在导入时选择认定类型")
+            fallback = from_numbers or from_title
+            if stated_column:
+                # Rows that leave their 认定类型 empty take what the numbers or title say.
+                context.update(designation_from="column", designation_fallback=fallback)
+            elif fallback is not None:
+                context.update(designation=fallback, designation_from="numbers" if from_numbers else "title")
             else:
                 raise SheetRefused("无法确定名单的认定类型：标题中没有写明（如“高新技术企业”“专精特新中小企业”），"
                                    "编号也不是高企证书编号或入库登记编号；请在导入时选择认定类型")
-        else:
-            context["designation_from"] = "column"
     elif kind == "platforms":
         context.update(platform_kind=_first_word(joined, PLATFORM_KIND_WORDS),
                        level=_first_word(joined, PLATFORM_LEVEL_WORDS))
@@ -467,9 +502,11 @@ def _designation_row(record: dict[str, Any], ctx: SheetContext, error: ErrorSink
     kind = ctx.designation
     stated = record.pop("designation", None)
     if kind is None:
-        kind = designation_kind_of(stated) if stated else None
+        kind = designation_kind_of(stated) if stated else ctx.designation_fallback
         if kind is None:
-            error("designation", f"认定类型「{stated}」无法识别" if stated else "缺少认定类型")
+            error("designation", (f"认定类型「{stated}」无法识别（候选、培育、公示或拟认定不是认定）"
+                                  if stated and is_tentative(stated) else f"认定类型「{stated}」无法识别")
+                  if stated else "缺少认定类型")
             return None
     record["kind"] = kind
     number = record.pop("certificate_no", None)
@@ -514,6 +551,11 @@ def _designation_row(record: dict[str, Any], ctx: SheetContext, error: ErrorSink
         start, end = dt.date(registration.year, 1, 1), dt.date(registration.year, 12, 31)
     else:
         if number is not None:
+            other = number_kind(number)
+            if other is not None:
+                error("certificate_no", f"编号{number}是{_NUMBER_WORDS[other]}，不是这一认定类型的编号；"
+                                        "请核对认定类型或编号")
+                return None
             record["certificate_no"] = number
         start = issued or ctx.list_date or (dt.date(year, 1, 1) if year else None)
         if start is None:
@@ -522,6 +564,9 @@ def _designation_row(record: dict[str, Any], ctx: SheetContext, error: ErrorSink
         end = validity_end(start, ctx.options.validity_years.get(kind, 1))
     if start > today:
         error("issued_on", f"认定（发证）日期{start.isoformat()}晚于今天")
+        return None
+    if start.year < MIN_YEAR:
+        error("issued_on", f"认定（发证）日期{start.isoformat()}早于{MIN_YEAR}年，请核对")
         return None
     stated_end = record.pop("valid_to", None)
     if stated_end is not None:
@@ -535,6 +580,9 @@ def _designation_row(record: dict[str, Any], ctx: SheetContext, error: ErrorSink
             return None
     record["valid_from"], record["valid_to"] = start, end
     return None
+
+
+_NUMBER_WORDS = {DesignationKind.hitech: "高新技术企业证书编号", DesignationKind.tech_sme: "科技型中小企业入库登记编号"}
 
 
 def _batch_year(batch: str | None) -> int | None:
@@ -602,6 +650,8 @@ def _platform_row(record: dict[str, Any], ctx: SheetContext, error: ErrorSink, m
     start = record.pop("recognized_on", None) or ctx.list_date
     if start is not None and start > today:
         error("recognized_on", f"认定时间{start.isoformat()}晚于今天")
+    elif start is not None and start.year < MIN_PLATFORM_YEAR:
+        error("recognized_on", f"认定时间{start.isoformat()}早于{MIN_PLATFORM_YEAR}年，请核对")
     record["recognized_on"] = start
     stated_end = record.pop("valid_to", None)
     end = None

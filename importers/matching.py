@@ -13,6 +13,7 @@ dictionaries (:class:`FirmIndex`), so a row costs one normalisation and a few lo
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,8 +24,18 @@ from importers.lists import OTHER_GUANGDONG_CITIES
 
 def normalise_name(name: str) -> str:
     """A firm name as names are compared: NFKC (full-width brackets, digits and letters to
-    half-width) with all whitespace removed."""
-    return "".join(unicodedata.normalize("NFKC", name).split())
+    half-width) with all whitespace and invisible format characters (zero-width spaces and
+    joiners, a byte-order mark: Unicode category Cf) removed."""
+    return _FORMAT_CHARS.sub("", "".join(unicodedata.normalize("NFKC", name).split()))
+
+
+# Unicode's format characters (category Cf), which a name copied from a web page or a PDF
+# may carry unseen; the test checks this against unicodedata.
+_FORMAT_CHARS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
 
 
 class Firm(NamedTuple):

@@ -94,7 +94,7 @@ def parse_number(value: object) -> tuple[Decimal | None, str | None]:
     """Parse a numeric cell into ``(number, unit written in the cell or None)``.
 
     Accepts thousands separators where they group three digits, full-width digits, a
-    leading sign, accounting negatives "(123)" and one trailing unit ("万元", "人", "%").
+    leading sign, a leading ¥, accounting negatives "(123)" and one trailing unit ("万元", "人", "%").
     The one reading of typed numbers: the officer's figure fields and the portal's report
     form use it too.
     """
@@ -121,6 +121,8 @@ def parse_number(value: object) -> tuple[Decimal | None, str | None]:
     text = _clean_text(value)
     if text.lower() in EMPTY_MARKERS:
         return None, None
+    if text[:1] == "¥":  # "￥12.5" (NFKC makes the full-width sign ¥): the currency, not part of the number
+        text = text[1:].lstrip()
     unit = None
     match = _UNIT_RE.match(text)
     if match:

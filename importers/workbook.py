@@ -16,6 +16,7 @@ from importers.headers import (
     MAX_HEADER_SCAN,
     HeaderLayout,
     HeaderNotFound,
+    KindUnclear,
     apply_mapping_override,
     detect_header,
     detect_kind,
@@ -104,6 +105,8 @@ def _parse_sheets(
         except HeaderNotFound as error:
             yield SheetResult(sheet.name, None, f"{error}，已跳过此工作表", sheet.hidden)
             continue
+        except KindUnclear as unclear:
+            raise WorkbookError(f"工作表「{sheet.name}」：{unclear}") from None
         layout = apply_mapping_override(layout, mapping_override)
         first = layout.first_data_row
         context = None

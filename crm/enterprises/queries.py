@@ -57,14 +57,22 @@ def search_condition(q: str):  # noqa: ANN201 - a SQL boolean expression
     text = q.strip()
     code = "".join(text.split()).upper()
     initials = "".join(text.split()).lower()
-    pattern = f"%{like_escape(text)}%"
+    # Names are written with full- or half-width brackets ("江门（鹤山）…" and "江门(鹤山)…"):
+    # either typed finds both.
+    patterns = [f"%{like_escape(t)}%" for t in dict.fromkeys(
+        (text, text.translate(_FULL_BRACKETS), text.translate(_HALF_BRACKETS)))]
     return or_(
-        Enterprise.name.like(pattern, escape="\\"),
+        *(Enterprise.name.like(p, escape="\\") for p in patterns),
         Enterprise.uscc.like(f"%{like_escape(code)}%", escape="\\"),
         Enterprise.name_initials.like(f"%{like_escape(initials)}%", escape="\\"),
         # Uncorrelated: the few former names that match are found once, not per firm.
-        Enterprise.id.in_(select(FormerName.enterprise_id).where(FormerName.name.like(pattern, escape="\\"))),
+        Enterprise.id.in_(select(FormerName.enterprise_id).where(
+            or_(*(FormerName.name.like(p, escape="\\") for p in patterns)))),
     )
+
+
+_FULL_BRACKETS = str.maketrans("()", "（）")
+_HALF_BRACKETS = str.maketrans("（）", "()")
 
 
 def stage_condition(stage: str, as_of: date) -> ColumnElement[bool]:

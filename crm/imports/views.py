@@ -206,6 +206,13 @@ def preview(token: str) -> Any:
         )
     except (WorkbookError, ValueError) as error:
         flash(str(error), "danger")
+        if meta.get("kind") or meta.get("designation"):
+            # The kind chosen does not fit the file: back to what the file itself says, so the
+            # preview opens again (and another kind can be chosen) instead of failing for good.
+            meta.update(kind=None, designation=None, picks={}, mapping=services.remembered_mapping(_source_key(meta)))
+            _write_meta(token, meta)
+            flash(_("已改回按文件内容自动识别表格类型。"), "info")
+            return redirect(url_for("imports.preview", token=token), 303)
         return redirect(url_for("imports.index"), 303)
     fields = field_set(result.kind)
     choices = [("", _("（不导入此列）"))] + [(f, fields.labels[f]) for f in fields.names]

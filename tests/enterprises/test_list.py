@@ -53,6 +53,15 @@ def test_search_by_name_code_and_pinyin_initials(app, client) -> None:
     assert _names(client, f"?q={a.uscc.lower()}") == [a.name]
 
 
+def test_search_finds_a_name_whichever_width_its_brackets_are_typed(app, client) -> None:
+    full = EnterpriseFactory(name="江门乙（中国）电子有限公司")
+    half = EnterpriseFactory(name="江门丙(中国)机械有限公司")
+    OfficerFactory(username="kp")
+    login(client, "kp")
+    assert sorted(_names(client, "?q=(中国)")) == sorted([full.name, half.name])
+    assert sorted(_names(client, "?q=（中国）电子")) == [full.name]
+
+
 def test_filters_stage_designation_flag_size_rd(app, client) -> None:
     hitech = EnterpriseFactory(name="甲高企", above_size=True)
     DesignationFactory(enterprise=hitech, kind=DesignationKind.hitech, valid_from=today().replace(month=1, day=1))

@@ -100,7 +100,8 @@ def test_spaces_that_do_not_group_thousands_are_refused(cell: str) -> None:
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [("1,234", D("1234")), ("12,345,678.9", D("12345678.9")), ("-1,000", D("-1000")), ("123,456.", D("123456")),
-     ("１，２３４，５６７", D("1234567")), ("（1,000）", D("-1000")), ("1,000万元", D("1000"))],
+     ("１，２３４，５６７", D("1234567")), ("（1,000）", D("-1000")), ("1,000万元", D("1000")),
+     ("￥1,250.5", D("1250.5")), ("¥ 30万元", D("30"))],  # a currency sign before the amount
 )
 def test_thousands_separators_every_three_digits(cell: str, expected: Decimal) -> None:
     assert parse_number(cell)[0] == expected

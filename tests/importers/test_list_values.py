@@ -75,7 +75,9 @@ def test_malformed_tech_sme_numbers_are_refused_with_the_pattern(cell: str) -> N
         (["GR202344001234", "gr202344001235", ""], DesignationKind.hitech),
         (["2024440783A0000456", None, "2024440106A0000001"], DesignationKind.tech_sme),
         (["GR202344001234", "2024440783A0000456"], None),  # mixed: the numbers do not decide
-        (["GR202344001234", "粤科函〔2023〕12号"], None),
+        (["GR202344001234", "粤科函〔2023〕12号"], None),  # half of them: not the column's pattern
+        ([*(f"GR2023440012{i:02}" for i in range(9)), "GR2023440012"], DesignationKind.hitech),  # one mistyped
+        ([*(f"GR2023440012{i:02}" for i in range(9)), "2024440783A0000456"], None),  # one of the other kind
         ([], None),
     ],
 )
@@ -150,6 +152,10 @@ def test_validity_end_by_the_years_a_kind_runs(start, years, end) -> None:
         (["关于公布广东省2023年第一批高新技术企业名单的通知", "发证日期：2023年12月28日"], dt.date(2023, 12, 28)),
         (["（发证时间为2024-12-11）"], dt.date(2024, 12, 11)),
         (["2024年6月30日拨付"], dt.date(2024, 6, 30)),
+        # The issue date, not the day it was published, wherever each is written.
+        (["2024年1月5日公告", "发证日期：2023年12月28日"], dt.date(2023, 12, 28)),
+        (["公布日期：2024年1月5日（发证日期2023年12月28日）"], dt.date(2023, 12, 28)),
+        (["公告日期：2024年1月5日"], dt.date(2024, 1, 5)),
         (["广东省2023年第一批高新技术企业备案名单"], None),
     ],
 )
@@ -187,6 +193,12 @@ def test_places_in_a_province_wide_list(text, place) -> None:
         ("“金种子”企业入库名单", DesignationKind.golden_seed),
         ("srdi_sme", DesignationKind.srdi_sme),
         ("2024年度扶持资金", None),
+        # Candidates, a reserve or a public notice before the decision: no designation yet.
+        ("2024年拟认定高新技术企业名单", None),
+        ("江门市专精特新中小企业培育名单", None),
+        ("瞪羚企业后备库名单", None),
+        ("2024年瞪羚企业候选名单公示", None),
+        ("高企培育", DesignationKind.hitech_reserve),
     ],
 )
 def test_designation_kinds_named_by_titles(title, kind) -> None:

@@ -93,10 +93,20 @@ def test_a_rename_in_the_batch_is_seen_by_later_rows() -> None:
 
 @pytest.mark.parametrize(
     ("name", "normal"),
-    [("江门乙（中国） 电子有限公司", "江门乙(中国)电子有限公司"), ("ＡＢＣ 科技", "ABC科技"), ("abc  d", "abcd")],
+    [("江门乙（中国） 电子有限公司", "江门乙(中国)电子有限公司"), ("ＡＢＣ 科技", "ABC科技"), ("abc  d", "abcd"),
+     ("\ufeff江门\u200b甲\u200d科技\u00ad有限公司", "江门甲科技有限公司")],  # copied from a web page
 )
 def test_normalise_name(name: str, normal: str) -> None:
     assert normalise_name(name) == normal
+
+
+def test_every_invisible_format_character_is_dropped() -> None:
+    import sys
+    import unicodedata
+
+    format_chars = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    assert len(format_chars) > 100
+    assert normalise_name("甲" + "".join(format_chars) + "乙") == "甲乙"
 
 
 def test_suggestions_are_close_names_of_the_district_only() -> None:

@@ -131,3 +131,16 @@ def test_the_index_offers_every_template_and_names_batch_kinds(bureau) -> None:
     page = bureau.get("/imports/").get_data(as_text=True)
     for kind in ("designations", "renames", "platforms", "talents", "support"):
         assert f"/imports/template.xlsx?kind={kind}" in page
+
+
+def test_a_kind_that_does_not_fit_the_file_returns_the_preview_to_the_detected_one(bureau) -> None:
+    preview = upload(bureau, xlsx_bytes(HITECH), "高企备案名单.xlsx").headers["Location"]
+    form = {"csrf_token": csrf_token(bureau, preview), "action": "recheck", "kind": "renames", "designation": "",
+            "issued_on": ""}
+    assert bureau.post(preview, data=form).status_code == 303
+    response = bureau.get(preview)
+    # Not sent away to the upload page with the file lost: the preview again, as the file says.
+    assert response.status_code == 303 and response.headers["Location"].endswith(preview)
+    page = bureau.get(preview).get_data(as_text=True)
+    assert "已改回按文件内容自动识别表格类型" in page
+    assert re.search(r'<option selected value="designations">|<option value="designations" selected>', page)
