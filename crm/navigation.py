@@ -5,7 +5,8 @@ from typing import Any
 
 from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import Conflict, HTTPException
 
 from crm.models.user import ROLE_LABELS, Role
 
@@ -79,6 +80,16 @@ def register(app: Flask) -> None:
             detail = error.description if getattr(error, "_crm_message", False) else str(message)
             return jsonify({"error": detail}), code
         return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(StaleDataError)
+    def lost_race(error: StaleDataError) -> Any:
+        """Another request saved the record between this one reading and writing it: a
+        conflict (409) and nothing written, wherever the write happened (an autoflush too).
+        Forms that keep what was typed catch it themselves (commit_edit)."""
+        from crm.extensions import db
+
+        db.session.rollback()
+        return http_error(Conflict())
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> Any:

@@ -379,7 +379,7 @@ class RecordListWriter(ListWriter):
             audit.extend(_created(self.entity, r["id"], r["enterprise_id"], r) for r in made)
         if changed:
             update_many(conn, table, [r for r, _diff in changed], self.columns,
-                        {"updated_at": now, "updated_by_id": user_id})
+                        {"updated_at": now, "updated_by_id": user_id}, bump_version=True)
             audit.extend(_updated(self.entity, r["id"], r["enterprise_id"], diff) for r, diff in changed)
         if audit:
             record_changes(audit, connection=conn)

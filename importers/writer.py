@@ -719,7 +719,8 @@ class FigureWriter(BatchWriter):
                 audit.append(_created("designation", made["id"], made["enterprise_id"], made))
         if changed_designations:
             update_many(conn, DESIGNATION_TABLE, [d for d, _diff in changed_designations],
-                        ("valid_from", "valid_to", "certificate_no"), {"updated_at": now, "updated_by_id": user_id})
+                        ("valid_from", "valid_to", "certificate_no"), {"updated_at": now, "updated_by_id": user_id},
+                        bump_version=True)
             for made, diff in changed_designations:
                 audit.append(_updated("designation", made["id"], made["enterprise_id"], diff))
         if audit:

@@ -2,6 +2,7 @@
 the same moment: for claims about concurrency, which two calls in a row cannot test."""
 from __future__ import annotations
 
+import html.parser
 import http.cookiejar
 import re
 import threading
@@ -45,6 +46,54 @@ class Browser:
     def sign_in(self, username: str, password: str) -> None:
         status, _page = self.post("/login", {"username": username, "password": password})
         assert status == 302, f"sign-in of {username}: {status}"
+
+
+def form_values(page: str, having: str = "version_id") -> dict[str, str]:
+    """The fields of the page's first POST form with a field named ``having``, as a browser
+    would submit them unchanged: inputs, checked boxes, textareas and selected options."""
+    parser = _FormParser()
+    parser.feed(page)
+    return next(form for form in parser.forms if having in form)
+
+
+class _FormParser(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, str]] = []
+        self.values: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "").lower() == "post":
+            self.values = {}
+            self.forms.append(self.values)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.values[name] = a.get("value") or "y"
+            else:
+                self.values[name] = a.get("value", "")
+        elif tag == "select" and name:
+            self._select = name
+            self.values.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[self._select] = a.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += data.lstrip("\n") if not self.values[self._textarea] else data
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

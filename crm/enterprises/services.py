@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -375,12 +375,11 @@ class EditConflict(Exception):
     """Someone saved the record after this form was read; nothing was written."""
 
 
-def version_token(record: Any) -> str:  # noqa: ANN401 - any edited model
-    """What a form carries to detect a concurrent edit: version_id, else the last update time."""
-    if hasattr(record, "version_id") and record.version_id is not None:
-        return str(record.version_id)
-    stamp = getattr(record, "updated_at", None)
-    return stamp.isoformat() if isinstance(stamp, datetime) else ""
+def version_token(record: Any) -> str:  # noqa: ANN401 - any edited model (VersionedMixin)
+    """What a form carries to detect an edit saved since it was read: the record's version.
+    A save the moment another one commits is caught by the UPDATE's ``version_id`` condition
+    (StaleDataError) instead."""
+    return str(record.version_id) if record.version_id is not None else ""
 
 
 def check_version(record: Any, submitted: str | None) -> None:  # noqa: ANN401

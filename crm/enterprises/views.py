@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from crm.clock import today, utcnow
@@ -378,7 +379,8 @@ def edit_record(uscc: str, kind_name: str, record_id: int | None = None) -> Any:
             _save(kind, enterprise, record, _values(form, kind))
             flash(_("%(kind)s已保存。", kind=kind.label), "success")
             return redirect(url_for("enterprises.detail", uscc=enterprise.uscc, _anchor=kind.anchor))
-        except EditConflict:
+        except (EditConflict, StaleDataError):
+            db.session.rollback()
             flash(str(CONFLICT_MESSAGE), "danger")
             status = 409
         except IntegrityError:
@@ -540,7 +542,8 @@ def review_report(report_id: int) -> Any:  # noqa: ANN401
             commit_edit()
             flash(message, "success")
             return redirect(url_for("enterprises.verification_queue"))
-        except EditConflict:
+        except (EditConflict, StaleDataError):  # the latter from an autoflush before the commit
+            db.session.rollback()
             flash(str(CONFLICT_MESSAGE), "danger")
             status = 409
         except ReportStateError as exc:

@@ -10,7 +10,7 @@ from sqlalchemy import Date, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
-from crm.models.base import TimestampMixin, enum_type
+from crm.models.base import TimestampMixin, VersionedMixin, enum_type
 
 if TYPE_CHECKING:
     from crm.models.enterprise import Enterprise
@@ -30,7 +30,7 @@ CONTACT_KIND_LABELS: dict[ContactKind, str] = {
 }
 
 
-class ContactNote(TimestampMixin, db.Model):
+class ContactNote(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "contact_note"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
-from crm.models.base import TimestampMixin, enum_type
+from crm.models.base import TimestampMixin, VersionedMixin, enum_type
 
 if TYPE_CHECKING:
     from crm.models.enterprise import Enterprise
@@ -41,7 +41,7 @@ class DesignationSource(enum.Enum):
     demo = "demo"
 
 
-class Designation(TimestampMixin, db.Model):
+class Designation(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "designation"
     __table_args__ = (
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_period"),

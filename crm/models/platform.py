@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
-from crm.models.base import TimestampMixin, enum_type
+from crm.models.base import TimestampMixin, VersionedMixin, enum_type
 
 if TYPE_CHECKING:
     from crm.models.enterprise import Enterprise
@@ -64,7 +64,7 @@ PLATFORM_LEVEL_LABELS: dict[PlatformLevel, str] = {
 }
 
 
-class Platform(TimestampMixin, db.Model):
+class Platform(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "platform"
     __table_args__ = (
         CheckConstraint(

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
-from crm.models.base import Money, TimestampMixin, enum_type
+from crm.models.base import Money, TimestampMixin, VersionedMixin, enum_type
 
 if TYPE_CHECKING:
     from crm.models.enterprise import Enterprise
@@ -32,7 +32,7 @@ SUPPORT_KIND_LABELS: dict[SupportKind, str] = {
 }
 
 
-class SupportRecord(TimestampMixin, db.Model):
+class SupportRecord(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "support_record"
     __table_args__ = (CheckConstraint("amount >= 0", name="amount_non_negative"),)
 
@@ -70,7 +70,7 @@ HONOUR_KIND_LABELS: dict[HonourKind, str] = {
 }
 
 
-class Honour(TimestampMixin, db.Model):
+class Honour(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "honour"
     __table_args__ = (
         CheckConstraint("year BETWEEN 1980 AND 2100", name="year_plausible"),

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
-from crm.models.base import TimestampMixin, enum_type
+from crm.models.base import TimestampMixin, VersionedMixin, enum_type
 
 if TYPE_CHECKING:
     from crm.models.enterprise import Enterprise
@@ -51,7 +51,7 @@ TALENT_PROGRAMME_LABELS: dict[TalentProgramme, str] = {
 }
 
 
-class Talent(TimestampMixin, db.Model):
+class Talent(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "talent"
     __table_args__ = (CheckConstraint("year BETWEEN 1980 AND 2100", name="year_plausible"),)
 

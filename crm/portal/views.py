@@ -142,8 +142,10 @@ def report_form(year: int) -> Any:
                 db.session.flush()
             except IntegrityError:  # a colleague's first save of the same year came first
                 db.session.rollback()
-                flash(_("该报表已被本企业其他用户修改，请刷新后重试。"), "danger")
-                return redirect(url_for("portal.report_form", year=year))
+                report = services.report_for(firm, year)
+                if report is None:
+                    raise
+                stored_version = str(report.version_id)  # the form's empty version is now stale
     form = AnnualReportForm()
     if request.method == "GET":
         form.version_id.data = str(report.version_id or "")
@@ -210,7 +212,13 @@ def upload_attachment(year: int) -> Any:
         if year not in services.open_years(firm):
             abort(404)
         report = services.get_or_start_report(firm, year)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError:  # a colleague's first save of the same year came first: attach to it
+            db.session.rollback()
+            report = services.report_for(firm, year)
+            if report is None:
+                raise
     form = AttachmentForm()
     if not form.validate_on_submit():
         abort(400)

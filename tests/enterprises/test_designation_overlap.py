@@ -77,7 +77,7 @@ def test_editing_a_designation_does_not_overlap_itself(app, client) -> None:
     url = f"/enterprises/{firm.uscc}/designations/{held.id}"
     response = post_form(client, url, {
         "kind": "tech_sme", "valid_from": "2026-06-01", "valid_to": "2026-12-31",
-        "version_id": held.updated_at.isoformat(),
+        "version_id": str(held.version_id),
     })
     assert response.status_code == 302
     assert _designations(firm) == [(date(2026, 6, 1), date(2026, 12, 31)), (date(2027, 5, 1), date(2027, 12, 31))]
@@ -85,7 +85,7 @@ def test_editing_a_designation_does_not_overlap_itself(app, client) -> None:
     held = db.session.get(Designation, held.id)
     response = post_form(client, url, {
         "kind": "tech_sme", "valid_from": "2026-06-01", "valid_to": "2027-06-30",
-        "version_id": held.updated_at.isoformat(),
+        "version_id": str(held.version_id),
     })
     assert response.status_code == 422
     assert "已持有该认定（有效期重叠）：2027-05-01 至 2027-12-31" in response.get_data(as_text=True)

@@ -185,7 +185,7 @@ def test_add_and_delete_designation_and_contact_note(app, client) -> None:
     assert "&lt;img src=x onerror=alert(1)&gt;电话沟通" in page
     token = csrf_token(client, f"/enterprises/{firm.uscc}")
     response = client.post(f"/enterprises/{firm.uscc}/designations/{designation.id}/delete",
-                           data={"csrf_token": token, "version_id": designation.updated_at.isoformat()})
+                           data={"csrf_token": token, "version_id": str(designation.version_id)})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Designation, designation.id) is None

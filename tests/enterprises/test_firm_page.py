@@ -144,11 +144,11 @@ def test_audit_trail_says_which_record_changed(app, client) -> None:
     edit = f"/enterprises/{firm.uscc}/reports/{report.id}"
     assert post_form(client, edit, {"version_id": "1", "year": "2024", "revenue": "1300"}).status_code == 302
     assert post_form(client, f"/enterprises/{firm.uscc}/designations/{kept.id}", {
-        "version_id": kept.updated_at.isoformat(), "kind": "tech_sme", "valid_from": "2024-01-01",
+        "version_id": str(kept.version_id), "kind": "tech_sme", "valid_from": "2024-01-01",
         "valid_to": "2024-12-31", "certificate_no": "2024440783A0000001",
     }).status_code == 302
     assert post_form(client, f"/enterprises/{firm.uscc}/designations/{gone.id}/delete",
-                     {"version_id": gone.updated_at.isoformat()}, token_from=f"/enterprises/{firm.uscc}").status_code == 302
+                     {"version_id": str(gone.version_id)}, token_from=f"/enterprises/{firm.uscc}").status_code == 302
     rows = _trail_rows(client.get(f"/enterprises/{firm.uscc}").get_data(as_text=True))
     report_row = next(r for r in rows if "营业收入（万元） ：1200 → 1300" in r)
     assert "年度报表 2024 年度" in report_row and "2023" not in report_row, report_row
