@@ -37,6 +37,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         static_folder=str(BASE_DIR / "static"),
         instance_path=str(Path(os.environ.get("CRM_INSTANCE_DIR", BASE_DIR / "instance"))),
     )
+    from crm.paging import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added: ids stay in range
     app.config.from_object(profile_from_env())
     if overrides:
         app.config.update(overrides)

@@ -69,7 +69,8 @@ def register(app: Flask) -> None:
     def refuse_nul_characters() -> None:
         # No name, code or figure holds a NUL, and PostgreSQL text cannot store one: refuse
         # it once here rather than let a query or a save fail with a 500 in any area.
-        if any("\x00" in value for value in (*request.args.values(), *request.form.values())):
+        if "\x00" in request.path or any(
+                "\x00" in value for value in (*request.args.values(), *request.form.values())):
             abort(400)
 
     @app.errorhandler(HTTPException)

@@ -16,6 +16,7 @@ from crm.api.auth import api_error, token_required
 from crm.api.serializers import enterprise_detail, enterprise_summary
 from crm.clock import today
 from crm.districts import district_from_uscc
+from crm.paging import MAX_PAGE
 from crm.uscc import InvalidUSCC, normalize_uscc
 from crm.enterprises.queries import EnterpriseFilter, FilterError, count_of, filtered_enterprises
 from crm.enterprises.services import PROFILE_FIELDS, DuplicateEnterprise, ValidationFailed, create_enterprise
@@ -26,7 +27,6 @@ from crm.scoping import can_edit, can_see_district, find_enterprise
 
 MAX_PER_PAGE = 200
 # Far beyond any real list, and small enough that the row offset fits every database's integer.
-MAX_PAGE = 1_000_000
 
 
 def _int_arg(name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:

@@ -36,6 +36,7 @@ from crm.enterprises.queries import count_of
 from crm.extensions import db
 from crm.ladder import STAGE_LABELS
 from crm.models import Enterprise, PlanTarget, Role
+from crm.paging import page_arg
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -190,10 +191,7 @@ def firms() -> str:
     except JurisdictionError as exc:
         flash(str(exc), "error")
         return redirect(url_for("dashboard.index", as_of=as_of.isoformat()))
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_arg(request.args)
     total = count_of(stmt)
     rows = db.session.scalars(
         stmt.order_by(Enterprise.district_code, Enterprise.name).limit(FIRMS_PER_PAGE).offset((page - 1) * FIRMS_PER_PAGE)

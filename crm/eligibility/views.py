@@ -23,6 +23,7 @@ from crm.ladder import STAGE_CODES, STAGE_RANK, stage_from_rank, stage_rank_colu
 from crm.models import Enterprise, Flag, JobRun, Role
 from crm.models.flag import HANDLED_STATUS_LABELS
 from crm.navigation import local_path
+from crm.paging import page_arg
 from crm.rules import RULES
 from crm.rules_catalogue import RULE_CODES, RULE_LABELS
 from crm.scoping import can_edit, can_see_district, enterprise_or_404, scoped
@@ -87,7 +88,7 @@ def index() -> str:
     as_of = today()
     stmt = _candidates(rule, district, stage, handled, as_of)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg(request.args)
     rows = db.session.execute(
         stmt.order_by(Enterprise.name, Enterprise.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()
@@ -156,7 +157,7 @@ def history(uscc: str) -> str:
 
 @bp.route("/runs")
 def runs() -> str:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg(request.args)
     total = db.session.scalar(select(func.count(JobRun.id))) or 0
     items = db.session.scalars(
         select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(PER_PAGE)

@@ -65,6 +65,7 @@ from crm.models.designation import default_valid_to
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS, PlatformKind, PlatformLevel
 from crm.models.support import HONOUR_KIND_LABELS, SUPPORT_KIND_LABELS, HonourKind, SupportKind
 from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS, TalentCategory, TalentProgramme
+from crm.paging import page_arg
 from crm.reports.services import (
     ReportStateError,
     compare_reports,
@@ -163,10 +164,7 @@ def _render_list(
     as_of = today()
     filters = filters_from_args(args)
     sort, descending = _sort_args(args)
-    try:
-        page_number = max(1, int(args.get("page", "1")))
-    except ValueError:
-        page_number = 1
+    page_number = page_arg(args)
     try:
         result = list_page(current_user, filters, as_of, sort, descending, page_number, PER_PAGE)
     except FilterError as exc:

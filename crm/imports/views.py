@@ -31,6 +31,7 @@ from crm.ladder import DESIGNATION_LABELS
 from crm.models import ImportBatch
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
 from crm.models.talent import TALENT_PROGRAMME_LABELS
+from crm.uploads import upload_name
 from importers import ParsedRow, SheetResult, SkippedRow, WorkbookError, parse_workbook
 from importers.batches import RollbackRefused
 from importers.fields import KIND_CODES, field_set
@@ -112,7 +113,7 @@ def index() -> Any:
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        filename = Path(upload.filename or "upload").name
+        filename = upload_name(upload.filename)
         data = upload.read()
         meta = {"filename": filename, "year": form.year.data, "district": form.district.data or None,
                 "user_id": current_user.id, "designation": form.designation.data or None,

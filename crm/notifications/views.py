@@ -14,6 +14,7 @@ from crm.extensions import db
 from crm.models import Notification
 from crm.navigation import local_path
 from crm.notifications.services import inbox_query, mark_read, unread_count
+from crm.paging import page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 30
@@ -35,7 +36,7 @@ def inbox() -> str:
     unread_only = request.args.get("unread") == "1"
     stmt = inbox_query(current_user, unread_only)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg(request.args)
     items = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return render_template("notifications/inbox.html", items=items, unread_only=unread_only, page=page,
                            pages=max(1, math.ceil(total / PER_PAGE)), total=total)

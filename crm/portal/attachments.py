@@ -23,6 +23,7 @@ from crm.extensions import db
 from crm.models import AnnualReport, Attachment, Enterprise, User
 from crm.portal.services import is_editable
 from crm.scoping import scoped
+from crm.uploads import upload_name
 
 DEFAULT_MAX_MB = 10
 
@@ -112,6 +113,7 @@ def save_attachment(report: AnnualReport, stream: IO[bytes], filename: str, user
     if not is_editable(report):
         raise AttachmentError(_("报表已提交或已核实，不能再添加附件。"))
     content = stream.read(max_bytes() + 1)
+    filename = upload_name(filename, "附件")
     file_type = check_file(filename, content)
     stored_name = secrets.token_hex(16) + file_type.extensions[0]
     path = upload_dir() / stored_name
@@ -119,7 +121,7 @@ def save_attachment(report: AnnualReport, stream: IO[bytes], filename: str, user
     attachment = Attachment(
         enterprise_id=report.enterprise_id,
         annual_report_id=report.id,
-        filename=Path(filename).name[-255:],
+        filename=filename,
         stored_name=stored_name,
         content_type=file_type.content_type,
         size=len(content),

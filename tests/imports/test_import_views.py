@@ -260,3 +260,13 @@ def test_an_ods_file_is_uploaded_previewed_and_imported(bureau) -> None:
     assert response.status_code == 303
     firm = db.session.scalar(select(Enterprise).where(Enterprise.uscc == U1))
     assert firm.annual_reports[0].year == 2023 and firm.annual_reports[0].revenue == Decimal("1234.5")
+
+
+def test_a_file_name_with_nul_is_imported_under_the_name_without_it(bureau) -> None:
+    response = upload(bureau, xlsx_bytes(ROWS), "开平\x002023\x1b.xlsx", district="440783", year="2023")
+    assert response.status_code == 303
+    preview_url = response.headers["Location"]
+    token = csrf_token(bureau, preview_url)
+    response = bureau.post(preview_url, data={"csrf_token": token, "action": "import", "kind": "figures"})
+    assert response.status_code == 303
+    assert db.session.scalars(select(ImportBatch.filename)).all() == ["开平2023.xlsx"]

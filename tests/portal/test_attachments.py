@@ -144,3 +144,10 @@ def test_allowed_types_are_listed_in_the_readers_language(app, client, monkeypat
     monkeypatch.setattr(attachments, "_", lambda text, **values: "[en]" + text % values)
     page = _upload(client, LAST_YEAR, "说明.docx", b"PK\x03\x04").get_data(as_text=True)
     assert "[en]PDF、PNG、JPEG（.jpg/.jpeg）、Excel（.xlsx）" in page
+
+
+def test_a_file_name_with_nul_and_control_characters_is_stored_without_them(app, client) -> None:
+    _setup(client)
+    response = _upload(client, LAST_YEAR, "审计\x00报告\x07.pdf", PDF)
+    assert response.status_code == 200
+    assert db.session.scalars(select(Attachment.filename)).all() == ["审计报告.pdf"]
