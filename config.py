@@ -34,6 +34,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # officers keep forms open for hours while on the phone
     MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_MB", "20")) * 1024 * 1024
     UPLOAD_DIR = os.environ.get("CRM_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # An uploaded file whose preview was not imported is deleted after this many hours.
+    PENDING_PREVIEW_HOURS = int(os.environ.get("CRM_PENDING_PREVIEW_HOURS", "24"))
     PER_PAGE = 50
     # Sign-in throttling (crm.auth.services.Throttle): failures allowed within the window per
     # user name from one address (three times as many from any address), and (many people

@@ -20,6 +20,7 @@ QUICK_ARGS: dict[str, list[str]] = {
     "eligibility.py": ["--quick"],
     "import_workbook.py": ["--rows", "5000"],
     "import_lists.py": ["--firms", "5000", "--rows", "3000"],
+    "big_batch.py": ["--rows", "5000", "--runs", "3"],
     "dashboard.py": ["--firms", "5000", "--runs", "3"],
     "workspace.py": ["--firms", "5000"],
 }

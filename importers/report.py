@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any, Protocol
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from crm.spreadsheet_cells import as_text_if_str
@@ -41,63 +42,119 @@ def _cell(value: object) -> object:
     return value
 
 
-def error_report(source: bytes, filename: str, errors: Iterable[Mapping[str, Any]],
-                 fields: FieldSet | None = None) -> bytes:
+class ErrorSource(Protocol):
+    """Row errors a sheet at a time: the sheets that have any, and one sheet's in row order
+    (dicts with ``row``, ``message``, optionally ``column`` and ``column_index``)."""
+
+    def sheets(self) -> set[str]: ...
+
+    def of_sheet(self, sheet: str) -> Iterable[Mapping[str, Any]]: ...
+
+
+class ErrorList:
+    """An :class:`ErrorSource` over errors held in memory (dicts that also carry ``sheet``)."""
+
+    def __init__(self, errors: Iterable[Mapping[str, Any]]) -> None:
+        self.by_sheet: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        for error in errors:
+            self.by_sheet[error["sheet"]].append(error)
+
+    def sheets(self) -> set[str]:
+        return set(self.by_sheet)
+
+    def of_sheet(self, sheet: str) -> list[Mapping[str, Any]]:
+        return sorted(self.by_sheet.get(sheet, ()), key=lambda e: int(e["row"]))
+
+
+def error_report(source: bytes, filename: str, errors: ErrorSource | Iterable[Mapping[str, Any]],
+                 fields: FieldSet | None = None, out: IO[bytes] | None = None) -> bytes | None:
     """An .xlsx with, per sheet that has errors, its header rows and each rejected row
     (original cells, failing cells filled red) plus a column of reasons.
 
-    ``errors`` are dicts with ``sheet``, ``row``, ``message`` and optionally
-    ``column_index`` (0-based) and ``column`` (the header text); ``fields`` is the kind of
-    sheet the batch read (default: a county figure sheet), whose header is copied.
+    ``errors``: an :class:`ErrorSource` (a batch's, streamed from the database) or dicts with
+    ``sheet``, ``row``, ``message`` and optionally ``column_index`` (0-based) and ``column``
+    (the header text); ``fields`` is the kind of sheet the batch read (default: a county
+    figure sheet), whose header is copied. The workbook is written row by row (openpyxl's
+    write-only mode) into ``out`` when given (returns None), else returned as bytes: half a
+    million rejected rows need neither the errors nor the output in memory at once.
     """
-    by_sheet: dict[str, dict[int, list[Mapping[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    for error in errors:
-        by_sheet[error["sheet"]][int(error["row"])].append(error)
-    book = Workbook()
-    book.remove(book.active)
+    found = errors if hasattr(errors, "of_sheet") else ErrorList(errors)  # type: ignore[arg-type]
+    wanted_sheets = found.sheets()
+    book = Workbook(write_only=True)
     for sheet in read_workbook(source, filename):
-        wanted = by_sheet.get(sheet.name)
-        if not wanted:
+        if sheet.name not in wanted_sheets:
             continue
-        out = book.create_sheet(_sheet_title(sheet.name))
-        head, header_rows, width = [], (), 0
-        last = max(wanted)
-        reason_col = None
-        written = 0
-        for row in sheet.rows:
-            width = max(width, len(row.cells))
-            if len(head) < MAX_HEADER_SCAN:
-                head.append(row)
-            if row.number in wanted:
-                if reason_col is None:
-                    try:
-                        header_rows = detect_header(head, sheet.name, sheet.merged, fields).header_rows
-                    except HeaderNotFound:
-                        header_rows = ()
-                    for source_row in head:
-                        if source_row.number in header_rows:
-                            written += 1
-                            for index, value in enumerate(source_row.cells):
-                                as_text_if_str(out.cell(written, index + 1, _cell(value))).font = BOLD
-                    reason_col = max(width, max((len(r.cells) for r in head), default=0)) + 1
-                    out.cell(max(written, 1), reason_col, REASON_HEADER).font = BOLD
-                    if not written:
-                        written = 1
-                written += 1
-                problems = wanted[row.number]
-                for index, value in enumerate(row.cells):
-                    as_text_if_str(out.cell(written, index + 1, _cell(value)))
-                for problem in problems:
-                    index = problem.get("column_index")
-                    if index is not None:
-                        out.cell(written, int(index) + 1).fill = RED
-                out.cell(written, 1).number_format = "General"
-                reasons = [f"第{row.number}行 {p.get('column', '')}：{p['message']}" for p in problems]
-                as_text_if_str(out.cell(written, reason_col, "；".join(reasons)))
-            if row.number >= last:
-                break
+        _write_sheet(book.create_sheet(_sheet_title(sheet.name)), sheet, iter(found.of_sheet(sheet.name)), fields)
     if not book.sheetnames:
-        book.create_sheet("无错误").cell(1, 1, "没有被拒绝的行")
+        book.create_sheet("无错误").append(["没有被拒绝的行"])
+    if out is not None:
+        book.save(out)
+        return None
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _write_sheet(out: Any, sheet: Any, problems: Iterator[Mapping[str, Any]],  # noqa: ANN401 - openpyxl's
+                 fields: FieldSet | None) -> None:
+    """The rejected rows of one sheet, read beside its errors (both in row order)."""
+    head: list[Any] = []
+    width = 0
+    reason_col = None
+    current = next(problems, None)
+    for row in sheet.rows:
+        width = max(width, len(row.cells))
+        if len(head) < MAX_HEADER_SCAN:
+            head.append(row)
+        while current is not None and int(current["row"]) < row.number:
+            current = next(problems, None)  # a row the file no longer has
+        if current is None:
+            break
+        if int(current["row"]) != row.number:
+            continue
+        mine = []
+        while current is not None and int(current["row"]) == row.number:
+            mine.append(current)
+            current = next(problems, None)
+        if reason_col is None:
+            reason_col = max(width, max((len(r.cells) for r in head), default=0)) + 1
+            _write_header(out, sheet, head, fields, reason_col)
+        red = {int(p["column_index"]) for p in mine if p.get("column_index") is not None}
+        cells: list[Any] = []
+        for index, value in enumerate(row.cells):
+            value = _cell(value)
+            if index in red or not index or (isinstance(value, str) and value[:1] == "="):
+                cell = as_text_if_str(WriteOnlyCell(out, value))
+                if index in red:
+                    cell.fill = RED
+                if not index:
+                    cell.number_format = "General"
+                cells.append(cell)
+            else:
+                cells.append(value)  # a plain value: openpyxl reads only "=…" text as a formula
+        cells.extend([None] * (reason_col - 1 - len(cells)))
+        reasons = [f"第{row.number}行 {p.get('column') or ''}：{p['message']}" for p in mine]
+        cells.append(as_text_if_str(WriteOnlyCell(out, "；".join(reasons))))
+        out.append(cells)
+
+
+def _write_header(out: Any, sheet: Any, head: list[Any], fields: FieldSet | None,  # noqa: ANN401
+                  reason_col: int) -> None:
+    """The sheet's header rows in bold, the reasons' header at the end of the last one."""
+    try:
+        header_rows = detect_header(head, sheet.name, sheet.merged, fields).header_rows
+    except HeaderNotFound:
+        header_rows = ()
+    rows = [[_bold(out, value) for value in source_row.cells] for source_row in head
+            if source_row.number in header_rows] or [[]]
+    last = rows[-1]
+    last.extend([None] * (reason_col - 1 - len(last)))
+    last.append(_bold(out, REASON_HEADER))
+    for cells in rows:
+        out.append(cells)
+
+
+def _bold(out: Any, value: object) -> WriteOnlyCell:  # noqa: ANN401
+    cell = as_text_if_str(WriteOnlyCell(out, _cell(value)))
+    cell.font = BOLD
+    return cell

@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 
 from crm.audit import acting_as
 from crm.enterprises.summary import refresh_latest_figures
 from crm.extensions import db
-from crm.models import HeaderMapping, ImportBatch, User
+from crm.models import HeaderMapping, ImportBatch, ImportIssue, IssueKind, User
 from crm.overlap import Ahead
 from importers import ParsedRow, SheetResult, SkippedRow, parse_workbook
+from importers.bulk import insert_many
 from importers.list_writers import writer_for
 from importers.lists import ListOptions
 from importers.readers import MAX_FILE_BYTES, WorkbookError, open_workbook
@@ -108,7 +109,7 @@ def import_file(
             batch = ImportBatch(
                 user_id=user.id if user else None, filename=name[:255],
                 file_sha256=hashlib.sha256(data).hexdigest(), source_district=district, year=year, counts={},
-                errors=[], skipped=[], unknown_columns=[], notices=[], kind=kind or "figures",
+                unknown_columns=[], kind=kind or "figures",
                 options=_stored_options(options, picks),
             )
             session.add(batch)
@@ -126,14 +127,12 @@ def import_file(
             raise WorkbookError(NO_HEADER_MESSAGE)
         refresh_derived_figures(result.touched_enterprises)
         batch.kind = result.kind
-        batch.counts = result.counts()
-        batch.errors = [{**e.as_dict(), "column_index": e.column_index} for e in result.errors]
-        batch.skipped = [{"sheet": s.sheet, "row": s.row, "reason": s.reason} for s in result.skipped_rows]
+        batch.counts = {**result.counts(), "errors": len(result.errors), "notices": len(result.notices)}
         batch.unknown_columns = result.unknown_columns
-        batch.notices = [{**n.as_dict(), "column_index": n.column_index} for n in result.notices]
         if dry_run:
             session.rollback()
             return result
+        _store_issues(session.connection(), batch.id, result)
         with _checkpoint_in_background():
             session.commit()
     except BaseException:
@@ -178,6 +177,69 @@ def _kind_of(items: Iterator[Item]) -> tuple[str, Iterable[Item]]:
             kind = item.kind
             break
     return kind, chain(peeked, items)
+
+
+def _store_issues(connection: Connection, batch_id: int, result: ImportResult) -> None:
+    """The batch's rejected rows' problems, notices and skipped rows, a row each (ImportIssue)."""
+    table = ImportIssue.__table__
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for kind, found in ((IssueKind.error, result.errors), (IssueKind.notice, result.notices)):
+            for issue in found:
+                yield {"batch_id": batch_id, "kind": kind, "sheet": issue.sheet[:255], "row": issue.row,
+                       "column": (issue.column or None) and issue.column[:255], "column_index": issue.column_index,
+                       "message": issue.message}
+        for skipped in result.skipped_rows:
+            yield {"batch_id": batch_id, "kind": IssueKind.skipped, "sheet": skipped.sheet[:255], "row": skipped.row,
+                   "column": None, "column_index": None, "message": skipped.reason}
+
+    for chunk in _chunks(rows(), 5000):
+        insert_many(connection, table, chunk)
+
+
+def _chunks(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def issues_of(batch: ImportBatch, kind: IssueKind, page: int = 1, per_page: int = 100) -> list[ImportIssue]:
+    """One page of a batch's issues of a kind, in the order the import met them."""
+    return list(db.session.scalars(
+        select(ImportIssue).where(ImportIssue.batch_id == batch.id, ImportIssue.kind == kind)
+        .order_by(ImportIssue.id).limit(per_page).offset((page - 1) * per_page)))
+
+
+def issue_count(batch: ImportBatch, kind: IssueKind) -> int:
+    return db.session.scalar(select(func.count()).where(
+        ImportIssue.batch_id == batch.id, ImportIssue.kind == kind)) or 0
+
+
+class BatchErrors:
+    """A batch's row errors for the error workbook (importers.report.ErrorSource), read a
+    sheet at a time in row order and streamed from the database, never all at once."""
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+
+    def sheets(self) -> set[str]:
+        return set(db.session.scalars(select(ImportIssue.sheet).distinct().where(
+            ImportIssue.batch_id == self.batch_id, ImportIssue.kind == IssueKind.error)))
+
+    def of_sheet(self, sheet: str) -> Iterator[dict[str, Any]]:
+        table = ImportIssue.__table__
+        # yield_per on the statement, not the connection (that would stream every later statement).
+        found = db.session.execute(
+            select(table.c.row, table.c.column, table.c.column_index, table.c.message).where(
+                table.c.batch_id == self.batch_id, table.c.kind == IssueKind.error, table.c.sheet == sheet,
+            ).order_by(table.c.row, table.c.id).execution_options(yield_per=5000))
+        for row, column, column_index, message in found:
+            yield {"row": row, "column": column or "", "column_index": column_index, "message": message}
 
 
 def list_options(designation: str | None = None, issued_on: Any = None) -> ListOptions:  # noqa: ANN401 - a date

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import tempfile
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,9 +30,10 @@ from crm.extensions import db
 from crm.imports import services
 from crm.imports.forms import KIND_NAMES, ListOptionsForm, UploadForm
 from crm.ladder import DESIGNATION_LABELS
-from crm.models import ImportBatch
+from crm.models import ImportBatch, IssueKind
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
 from crm.models.talent import TALENT_PROGRAMME_LABELS
+from crm.paging import page_arg
 from crm.uploads import upload_name
 from importers import ParsedRow, SheetResult, SkippedRow, WorkbookError, parse_workbook
 from importers.batches import RollbackRefused
@@ -45,6 +48,9 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 PREVIEW_ROWS = 20
 PREVIEW_ERRORS = 50
+# The batch page: rejected rows a page, and notices or skipped rows listed (their count is shown).
+ISSUES_PER_PAGE = 100
+ISSUES_LISTED = 500
 # Unmatched list rows offered close names to pick from (each costs a search of every name).
 PREVIEW_SUGGESTIONS = 30
 # How a list's designation kind was decided (importers.lists.SheetContext.designation_from).
@@ -71,6 +77,24 @@ def _pending_dir() -> Path:
     path = Path(current_app.config["UPLOAD_DIR"]) / "pending_imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def expire_previews(now: float | None = None) -> int:
+    """Delete uploaded files whose preview was left unfinished for longer than
+    PENDING_PREVIEW_HOURS (uploads carry firms' figures: not kept without reason). Run at
+    each upload; returns how many previews went."""
+    limit = (now if now is not None else time.time()) - current_app.config["PENDING_PREVIEW_HOURS"] * 3600
+    gone = 0
+    for path in _pending_dir().glob("*.json"):
+        try:
+            if path.stat().st_mtime >= limit:
+                continue
+            path.with_suffix(".bin").unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+        except FileNotFoundError:  # another upload expired it first
+            continue
+        gone += 1
+    return gone
 
 
 def _pending(token: str) -> tuple[Path, dict[str, Any]]:
@@ -112,6 +136,7 @@ def _write_meta(token: str, meta: dict[str, Any]) -> None:
 def index() -> Any:
     form = UploadForm()
     if form.validate_on_submit():
+        expire_previews()
         upload = form.file.data
         filename = upload_name(upload.filename)
         data = upload.read()
@@ -292,8 +317,17 @@ def _first_rows(data: bytes, meta: dict[str, Any], mapping: dict[str, str]) -> t
 def batch(batch_id: int) -> Any:
     found = db.get_or_404(ImportBatch, batch_id)
     has_file = services.kept_file_path(found.file_sha256, found.filename).exists()
+    # A page of the rejected rows' problems; notices and skipped rows up to a limit, with their counts.
+    counts = {kind: services.issue_count(found, kind) for kind in IssueKind}
+    pages = max(1, -(-counts[IssueKind.error] // ISSUES_PER_PAGE))
+    page = min(page_arg(request.args), pages)
+    shown = {IssueKind.error: services.issues_of(found, IssueKind.error, page, ISSUES_PER_PAGE),
+             IssueKind.notice: services.issues_of(found, IssueKind.notice, 1, ISSUES_LISTED),
+             IssueKind.skipped: services.issues_of(found, IssueKind.skipped, 1, ISSUES_LISTED)}
     return render_template("imports/batch.html", batch=found, has_file=has_file, districts=DISTRICTS,
-                           kinds=KIND_NAMES, designation_labels={k.value: v for k, v in DESIGNATION_LABELS.items()})
+                           kinds=KIND_NAMES, designation_labels={k.value: v for k, v in DESIGNATION_LABELS.items()},
+                           issues=shown, issue_counts=counts, page=page, pages=pages,
+                           listed=ISSUES_LISTED, IssueKind=IssueKind)
 
 
 @bp.post("/batches/<int:batch_id>/rollback")
@@ -315,9 +349,16 @@ def error_file(batch_id: int) -> Response:
     path = services.kept_file_path(found.file_sha256, found.filename)
     if not path.exists():
         abort(404)
-    content = error_report(path.read_bytes(), found.filename, found.errors, field_set(found.kind))
+    # Written to a temporary file and sent from it: a big batch's report is never in memory whole.
+    out = tempfile.TemporaryFile()
+    try:
+        error_report(path.read_bytes(), found.filename, services.BatchErrors(found.id), field_set(found.kind), out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
     name = f"{Path(found.filename).stem}_错误报告.xlsx"
-    return send_file(_buffer(content), mimetype=XLSX, as_attachment=True, download_name=name)
+    return send_file(out, mimetype=XLSX, as_attachment=True, download_name=name)
 
 
 @bp.get("/template.xlsx")

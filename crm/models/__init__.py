@@ -20,7 +20,7 @@ from crm.models.flag import (
     Notification,
     RuleParameter,
 )
-from crm.models.import_batch import BatchStatus, HeaderMapping, ImportBatch
+from crm.models.import_batch import BatchStatus, HeaderMapping, ImportBatch, ImportIssue, IssueKind
 from crm.models.indicator import PlanTarget
 from crm.models.platform import Platform, PlatformKind, PlatformLevel
 from crm.models.portal import Attachment, ChangeRequest, ChangeRequestStatus, Invitation
@@ -33,7 +33,7 @@ __all__ = [
     "COUNT_FIELDS", "ChangeRequest", "ChangeRequestStatus", "ContactKind", "ContactNote",
     "Designation", "DesignationKind", "DesignationSource", "District", "Enterprise",
     "FIGURE_FIELDS", "Flag", "FormerName", "HandledStatus", "HeaderMapping", "HitechField", "Honour",
-    "HonourKind", "ImportBatch", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
+    "HonourKind", "ImportBatch", "ImportIssue", "IssueKind", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
     "LoginAttempt", "MONEY_FIELDS", "Notification", "PlanTarget", "Platform", "PlatformKind",
     "PlatformLevel", "ReportStatus", "Role", "RuleParameter", "SupportKind", "SupportRecord",
     "Talent", "TalentCategory", "TalentProgramme", "Town", "User", "UserSession",

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.clock import utcnow
@@ -37,15 +37,10 @@ class ImportBatch(db.Model):
     # "issued_on": "YYYY-MM-DD", "picks": {"sheet|row": enterprise id}} (lists only).
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[BatchStatus] = mapped_column(enum_type(BatchStatus), default=BatchStatus.imported)
-    # {"rows", "created", "updated", "unchanged", "rejected", "skipped"}
+    # {"rows", "created", "updated", "unchanged", "rejected", "skipped", "errors", "notices"}:
+    # what lists and the home page show, without reading the batch's issues.
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
-    # [{"sheet", "row", "column", "message"}]
-    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    skipped: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     unknown_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Rows imported with something a person should know ([{"sheet", "row", "column", "message"}]),
-    # e.g. a 入库登记编号 whose region names another district than the firm's.
-    notices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     rolled_back_at: Mapped[datetime | None] = mapped_column(DateTime)
     rolled_back_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
@@ -53,6 +48,33 @@ class ImportBatch(db.Model):
 
     def __repr__(self) -> str:
         return f"<ImportBatch {self.id} {self.filename}>"
+
+
+class IssueKind(enum.Enum):
+    error = "error"  # a rejected row's problem (a row may have several)
+    notice = "notice"  # imported, with something a person should know
+    skipped = "skipped"  # a row not imported and not an error (blank, a total, another city's firm)
+
+
+class ImportIssue(db.Model):
+    """One problem, notice or skipped row of a batch, in a row of its own: a file of half a
+    million rejected rows must not make every page that shows the batch read them all. The
+    batch page pages them; the error workbook streams them, a sheet at a time, by row."""
+
+    __tablename__ = "import_issue"
+    __table_args__ = (
+        Index("ix_import_issue_batch_kind", "batch_id", "kind", "id"),
+        Index("ix_import_issue_batch_sheet_row", "batch_id", "kind", "sheet", "row"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"))
+    kind: Mapped[IssueKind] = mapped_column(enum_type(IssueKind))
+    sheet: Mapped[str] = mapped_column(String(255))
+    row: Mapped[int] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(String(255))  # the header text as the file had it
+    column_index: Mapped[int | None] = mapped_column(Integer)  # 0-based, for the error workbook
+    message: Mapped[str] = mapped_column(Text)
 
 
 class HeaderMapping(db.Model):

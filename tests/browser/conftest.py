@@ -55,8 +55,14 @@ def page(browser, live_server: str):  # noqa: ANN201 - playwright's Page
     context = browser.new_context(base_url=live_server, locale="zh-CN", accept_downloads=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # Anything the pages' Content-Security-Policy blocks fails the test that met it: every
+    # browser test is also a check that the policy and the pages' own scripts agree.
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert blocked == [], blocked
 
 
 def sign_in(page, username: str, password: str | None = None) -> None:  # noqa: ANN001

@@ -19,3 +19,17 @@ def test_wrong_password_shows_message(app, page) -> None:
     page.get_by_label("密码").fill("wrong-password")
     page.get_by_role("button", name="登录").click()
     assert page.get_by_text("用户名或密码错误").is_visible()
+
+
+def test_the_role_filter_sends_itself_under_the_content_security_policy(app, page) -> None:
+    """No inline handler: the select's data-autosubmit (static/js/actions.js) sends the form."""
+    from crm.models import Role
+    from tests.factories import UserFactory
+
+    UserFactory(username="root", role=Role.admin)
+    OfficerFactory(username="kp")
+    sign_in(page, "root")
+    page.goto("/admin/users")
+    page.locator("#role-filter").select_option("officer")
+    page.wait_for_url("**/admin/users?role=officer")
+    assert page.locator("body").inner_text().count("kp") >= 1

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from crm.audit import acting_as
 from crm.extensions import db
-from crm.imports.services import import_file, rollback_batch
-from crm.models import AnnualReport, AuditLog, Designation, Enterprise, ImportBatch
+from crm.imports.services import BatchErrors, import_file, issues_of, rollback_batch
+from crm.models import AnnualReport, AuditLog, Designation, Enterprise, ImportBatch, IssueKind
 from crm.models.annual_report import ReportStatus
 from crm.models.designation import DesignationKind, DesignationSource
 from crm.models.import_batch import BatchStatus
@@ -138,6 +138,7 @@ def test_reimport_changes_nothing(app) -> None:
     assert again.counts() == {"rows": 3, "created": 0, "updated": 0, "unchanged": 3, "rejected": 0, "skipped": 1}
     after = table_counts()
     assert after.pop("import_batch") == before.pop("import_batch") + 1
+    assert after.pop("import_issue") == before.pop("import_issue") + 1  # the batch's own skipped row
     assert after == before
     assert db.session.execute(select(AnnualReport.id, AnnualReport.updated_at, AnnualReport.version_id)).all() == stamps
 
@@ -211,10 +212,11 @@ def test_batch_records_counts_errors_and_audit_with_batch_id(app) -> None:
     result = import_file(xlsx_bytes(messy_rows(), merges=["A1:I1", "F3:G3"]), "开平.xlsx", user=user,
                          district="440783")
     batch = db.session.get(ImportBatch, result.batch_id)
-    assert batch.counts == result.counts() and batch.user_id == user.id and batch.source_district == "440783"
+    assert batch.counts == {**result.counts(), "errors": len(result.errors), "notices": 0}
+    assert batch.user_id == user.id and batch.source_district == "440783"
     assert len(batch.file_sha256) == 64 and batch.filename == "开平.xlsx"
-    assert {e["row"] for e in batch.errors} == {8, 9, 10, 11, 14}
-    assert [s["row"] for s in batch.skipped] == [7, 15, 16]
+    assert {e.row for e in issues_of(batch, IssueKind.error)} == {8, 9, 10, 11, 14}
+    assert [s.row for s in issues_of(batch, IssueKind.skipped)] == [7, 15, 16]
     entries = db.session.scalars(select(AuditLog).where(AuditLog.batch_id == batch.id)).all()
     assert {(e.entity, e.action.value) for e in entries} == {("enterprise", "create"), ("annual_report", "create")}
     assert len(entries) == 6
@@ -349,7 +351,7 @@ def test_a_formula_error_rejects_its_row_and_the_report_shows_it(app) -> None:
     assert "公式计算出错（#DIV/0!）" in result.errors[0].message
     assert db.session.scalar(select(func.count(Enterprise.id))) == 1
     batch = db.session.get(ImportBatch, result.batch_id)
-    sheet = openpyxl.load_workbook(io.BytesIO(error_report(data, "a.xlsx", batch.errors))).active
+    sheet = openpyxl.load_workbook(io.BytesIO(error_report(data, "a.xlsx", BatchErrors(batch.id)))).active
     assert sheet.cell(2, 3).value == "#DIV/0!" and sheet.cell(2, 3).fill.fgColor.rgb == "FFFF9999"
 
 

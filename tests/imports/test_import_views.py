@@ -270,3 +270,38 @@ def test_a_file_name_with_nul_is_imported_under_the_name_without_it(bureau) -> N
     response = bureau.post(preview_url, data={"csrf_token": token, "action": "import", "kind": "figures"})
     assert response.status_code == 303
     assert db.session.scalars(select(ImportBatch.filename)).all() == ["开平2023.xlsx"]
+
+
+def test_a_batch_of_many_rejected_rows_is_paged_and_its_report_has_them_all(bureau) -> None:
+    rows = [ROWS[1], *([f"坏企业{i}", "不是代码", 1, 1, 1, 1] for i in range(250))]
+    response = upload(bureau, xlsx_bytes(rows), "坏.xlsx", district="440783", year="2023")
+    token = csrf_token(bureau, response.headers["Location"])
+    response = bureau.post(response.headers["Location"], data={"csrf_token": token, "action": "import",
+                                                                "kind": "figures"})
+    batch = response.headers["Location"]
+    page = bureau.get(batch).get_data(as_text=True)
+    assert "被拒绝的行的问题（250 条）" in page and "第 1 / 3 页" in page
+    assert page.count("<tr><td>Sheet1</td>") == 100 and "<td>2</td>" in page
+    last = bureau.get(f"{batch}?page=3").get_data(as_text=True)
+    assert last.count("<tr><td>Sheet1</td>") == 50 and "<td>251</td>" in last
+    report = openpyxl.load_workbook(io.BytesIO(bureau.get(f"{batch}/errors.xlsx").data)).active
+    values = list(report.iter_rows(values_only=True))
+    assert values[0][-1] == "错误原因" and len(values) == 251
+    assert [v[0] for v in values[1:4]] == ["坏企业0", "坏企业1", "坏企业2"]
+
+
+def test_a_preview_left_unfinished_for_a_day_is_deleted_at_the_next_upload(bureau, app) -> None:
+    import os
+    import time
+    from pathlib import Path
+
+    old = upload(bureau, xlsx_bytes(ROWS), "开平2023.xlsx", district="440783").headers["Location"]
+    pending = Path(app.config["UPLOAD_DIR"]) / "pending_imports"
+    token = old.rsplit("/", 1)[-1]
+    day_ago = time.time() - 25 * 3600
+    for suffix in (".json", ".bin"):
+        os.utime(pending / f"{token}{suffix}", (day_ago, day_ago))
+    fresh = upload(bureau, xlsx_bytes(ROWS), "开平2023.xlsx", district="440783").headers["Location"]
+    assert bureau.get(old).status_code == 404
+    assert bureau.get(fresh).status_code == 200
+    assert sorted(p.name for p in pending.iterdir()) == sorted(f"{fresh.rsplit('/', 1)[-1]}{s}" for s in (".bin", ".json"))

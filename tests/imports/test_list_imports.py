@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.imports.services import import_file, list_options, rollback_batch
+from crm.imports.services import BatchErrors, import_file, issues_of, list_options, rollback_batch
 from crm.models import (
-    AuditLog, Designation, Enterprise, Flag, FormerName, ImportBatch, Platform, SupportRecord, Talent,
+    AuditLog, Designation, Enterprise, Flag, FormerName, ImportBatch, IssueKind, Platform, SupportRecord, Talent,
 )
 from crm.models.designation import DesignationKind, DesignationSource
 from crm.models.platform import PlatformKind, PlatformLevel
@@ -124,7 +124,7 @@ def test_a_province_wide_tech_sme_list(firms) -> None:
     assert [(n.row, n.column) for n in result.notices] == [(4, "入库登记编号")]
     assert "开平市" in result.notices[0].message and "蓬江区" in result.notices[0].message
     batch = db.session.get(ImportBatch, result.batch_id)
-    assert [n["row"] for n in batch.notices] == [4] and batch.counts["skipped"] == 2
+    assert [n.row for n in issues_of(batch, IssueKind.notice)] == [4] and batch.counts["skipped"] == 2
     assert counts(import_file(xlsx_bytes(TECH_SME), "入库.xlsx")) == (2, 0, 0, 2, 0, 2)
 
 
@@ -403,7 +403,7 @@ def test_the_error_report_of_a_list_keeps_the_lists_header(firms, tmp_path) -> N
     data = xlsx_bytes(HITECH)
     result = import_file(data, "h.xlsx", options=list_options(None, dt.date(2024, 12, 11)))
     batch = db.session.get(ImportBatch, result.batch_id)
-    sheet = openpyxl.load_workbook(io.BytesIO(error_report(data, "h.xlsx", batch.errors, field_set(batch.kind)))).active
+    sheet = openpyxl.load_workbook(io.BytesIO(error_report(data, "h.xlsx", BatchErrors(batch.id), field_set(batch.kind)))).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == ["序号", "企业名称", "证书编号", "错误原因"]
     assert [v[1] for v in values[1:]] == ["不存在的科技有限公司", "新会丙精密制造有限公司"]
