@@ -75,8 +75,9 @@ def register(app: Flask) -> None:
     def refuse_nul_characters() -> None:
         # No name, code or figure holds a NUL, and PostgreSQL text cannot store one: refuse
         # it once here rather than let a query or a save fail with a 500 in any area.
-        if "\x00" in request.path or any(
-                "\x00" in value for value in (*request.args.values(), *request.form.values())):
+        if "\x00" in request.path:
+            abort(404)  # no page or record is named with one
+        if any("\x00" in value for value in (*request.args.values(), *request.form.values())):
             abort(400)
 
     @app.errorhandler(HTTPException)
