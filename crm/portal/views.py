@@ -138,14 +138,18 @@ def report_form(year: int) -> Any:
             report = services.AnnualReport(enterprise_id=firm.id, year=year, status=services.ReportStatus.draft)
         else:
             report = services.get_or_start_report(firm, year)
+            ours = report in db.session.new
             try:
                 db.session.flush()
             except IntegrityError:  # a colleague's first save of the same year came first
                 db.session.rollback()
-                report = services.report_for(firm, year)
+                report, ours = services.report_for(firm, year), False
                 if report is None:
                     raise
-                stored_version = str(report.version_id)  # the form's empty version is now stale
+            if not ours:
+                # Stored by a colleague since this request first looked (found again, or their
+                # insert won): the form's empty version is stale.
+                stored_version = str(report.version_id)
     form = AnnualReportForm()
     if request.method == "GET":
         form.version_id.data = str(report.version_id or "")

@@ -28,7 +28,7 @@ from tests.factories import (
 )
 from tests.live import Browser, at_once, form_values
 
-ROUNDS = 3
+ROUNDS = 5
 
 # kind_name in the URL, how to make one, the model, and the text field each officer changes.
 RECORDS: dict[str, tuple[Callable[..., Any], type, str]] = {
