@@ -529,6 +529,9 @@ class RowParser:
         rd, domestic = get("rd_expense"), get("rd_expense_domestic")
         if rd is not None and domestic is not None and domestic > rd:
             error("rd_expense_domestic", f"境内研发费用（{_fmt(domestic)}）超过研发费用（{_fmt(rd)}）")
+        revenue, main = get("revenue"), get("main_revenue")
+        if revenue is not None and main is not None and main > revenue:
+            error("main_revenue", f"主营业务收入（{_fmt(main)}）超过营业收入（{_fmt(revenue)}）")
         hitech = get("hitech_revenue")
         base_field = "total_revenue" if get("total_revenue") is not None else "revenue"
         base = get(base_field)

@@ -229,10 +229,12 @@ class DesignationForm(VersionedForm):
 MONEY_LABELS = {
     "revenue": _l("营业收入（万元）"),
     "total_revenue": _l("总收入（万元）"),
+    "main_revenue": _l("主营业务收入（万元）"),
     "rd_expense": _l("研发费用（万元）"),
     "rd_expense_domestic": _l("境内研发费用（万元）"),
     "hitech_revenue": _l("高新技术产品（服务）收入（万元）"),
     "total_assets": _l("资产总额（万元）"),
+    "total_liabilities": _l("负债总额（万元）"),
     "net_assets": _l("净资产（万元）"),
     "net_profit": _l("净利润（万元）"),
     "total_costs": _l("成本费用总额（万元）"),
@@ -249,10 +251,12 @@ FIGURE_LABELS = {**MONEY_LABELS, **COUNT_LABELS}
 SHORT_LABELS = {
     "revenue": _l("营业收入"),
     "total_revenue": _l("总收入"),
+    "main_revenue": _l("主营业务收入"),
     "rd_expense": _l("研发费用"),
     "rd_expense_domestic": _l("境内研发费用"),
     "hitech_revenue": _l("高新技术产品"),
     "total_assets": _l("资产总额"),
+    "total_liabilities": _l("负债总额"),
     "net_assets": _l("净资产"),
     "net_profit": _l("净利润"),
     "total_costs": _l("成本费用总额"),
@@ -285,10 +289,12 @@ class AnnualReportForm(VersionedForm):
     year = CountField(_l("年度"), validators=[InputRequired(_l("请填写年度"))])
     revenue = _money("revenue")
     total_revenue = _money("total_revenue")
+    main_revenue = _money("main_revenue")
     rd_expense = _money("rd_expense")
     rd_expense_domestic = _money("rd_expense_domestic")
     hitech_revenue = _money("hitech_revenue")
     total_assets = _money("total_assets")
+    total_liabilities = _money("total_liabilities")
     net_assets = _money("net_assets", signed=True)
     net_profit = _money("net_profit", signed=True)
     total_costs = _money("total_costs")

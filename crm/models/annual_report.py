@@ -36,10 +36,12 @@ REPORT_STATUS_LABELS: dict[ReportStatus, str] = {
 MONEY_FIELDS = (
     "revenue",
     "total_revenue",
+    "main_revenue",
     "rd_expense",
     "rd_expense_domestic",
     "hitech_revenue",
     "total_assets",
+    "total_liabilities",
     "net_assets",
     "net_profit",
     "total_costs",
@@ -86,10 +88,14 @@ class AnnualReport(TimestampMixin, VersionedMixin, db.Model):
     )
     revenue: Mapped[Decimal | None] = mapped_column(Money)
     total_revenue: Mapped[Decimal | None] = mapped_column(Money)
+    # 主营业务收入: the MIIT measures' "main business" (its share of revenue and its growth).
+    main_revenue: Mapped[Decimal | None] = mapped_column(Money)
     rd_expense: Mapped[Decimal | None] = mapped_column(Money)
     rd_expense_domestic: Mapped[Decimal | None] = mapped_column(Money)
     hitech_revenue: Mapped[Decimal | None] = mapped_column(Money)
     total_assets: Mapped[Decimal | None] = mapped_column(Money)
+    # 负债总额, for the debt ratio; above total assets for an insolvent firm, so no bound.
+    total_liabilities: Mapped[Decimal | None] = mapped_column(Money)
     net_assets: Mapped[Decimal | None] = mapped_column(Money)
     net_profit: Mapped[Decimal | None] = mapped_column(Money)
     total_costs: Mapped[Decimal | None] = mapped_column(Money)

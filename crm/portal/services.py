@@ -45,7 +45,7 @@ from crm.models.annual_report import (
 from crm.models.base import MONEY_PLACES
 from crm.models.enterprise import HITECH_FIELD_NAMES, HitechField, Industry
 from crm.models.lengths import length_error
-from crm.reports.consistency import HITECH_BOUND, STORED_BOUNDS, bound_breaches
+from crm.reports.consistency import HITECH_BOUND, MAIN_REVENUE_BOUND, STORED_BOUNDS, bound_breaches
 from crm.reports.services import FigureChange
 from crm.rules_catalogue import RULE_LABELS
 from crm.scoping import scoped
@@ -71,8 +71,10 @@ SECTIONS: tuple[Section, ...] = (
     Section(_l("经营情况"), (
         Figure("revenue", _l("销售收入（营业收入）"), _l("万元"), _l("本年度营业收入，研发费用占比以此为分母。必填。")),
         Figure("total_revenue", _l("总收入"), _l("万元"), _l("收入总额（含营业外收入等）；不填时按销售收入计。")),
+        Figure("main_revenue", _l("主营业务收入"), _l("万元"), _l("主营业务（主导产品）的收入，不得超过销售收入；用于专精特新等评价。")),
         Figure("hitech_revenue", _l("高新技术产品（服务）收入"), _l("万元"), _l("来自高新技术产品（服务）的收入，不得超过总收入。")),
         Figure("total_assets", _l("资产总额"), _l("万元"), _l("年末资产总额。必填。")),
+        Figure("total_liabilities", _l("负债总额"), _l("万元"), _l("年末负债总额，用于计算资产负债率。")),
         Figure("net_assets", _l("净资产"), _l("万元"), _l("年末所有者权益；亏损企业可为负数。")),
         Figure("net_profit", _l("净利润"), _l("万元"), _l("本年度净利润；亏损时填负数。")),
         Figure("total_costs", _l("成本费用总额"), _l("万元"), _l("营业成本与期间费用之和，用于计算研发费用占成本费用比例。")),
@@ -231,11 +233,16 @@ def _check_bounds(check: FigureCheck) -> None:
 
 
 def _check_hitech_revenue(check: FigureCheck) -> None:
-    """High-tech revenue within total revenue (sales revenue when no total): checked on submit only."""
+    """High-tech revenue within total revenue (sales revenue when no total), and main-business
+    revenue within sales revenue: checked on submit only."""
     for breach in bound_breaches(check.values, (HITECH_BOUND,)):
         hitech, total = breach.part_value, breach.whole_value
         check.error("hitech_revenue", _("高新技术产品（服务）收入不得超过总收入（未填总收入时为销售收入）：%(hitech)s > %(total)s。",
                                         hitech=amount("hitech_revenue", hitech), total=amount("revenue", total)))
+    for breach in bound_breaches(check.values, (MAIN_REVENUE_BOUND,)):
+        check.error("main_revenue", _("主营业务收入不得超过销售收入：%(main)s > %(revenue)s。",
+                                      main=amount("main_revenue", breach.part_value),
+                                      revenue=amount("revenue", breach.whole_value)))
 
 
 def check_for_submit(check: FigureCheck, previous: AnnualReport | None) -> None:

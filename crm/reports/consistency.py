@@ -24,7 +24,12 @@ STORED_BOUNDS = (
 # High-tech product revenue within total revenue (sales revenue when total revenue is
 # blank). No constraint: the portal checks it on submit, the officer's form on save.
 HITECH_BOUND = ("hitech_revenue", "total_revenue", _l("高新技术产品（服务）收入不得超过总收入（未填总收入时为营业收入）"))
-FIGURE_BOUNDS = (*STORED_BOUNDS, HITECH_BOUND)
+# Main-business revenue is part of sales revenue. (Liabilities may exceed total assets: an
+# insolvent firm's do.)
+MAIN_REVENUE_BOUND = ("main_revenue", "revenue", _l("主营业务收入不得超过销售收入（营业收入）"))
+# Bounds without a constraint, checked by the officer's form on save and the portal on submit.
+SUBMIT_BOUNDS = (HITECH_BOUND, MAIN_REVENUE_BOUND)
+FIGURE_BOUNDS = (*STORED_BOUNDS, *SUBMIT_BOUNDS)
 # A blank whole stands for this figure instead.
 WHOLE_FALLBACKS = {"total_revenue": "revenue"}
 

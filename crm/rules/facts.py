@@ -29,10 +29,12 @@ REPORT_STATUS_LABELS: dict[str, str] = {
 FIGURE_LABELS: dict[str, str] = {
     "revenue": "销售收入",
     "total_revenue": "总收入",
+    "main_revenue": "主营业务收入",
     "rd_expense": "研发费用",
     "rd_expense_domestic": "境内研发费用",
     "hitech_revenue": "高新技术产品（服务）收入",
     "total_assets": "资产总额",
+    "total_liabilities": "负债总额",
     "net_assets": "净资产",
     "net_profit": "净利润",
     "total_costs": "成本费用总额",
@@ -51,10 +53,12 @@ class YearFigures:
     year: int
     revenue: Decimal | None = None            # sales revenue 营业收入, base of R&D ratios
     total_revenue: Decimal | None = None      # 总收入 (None: same as revenue)
+    main_revenue: Decimal | None = None       # 主营业务收入 (MIIT ladder)
     rd_expense: Decimal | None = None
     rd_expense_domestic: Decimal | None = None
     hitech_revenue: Decimal | None = None
     total_assets: Decimal | None = None
+    total_liabilities: Decimal | None = None  # 负债总额 (MIIT ladder: debt ratio)
     net_assets: Decimal | None = None
     net_profit: Decimal | None = None
     total_costs: Decimal | None = None

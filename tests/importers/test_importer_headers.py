@@ -64,7 +64,7 @@ def test_normalize_header(text: object, key: str, unit: str | None) -> None:
         ("所属区县", "district"), ("所在区", "district"), ("区（市）", "district"),
         ("所在镇街", "town"), ("镇（街）", "town"), ("园区", "town"),
         ("成立日期", "founded_on"), ("成立时间", "founded_on"), ("注册日期", "founded_on"), ("注册时间", "founded_on"),
-        ("营业收入", "revenue"), ("销售收入（万元）", "revenue"), ("主营业务收入", "revenue"), ("年销售收入", "revenue"),
+        ("营业收入", "revenue"), ("销售收入（万元）", "revenue"), ("主营业务收入", "main_revenue"), ("年销售收入", "revenue"),
         ("总收入", "total_revenue"), ("收入总额", "total_revenue"),
         ("研发费用", "rd_expense"), ("研发投入", "rd_expense"), ("R&D经费", "rd_expense"), ("r&d 经费", "rd_expense"),
         ("研究开发费用", "rd_expense"), ("研发经费支出", "rd_expense"),
