@@ -37,16 +37,19 @@ def _uscc(district: str, n: int) -> str:
 
 
 def bulk_firms(count: int, seed: int = 7) -> None:
-    """Insert `count` firms with reports for 2023–2025 and some certificates, through Core."""
+    """Insert `count` firms with reports for 2023–2025, some certificates and MIIT designations
+    and declared facts, through Core."""
     from crm.districts import DISTRICTS
     from crm.extensions import db
-    from crm.models import AnnualReport, Designation, Enterprise
+    from crm.clock import utcnow
+    from crm.models import AnnualReport, Designation, Enterprise, FactDeclaration
 
     rng = random.Random(seed)
+    now = utcnow()
     districts = list(DISTRICTS)
     batch = 10_000
     for start in range(0, count, batch):
-        firms, reports, designations = [], [], []
+        firms, reports, designations, declarations = [], [], [], []
         for n in range(start, min(count, start + batch)):
             firm_id = n + 1
             district = districts[n % len(districts)]
@@ -68,10 +71,24 @@ def bulk_firms(count: int, seed: int = 7) -> None:
                     "rd_expense_domestic": rd * Decimal("0.9"),
                     "hitech_revenue": (revenue * Decimal(rng.uniform(0.3, 0.9))).quantize(Decimal("0.01")),
                     "total_assets": revenue * Decimal("1.6"), "net_assets": revenue * Decimal("0.7"),
+                    "total_liabilities": revenue * Decimal("0.9"), "main_revenue": revenue * Decimal("0.8"),
                     "net_profit": revenue * Decimal(rng.uniform(-0.05, 0.15)), "total_costs": revenue * Decimal("0.85"),
                     "employees": employees, "tech_staff": rng.randrange(0, employees // 3 + 1),
                     "rd_staff": rng.randrange(0, employees // 5 + 1),
                     "ip_class1": rng.randrange(0, 4), "ip_class2": rng.randrange(0, 12), "version_id": 1,
+                })
+            # The MIIT ladder: one firm in ten 创新型 (with declared facts), one in fifty 专精特新.
+            for kind, every, rest in (("innovative_sme", 10, 1), ("srdi_sme", 50, 3)):
+                if n % every == rest:
+                    designations.append({"enterprise_id": firm_id, "kind": kind, "valid_from": date(2024, 9, 1),
+                                         "valid_to": date(2027, 8, 31), "certificate_no": None, "source": "demo"})
+            if n % 10 in (1, 3):
+                declarations.append({
+                    "enterprise_id": firm_id, "declared_on": date(2026, 1, 1), "status": "verified",
+                    "niche_since": 2015 + n % 10, "product_field": "six_basics", "digital_level": 1 + n % 3,
+                    "quality_award": False, "quality_certified": True, "own_brand": n % 2 == 1, "standards": False,
+                    "strategic_emerging": n % 3 == 0, "ip_grade": "own", "created_at": now, "updated_at": now,
+                    "version_id": 1,
                 })
             if n % 4 == 0:
                 issued = date(2022 + n % 4, 1 + n % 12, 1)
@@ -85,6 +102,8 @@ def bulk_firms(count: int, seed: int = 7) -> None:
             conn.execute(AnnualReport.__table__.insert(), reports)
             if designations:
                 conn.execute(Designation.__table__.insert(), designations)
+            if declarations:
+                conn.execute(FactDeclaration.__table__.insert(), declarations)
 
 
 def build(path: Path, count: int, demo: bool) -> None:

@@ -15,12 +15,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 
 from crm.extensions import db
-from crm.models import AnnualReport, Designation, Enterprise, Honour, Platform
+from crm.models import AnnualReport, Designation, Enterprise, FactDeclaration, Honour, Platform
 from crm.models.annual_report import FIGURE_FIELDS
-from crm.rules.facts import FirmFacts, HeldDesignation, HeldPlatform, YearFigures
+from crm.rules.facts import Declaration, FirmFacts, HeldDesignation, HeldPlatform, YearFigures
 from crm.rules.facts import Honour as HonourFact
 
 CHUNK_SIZE = 5000
+# A declaration's columns the rules read (crm.rules.facts.Declaration), besides its status.
+DECLARATION_FIELDS = ("declared_on", "niche_since", "leading_product", "product_field", "digital_level",
+                      "quality_award", "quality_certified", "own_brand", "standards", "strategic_emerging",
+                      "ip_grade")
 # The rules read the four fiscal years before the as-of year (three for R&D
 # ratios and growth, one more for growth rates over three periods).
 YEARS_BACK = 4
@@ -100,6 +104,17 @@ def _load(condition_for: Any, as_of: date, years_back: int) -> dict[int, FirmFac
     for enterprise_id, kind, year, amount in rows:
         honours[enterprise_id].append(HonourFact(_code(kind), year, amount))
 
+    declarations: dict[int, list[Declaration]] = defaultdict(list)
+    columns = [getattr(FactDeclaration, name) for name in DECLARATION_FIELDS]
+    rows = session.execute(
+        select(FactDeclaration.enterprise_id, FactDeclaration.status, *columns)
+        .where(condition_for(FactDeclaration.enterprise_id))
+        .order_by(FactDeclaration.enterprise_id, FactDeclaration.declared_on, FactDeclaration.id)
+    )
+    for enterprise_id, status, *values in rows:
+        declarations[enterprise_id].append(Declaration(
+            status=_code(status), **{name: _code(value) for name, value in zip(DECLARATION_FIELDS, values)}))
+
     return {
         firm_id: FirmFacts(
             uscc=uscc,
@@ -111,6 +126,7 @@ def _load(condition_for: Any, as_of: date, years_back: int) -> dict[int, FirmFac
             platforms=tuple(platforms.get(firm_id, ())),
             reports=reports.get(firm_id, {}),
             honours=tuple(honours.get(firm_id, ())),
+            declarations=tuple(declarations.get(firm_id, ())),
         )
         for firm_id, uscc, name, founded_on, above_size, hitech_field in firms
     }

@@ -62,6 +62,11 @@ PRECONDITIONS: dict[str, Callable[[FirmFacts, date], bool]] = {
     "golden_seed_candidate":
         lambda firm, as_of: _holds_valid_hitech(firm, as_of) and _latest_report_filed(firm, as_of),
     "report_overdue": lambda firm, as_of: not _latest_report_filed(firm, as_of),
+    # The MIIT ladder: a firm is a candidate for the rung above the one it holds, never below.
+    "innovative_sme_candidate":
+        lambda firm, as_of: not any(firm.holds(kind, as_of) for kind in ("innovative_sme", "srdi_sme", "little_giant")),
+    "srdi_sme_candidate": lambda firm, as_of: firm.holds("innovative_sme", as_of) is not None,
+    "little_giant_candidate": lambda firm, as_of: firm.holds("srdi_sme", as_of) is not None,
 }
 
 
@@ -242,7 +247,8 @@ def evaluate_chunk(facts: Mapping[int, FirmFacts], as_of: date,
                    params: Mapping[str, Mapping[str, Any]]) -> list[FirmResult]:
     """Every rule for every firm of a chunk: what passed, with reasons and digest (no database)."""
     # Only passing results are kept, so a rule that can tell a failure early does.
-    rules = [(code, passing_evaluator(spec.evaluate), _overrides(code, params.get(code) or {}),
+    rules = [(code, passing_evaluator(spec.evaluate),
+              {**_overrides(code, params.get(code) or {}), **{used: params.get(used) or {} for used in spec.uses}},
               PRECONDITIONS.get(code))
              for code, spec in RULES.items()]
     results: list[FirmResult] = []

@@ -8,6 +8,7 @@ from crm.models.annual_report import (
 )
 from crm.models.audit import AuditAction, AuditLog
 from crm.models.contact import ContactKind, ContactNote
+from crm.models.declaration import FactDeclaration, IpGrade, ProductField
 from crm.models.designation import Designation, DesignationKind, DesignationSource
 from crm.models.district import District, Town
 from crm.models.enterprise import Enterprise, FormerName, HitechField, Industry
@@ -31,10 +32,10 @@ from crm.models.user import ApiToken, LoginAttempt, Role, User, UserSession
 __all__ = [
     "AnnualReport", "ApiToken", "Attachment", "AuditAction", "AuditLog", "BatchStatus",
     "COUNT_FIELDS", "ChangeRequest", "ChangeRequestStatus", "ContactKind", "ContactNote",
-    "Designation", "DesignationKind", "DesignationSource", "District", "Enterprise",
+    "Designation", "DesignationKind", "DesignationSource", "District", "Enterprise", "FactDeclaration",
     "FIGURE_FIELDS", "Flag", "FormerName", "HandledStatus", "HeaderMapping", "HitechField", "Honour",
-    "HonourKind", "ImportBatch", "ImportIssue", "IssueKind", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
+    "HonourKind", "ImportBatch", "IpGrade", "ImportIssue", "IssueKind", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
     "LoginAttempt", "MONEY_FIELDS", "Notification", "PlanTarget", "Platform", "PlatformKind",
-    "PlatformLevel", "ReportStatus", "Role", "RuleParameter", "SupportKind", "SupportRecord",
+    "PlatformLevel", "ProductField", "ReportStatus", "Role", "RuleParameter", "SupportKind", "SupportRecord",
     "Talent", "TalentCategory", "TalentProgramme", "Town", "User", "UserSession",
 ]

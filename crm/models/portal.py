@@ -36,7 +36,7 @@ class Invitation(db.Model):
 
 
 class Attachment(db.Model):
-    """A supporting file for an annual report, stored outside the web root."""
+    """A supporting file for an annual report or a declaration of facts, stored outside the web root."""
 
     __tablename__ = "attachment"
 
@@ -44,6 +44,10 @@ class Attachment(db.Model):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
     annual_report_id: Mapped[int | None] = mapped_column(
         ForeignKey("annual_report.id", ondelete="CASCADE"), index=True
+    )
+    # Or evidence of a declaration of facts (crm.models.declaration).
+    declaration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("fact_declaration.id", ondelete="CASCADE"), index=True
     )
     filename: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)

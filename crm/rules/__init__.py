@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from crm.rules import expiry, gazelle, golden_seed, hitech, reporting, tech_sme
+from crm.rules import expiry, gazelle, golden_seed, hitech, miit, onsite, reporting, tech_sme
 from crm.rules.facts import FirmFacts, HeldDesignation, HeldPlatform, Honour, YearFigures
 from crm.rules.parameters import DEFAULT_PARAMETERS, ParameterSpec, Parameters, defaults_for, resolve
 from crm.rules.result import Condition, Eligibility
@@ -27,6 +27,8 @@ class RuleSpec:
     label: str
     evaluate: Evaluate
     description: str
+    # Other rules whose parameters this one reads, passed to it under their codes (params_of).
+    uses: tuple[str, ...] = ()
 
 
 RULES: dict[str, RuleSpec] = {
@@ -48,8 +50,31 @@ RULES: dict[str, RuleSpec] = {
                  "营业收入增长率不低于15%，尚未入库且未上市（阈值可调整）。"),
         RuleSpec("report_overdue", "年报逾期未报", reporting.evaluate,
                  "已过报送截止日期（默认5月31日）仍未提交上一会计年度报表。"),
+        RuleSpec("innovative_sme_candidate", "创新型中小企业候选", miit.evaluate_innovative_sme,
+                 "尚未认定为创新型中小企业，六项指标评价得分不低于60分且创新能力、成长性、专业化三类得分分别达到"
+                 "20、15、15分，或具备直通条件（有效高企证书、省级以上研发机构、近三年省级以上科技奖励、"
+                 "近三年新增股权融资500万元以上）。"),
+        RuleSpec("srdi_sme_candidate", "专精特新中小企业候选", miit.evaluate_srdi_sme,
+                 "持有有效的创新型中小企业资格，从事细分市场满2年，上年度研发费用100万元以上且占营业收入3%以上，"
+                 "营业收入1000万元以上（或近两年新增股权融资2000万元以上），十三项指标得分不低于60分或具备直通条件。"
+                 "数字化水平、质量管理、主导产品领域等以企业申报并经核实的情况为准。"),
+        RuleSpec("little_giant_candidate", "专精特新“小巨人”候选", miit.evaluate_little_giant,
+                 "持有有效的专精特新中小企业资格，并满足专业化、精细化、特色化、创新能力、产业链配套与重点领域的"
+                 "国家认定条件（阈值可调整）；全国细分市场占有率须另行核实。"),
+        RuleSpec("tech_sme_onsite_check", "科技型中小企业须实地核查", onsite.evaluate,
+                 "当年申报（或符合条件、预计申报）科技型中小企业的企业中，职工5人以下、科技人员占比90%以上且职工50人"
+                 "以上、曾被撤销入库或首次申报的，区（市）科技局须实地核查。", uses=("tech_sme_candidate",)),
     )
 }
+
+
+def params_of(code: str, params_by_rule: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The parameters to call rule `code` with: its own, and those of the rules it uses under
+    their codes (the on-site check reads the tech-SME rule's)."""
+    own = dict(params_by_rule.get(code) or {})
+    for other in RULES[code].uses:
+        own[other] = params_by_rule.get(other) or {}
+    return own
 
 
 def passing_evaluator(evaluate: Evaluate) -> Callable[[FirmFacts, date, Mapping[str, Any]], Eligibility | None]:
@@ -74,11 +99,11 @@ def evaluate_all(facts: FirmFacts, as_of: date,
                  params_by_rule: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Eligibility]:
     """Run every rule for one firm; a rule without parameters given uses its defaults."""
     params_by_rule = params_by_rule or {}
-    return {code: spec.evaluate(facts, as_of, params_by_rule.get(code) or {}) for code, spec in RULES.items()}
+    return {code: spec.evaluate(facts, as_of, params_of(code, params_by_rule)) for code, spec in RULES.items()}
 
 
 __all__ = [
     "DEFAULT_PARAMETERS", "RULES", "Condition", "Eligibility", "FirmFacts", "HeldDesignation", "HeldPlatform",
     "Honour", "ParameterSpec", "Parameters", "RuleSpec", "YearFigures", "defaults_for", "evaluate_all",
-    "passing_evaluator", "resolve",
+    "params_of", "passing_evaluator", "resolve",
 ]

@@ -124,6 +124,29 @@ class Honour:
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """Facts the firm declared (crm.models.declaration), as of ``declared_on``; only a verified
+    one counts, and not before its date."""
+
+    declared_on: date
+    status: str = "verified"   # draft | submitted | verified | returned
+    niche_since: int | None = None      # year it entered its niche market
+    leading_product: str | None = None
+    product_field: str | None = None    # strategic_gap | six_basics | time_honoured | chain_supplier | other
+    digital_level: int | None = None    # 1–3
+    quality_award: bool = False
+    quality_certified: bool = False
+    own_brand: bool = False
+    standards: bool = False
+    strategic_emerging: bool | None = None
+    ip_grade: str | None = None         # high_value | own | plain
+
+    @property
+    def quality_items(self) -> int:
+        return sum((self.quality_award, self.quality_certified, self.own_brand, self.standards))
+
+
+@dataclass(frozen=True)
 class FirmFacts:
     """Everything the rules know about one enterprise."""
 
@@ -136,6 +159,22 @@ class FirmFacts:
     platforms: tuple[HeldPlatform, ...] = ()
     reports: Mapping[int, YearFigures] = field(default_factory=dict)
     honours: tuple[Honour, ...] = ()
+    declarations: tuple[Declaration, ...] = ()  # oldest first
+
+    def declared(self, on: date) -> Declaration | None:
+        """The latest verified declaration in force on a day, or None."""
+        found = None
+        for declaration in self.declarations:
+            if declaration.status == "verified" and declaration.declared_on <= on:
+                found = declaration
+        return found
+
+    def pending_declaration(self, on: date) -> Declaration | None:
+        """A declaration made after the one in force (not yet verified, or dated later), or None."""
+        current = self.declared(on)
+        later = [d for d in self.declarations if d is not current
+                 and (current is None or d.declared_on >= current.declared_on) and d.status != "returned"]
+        return later[-1] if later else None
 
     def report(self, year: int) -> YearFigures | None:
         """The report for a fiscal year, whatever its status, or None."""

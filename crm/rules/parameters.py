@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,10 @@ TECH_SME = "tech_sme_candidate"
 GAZELLE = "gazelle_candidate"
 GOLDEN_SEED = "golden_seed_candidate"
 REPORT_OVERDUE = "report_overdue"
+INNOVATIVE_SME = "innovative_sme_candidate"
+SRDI_SME = "srdi_sme_candidate"
+LITTLE_GIANT = "little_giant_candidate"
+ONSITE_CHECK = "tech_sme_onsite_check"
 # Not a rule: how long a designation imported from a list is valid when the list says not.
 DESIGNATION_VALIDITY = "designation_validity"
 
@@ -30,6 +35,10 @@ DESIGNATION_VALIDITY = "designation_validity"
 HITECH_SINCE = 2016
 TECH_SME_SINCE = 2022
 LOCAL_SINCE = 2021
+# 优质中小企业梯度培育管理暂行办法 (工信部企业〔2022〕63号), in force from 1 August 2022, and
+# Jiangmen's on-site check procedure for tech-SME registration (江科〔2025〕118号).
+MIIT_SINCE = 2022
+ONSITE_SINCE = 2025
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ class ParameterSpec:
     name: str
     default: Decimal | int
     label: str
-    unit: str            # "%" (a fraction), "万元", "人", "项", "分", "年", "月", "日"
+    unit: str            # "%" (a fraction), "万元", "人", "项", "分", "年", "月", "日", "级" (a level)
     description: str
     effective_year: int
     # The values the rule can work with (inclusive; None: no bound beyond "not negative"):
@@ -192,6 +201,114 @@ def _report_overdue() -> tuple[ParameterSpec, ...]:
     )
 
 
+def _bands(rule: str, since: int, prefix: str, what: str, rows: list[tuple[int, str]], unit: str = "%",
+           upper: bool = False) -> list[ParameterSpec]:
+    """One parameter per band of a score, best band first: the value a band starts at
+    (inclusive: "10%以上" includes 10%), or with ``upper`` the value it ends at (a debt ratio)."""
+    word = "不高于" if upper else "不低于"
+    return [ParameterSpec(rule, f"{prefix}_for_{points}", Decimal(value), f"{what}得{points}分的{'上限' if upper else '下限'}",
+                          unit, f"{what}{word}该值（含）时得{points}分。", since)
+            for points, value in rows]
+
+
+def _innovative_sme() -> tuple[ParameterSpec, ...]:
+    def spec(name: str, default: Decimal | int, label: str, unit: str, description: str) -> ParameterSpec:
+        return ParameterSpec(INNOVATIVE_SME, name, default, label, unit, description, MIIT_SINCE)
+
+    return (
+        spec("min_score", 60, "评价得分下限", "分", "六项指标得分合计不低于该值（含）。"),
+        spec("min_innovation", 20, "创新能力得分下限", "分", "知识产权与研发费用两项得分合计不低于该值（含）。"),
+        spec("min_growth", 15, "成长性得分下限", "分", "主营业务收入增长率与资产负债率两项得分合计不低于该值（含）。"),
+        spec("min_specialisation", 15, "专业化得分下限", "分", "主导产品所属领域与主营业务收入占比两项得分合计不低于该值（含）。"),
+        *_bands(INNOVATIVE_SME, MIIT_SINCE, "rd_ratio", "上年度研发费用占营业收入比重",
+                [(20, "0.05"), (15, "0.03"), (10, "0.02"), (5, "0.01")]),
+        *_bands(INNOVATIVE_SME, MIIT_SINCE, "main_growth", "上年度主营业务收入增长率",
+                [(20, "0.15"), (15, "0.10"), (10, "0.05"), (5, "0")]),
+        *_bands(INNOVATIVE_SME, MIIT_SINCE, "debt_ratio", "上年末资产负债率", [(10, "0.55"), (5, "0.75")], upper=True),
+        *_bands(INNOVATIVE_SME, MIIT_SINCE, "main_share", "上年度主营业务收入占营业收入比重",
+                [(20, "0.70"), (15, "0.60"), (10, "0.55"), (5, "0.50")]),
+        spec("direct_award_years", 3, "省级以上科技奖励年限", "年",
+             "评估年份前该数年内（含评估年份）获省级以上科技奖励的，直接符合条件。"),
+        spec("direct_equity", Decimal(500), "新增股权融资直通额度", "万元",
+             "近若干年新增股权融资（合格机构投资者实缴）合计不低于该值（含）的，直接符合条件。"),
+        spec("direct_equity_years", 3, "新增股权融资统计年数", "年", "新增股权融资按评估年份前该数年（含评估年份）合计。"),
+    )
+
+
+def _srdi_sme() -> tuple[ParameterSpec, ...]:
+    def spec(name: str, default: Decimal | int, label: str, unit: str, description: str) -> ParameterSpec:
+        return ParameterSpec(SRDI_SME, name, default, label, unit, description, MIIT_SINCE)
+
+    bands = lambda *args, **kw: _bands(SRDI_SME, MIIT_SINCE, *args, **kw)  # noqa: E731
+    return (
+        spec("min_niche_years", 2, "从事细分市场年限", "年", "截至上年末从事特定细分市场满该年数（含，按整年计）。"),
+        spec("min_rd_expense", Decimal(100), "上年度研发费用下限", "万元", "上年度研发费用总额不低于该值（含）。"),
+        spec("min_rd_ratio", Decimal("0.03"), "上年度研发费用占营业收入比重下限", "%", "上年度研发费用占营业收入比重不低于该值（含）。"),
+        spec("min_revenue", Decimal(1000), "上年度营业收入下限", "万元",
+             "上年度营业收入不低于该值（含）；不足的，近两年新增股权融资须达到下一项。"),
+        spec("min_equity_instead", Decimal(2000), "营业收入不足时的新增股权融资", "万元",
+             "上年度营业收入不足下限的，近两年新增股权融资（合格机构投资者实缴）合计不低于该值（含）。"),
+        spec("min_score", 60, "评价得分下限", "分", "十三项指标得分合计不低于该值（含），或符合直通条件。"),
+        *bands("main_share", "上年度主营业务收入占营业收入比重", [(5, "0.80"), (3, "0.70"), (1, "0.60")]),
+        *bands("main_growth", "近两年主营业务收入平均增长率",
+               [(10, "0.10"), (8, "0.08"), (6, "0.06"), (4, "0.04"), (2, "0")]),
+        *bands("net_margin", "上年度净利润率", [(10, "0.10"), (8, "0.08"), (6, "0.06"), (4, "0.04"), (2, "0.02")]),
+        *bands("debt_ratio", "上年末资产负债率", [(5, "0.50"), (3, "0.60"), (1, "0.70")], upper=True),
+        *bands("rd_expense", "上年度研发费用", [(10, "500"), (8, "400"), (6, "300"), (4, "200"), (2, "100")],
+               unit="万元"),
+        *bands("rd_ratio", "上年度研发费用占营业收入比重",
+               [(10, "0.10"), (8, "0.08"), (6, "0.06"), (4, "0.04"), (2, "0.03")]),
+        *bands("rd_staff_share", "上年度研发人员占职工总数比重", [(5, "0.20"), (3, "0.10"), (1, "0.05")]),
+        spec("special_points", 0, "特色化指标得分", "分",
+             "特色化指标（15分）由省级主管部门制定，本系统按该值计入每家企业；未设定时为0分。"),
+        spec("direct_award_years", 3, "科技奖励年限", "年",
+             "评估年份前该数年内（含评估年份）获省级科技奖励（前三名）或国家级科技奖励（前五名）的，直接符合评分条件。"),
+        spec("direct_rd_average", Decimal(1000), "近两年研发费用年均直通额度", "万元",
+             "近两年研发费用年均不低于该值（含）的，直接符合评分条件。"),
+        spec("direct_equity", Decimal(6000), "近两年新增股权融资直通额度", "万元",
+             "近两年新增股权融资（合格机构投资者实缴）合计不低于该值（含）的，直接符合评分条件。"),
+    )
+
+
+def _little_giant() -> tuple[ParameterSpec, ...]:
+    def spec(name: str, default: Decimal | int, label: str, unit: str, description: str) -> ParameterSpec:
+        return ParameterSpec(LITTLE_GIANT, name, default, label, unit, description, MIIT_SINCE)
+
+    return (
+        spec("min_niche_years", 3, "从事细分市场年限", "年", "截至上年末从事特定细分市场满该年数（含，按整年计）。"),
+        spec("min_main_share", Decimal("0.70"), "主营业务收入占营业收入比重下限", "%", "上年度主营业务收入占营业收入比重不低于该值（含）。"),
+        spec("min_main_growth", Decimal("0.05"), "近两年主营业务收入平均增长率下限", "%", "近两年主营业务收入平均增长率不低于该值（含）。"),
+        dataclasses.replace(spec("min_digital_level", 2, "数字化水平下限", "级", "数字化水平不低于该级（含）。"),
+                            minimum=1, maximum=3),
+        spec("max_debt_ratio", Decimal("0.70"), "资产负债率上限", "%", "上年末资产负债率不高于该值（含）。"),
+        spec("large_revenue", Decimal(10000), "大型营业收入界限", "万元",
+             "上年度营业收入不低于该值（含）的企业，近两年研发费用占营业收入比重均不低于下一项。"),
+        spec("large_min_rd_ratio", Decimal("0.03"), "营业收入1亿元以上企业的研发费用比重", "%", "近两年每年均不低于该值（含）。"),
+        spec("middle_revenue", Decimal(5000), "中等营业收入界限", "万元",
+             "上年度营业收入不低于该值（含）且低于上一界限的企业，近两年研发费用占营业收入比重均不低于下一项。"),
+        spec("middle_min_rd_ratio", Decimal("0.06"), "营业收入5000万–1亿元企业的研发费用比重", "%", "近两年每年均不低于该值（含）。"),
+        spec("small_min_equity", Decimal(8000), "营业收入5000万元以下企业的近两年新增股权融资", "万元",
+             "营业收入低于中等界限的企业，近两年新增股权融资合计不低于该值（含），且满足下两项。"),
+        spec("small_min_rd_total", Decimal(3000), "营业收入5000万元以下企业的近两年研发费用合计", "万元", "近两年研发费用合计不低于该值（含）。"),
+        spec("small_min_rd_staff_share", Decimal("0.50"), "营业收入5000万元以下企业的研发人员占比", "%", "上年度研发人员占职工总数比重不低于该值（含）。"),
+        spec("min_ip_class1", 2, "与主导产品相关的I类知识产权数", "项", "上年度I类知识产权不少于该数（含）。"),
+        spec("direct_award_years", 3, "国家级科技奖励年限", "年",
+             "评估年份前该数年内（含评估年份）获国家级科技奖励的，创新能力直接符合条件。"),
+    )
+
+
+def _onsite_check() -> tuple[ParameterSpec, ...]:
+    def spec(name: str, default: Decimal | int, label: str, unit: str, description: str) -> ParameterSpec:
+        return ParameterSpec(ONSITE_CHECK, name, default, label, unit, description, ONSITE_SINCE)
+
+    return (
+        spec("max_small_staff", 5, "小微规模核查的职工人数上限", "人", "职工总数不超过该值（含）的申报企业须实地核查。"),
+        spec("min_tech_share", Decimal("0.90"), "科技人员占比核查线", "%",
+             "科技人员占职工总数比例不低于该值（含）且职工总数达到下一项的申报企业须实地核查。"),
+        spec("min_staff_for_share", 50, "科技人员占比核查的职工人数下限", "人", "与上一项同时满足时须实地核查。"),
+    )
+
+
 # Designation kinds whose lists state no validity, with the years one runs from its date:
 # MIIT's 创新型中小企业, 专精特新中小企业 and 专精特新"小巨人" are valid three years
 # (优质中小企业梯度培育管理暂行办法, 工信部企业〔2022〕63号); the local lists are yearly.
@@ -228,7 +345,7 @@ OTHER_GROUPS: dict[str, tuple[str, str]] = {
 
 DEFAULT_PARAMETERS: tuple[ParameterSpec, ...] = (
     _hitech() + _expiring() + _tech_sme() + _gazelle() + _golden_seed() + _report_overdue()
-    + _designation_validity()
+    + _innovative_sme() + _srdi_sme() + _little_giant() + _onsite_check() + _designation_validity()
 )
 
 
@@ -260,14 +377,36 @@ def defaults_for(rule: str) -> dict[str, Decimal | int]:
     return dict(defaults)
 
 
-def resolve(rule: str, overrides: Mapping[str, Any] | None) -> dict[str, Decimal | int]:
-    """The rule's defaults with the given overrides, coerced to each default's type.
+# The last resolution per rule, kept with the overrides object it came from: the nightly run
+# resolves the same overrides for every firm (resolving anew cost as much as some rules).
+_LAST: dict[str, tuple[Mapping[str, Any], Mapping[str, Decimal | int], dict[str, Any]]] = {}
+_DEFAULTS_READ_ONLY: dict[str, Mapping[str, Decimal | int]] = {
+    rule: MappingProxyType(defaults) for rule, defaults in _DEFAULTS_BY_RULE.items()}
+
+
+def resolve(rule: str, overrides: Mapping[str, Any] | None) -> Mapping[str, Decimal | int]:
+    """The rule's defaults with the given overrides, coerced to each default's type (read-only:
+    the same mapping is returned again for the same overrides object, unchanged since).
 
     Values may come from the database as str, int, float or Decimal; a ratio
     stored as the float 0.1 becomes Decimal("0.1"), not its binary expansion.
     Unknown names raise ValueError: a misspelt override must not silently
     leave the default in force.
     """
+    if not overrides:
+        defaults = _DEFAULTS_READ_ONLY.get(rule)
+        if defaults is None:
+            raise KeyError(f"unknown rule: {rule}")
+        return defaults
+    last = _LAST.get(rule)
+    if last is not None and last[0] is overrides and last[2] == dict(overrides):
+        return last[1]
+    resolved = MappingProxyType(_resolve(rule, overrides))
+    _LAST[rule] = (overrides, resolved, dict(overrides))
+    return resolved
+
+
+def _resolve(rule: str, overrides: Mapping[str, Any] | None) -> dict[str, Decimal | int]:
     resolved = defaults_for(rule)
     if not overrides:
         return resolved

@@ -17,7 +17,7 @@ def test_run_job_eligibility_json_has_exactly_the_contract_keys(runner) -> None:
     result = runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-15", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload == {"evaluated": 1, "raised": 2, "cleared": 0}
+    assert payload == {"evaluated": 1, "raised": 3, "cleared": 0}  # with the on-site check of a first applicant
     again = json.loads(runner.invoke(args=["run-job", "eligibility", "--as-of", "2026-06-15", "--json"]).stdout)
     assert again == {"evaluated": 1, "raised": 0, "cleared": 0}
     run = db.session.scalar(select(JobRun).order_by(JobRun.id.desc()))

@@ -27,7 +27,8 @@ def test_raise_then_unchanged_then_clear_keeps_history(app) -> None:
     firm_id = firm.id
     counts = run_eligibility(AS_OF)
     assert counts["evaluated"] == 1 and counts["failed"] == 0
-    assert counts["raised"] == 2  # hitech_candidate and tech_sme_candidate
+    # hitech_candidate, tech_sme_candidate and, a first-time tech-SME applicant, tech_sme_onsite_check
+    assert counts["raised"] == 3
     [flag] = flags(firm_id)
     assert flag.raised_on == AS_OF and flag.cleared_on is None
     assert any("研发费用占销售收入比例 6.00%" in r for r in flag.reasons)
@@ -37,7 +38,7 @@ def test_raise_then_unchanged_then_clear_keeps_history(app) -> None:
     before = [(f.id, f.result_digest, f.evaluated_on) for f in db.session.scalars(select(Flag))]
     audit_before = db.session.scalar(select(func.count(AuditLog.id)))
     counts = run_eligibility(date(2026, 6, 16))
-    assert counts == {"evaluated": 1, "raised": 0, "cleared": 0, "updated": 0, "unchanged": 2, "failed": 0}
+    assert counts == {"evaluated": 1, "raised": 0, "cleared": 0, "updated": 0, "unchanged": 3, "failed": 0}
     db.session.expire_all()
     assert [(f.id, f.result_digest, f.evaluated_on) for f in db.session.scalars(select(Flag))] == before
     assert db.session.scalar(select(func.count(AuditLog.id))) == audit_before
@@ -164,7 +165,7 @@ def test_raising_rewording_and_clearing_are_in_the_audit_trail_with_the_run(app)
     assert raised.changes["raised_on"] == [None, AS_OF.isoformat()]
     assert raised.changes["reasons"] == [None, flag.reasons]
     created = len(trail())
-    assert created == 2  # hitech_candidate and tech_sme_candidate
+    assert created == 3  # hitech_candidate, tech_sme_candidate and tech_sme_onsite_check
 
     report = db.session.scalar(select(AnnualReport).where(AnnualReport.enterprise_id == firm_id,
                                                           AnnualReport.year == 2025))

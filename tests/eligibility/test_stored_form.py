@@ -28,7 +28,7 @@ def test_flags_hold_the_rules_results(app) -> None:
     run_eligibility(AS_OF)
     expected = evaluate_all(load_facts([firm_id], AS_OF)[firm_id], AS_OF)
     flags = {f.rule: f for f in db.session.scalars(select(Flag).where(Flag.enterprise_id == firm_id))}
-    assert set(flags) == {"hitech_candidate", "tech_sme_candidate"}
+    assert set(flags) == {"hitech_candidate", "tech_sme_candidate", "tech_sme_onsite_check"}
     for rule, flag in flags.items():
         result = expected[rule]
         assert flag.reasons == result.reasons

@@ -12,7 +12,7 @@ LATEST = 2025
 
 MONEY_FIELDS = {
     "revenue", "total_revenue", "rd_expense", "rd_expense_domestic", "hitech_revenue",
-    "total_assets", "net_assets", "net_profit", "total_costs",
+    "total_assets", "net_assets", "net_profit", "total_costs", "main_revenue", "total_liabilities",
 }
 
 

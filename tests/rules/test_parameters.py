@@ -9,7 +9,7 @@ from crm.rules import RULES
 from crm.rules.parameters import OTHER_GROUPS, DEFAULT_PARAMETERS, defaults_for, resolve, specs_for
 from tests.rules.builders import D
 
-UNITS = {"%", "万元", "人", "项", "分", "年", "月", "日"}
+UNITS = {"%", "万元", "人", "项", "分", "年", "月", "日", "级"}
 
 
 def test_every_rule_has_documented_parameters() -> None:

@@ -8,7 +8,8 @@ from crm.rules.facts import FirmFacts
 from tests.rules.builders import AS_OF, figures, firm, hitech
 
 CONTRACT_ORDER = ["hitech_candidate", "hitech_expiring", "tech_sme_candidate", "gazelle_candidate",
-                  "golden_seed_candidate", "report_overdue"]
+                  "golden_seed_candidate", "report_overdue", "innovative_sme_candidate", "srdi_sme_candidate",
+                  "little_giant_candidate", "tech_sme_onsite_check"]
 
 
 def test_rules_in_contract_order() -> None:
@@ -32,6 +33,10 @@ def test_evaluate_all_with_defaults_and_overrides() -> None:
         "gazelle_candidate": True,
         "golden_seed_candidate": False,
         "report_overdue": False,
+        "innovative_sme_candidate": True,   # directly: a valid high-tech certificate
+        "srdi_sme_candidate": False,        # holds no 创新型 designation
+        "little_giant_candidate": False,
+        "tech_sme_onsite_check": True,      # applies (a tech-SME candidate) for the first time
     }
     assert results["golden_seed_candidate"].gaps == {"revenue_min": 3400, "net_profit_min": 400}
     # Only the rule given parameters changes; the others keep their defaults.

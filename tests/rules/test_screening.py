@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from crm.rules import RULES, passing_evaluator
-from crm.rules.facts import HeldDesignation, HeldPlatform, Honour
+from crm.rules.facts import Declaration, HeldDesignation, HeldPlatform, Honour
 from tests.rules.builders import AS_OF, figures, firm
 
 
@@ -31,9 +31,10 @@ def _random_firm(rng: random.Random):
             hitech_revenue=money(0, 30_000), total_assets=money(0, 40_000), net_assets=money(-500, 20_000),
             net_profit=money(-500, 3_000), total_costs=money(0, 30_000), employees=count(0, 900),
             tech_staff=count(0, 300), ip_class1=count(0, 3), ip_class2=count(0, 8),
+            main_revenue=money(0, 30_000), total_liabilities=money(0, 40_000), rd_staff=count(0, 300),
         ))
     designations = []
-    for kind in ("hitech", "tech_sme", "gazelle", "golden_seed", "listed"):
+    for kind in ("hitech", "tech_sme", "gazelle", "golden_seed", "listed", "innovative_sme", "srdi_sme"):
         if rng.random() < 0.3:
             start = date(rng.randrange(2019, 2027), rng.randrange(1, 13), 1)
             end = None if rng.random() < 0.1 else date(start.year + 3, start.month, 1)
@@ -44,7 +45,16 @@ def _random_firm(rng: random.Random):
     honours = tuple(Honour(rng.choice(["national_science_award", "led_national_standard"]), rng.randrange(2018, 2027))
                     for _ in range(rng.randrange(0, 2)))
     founded = None if rng.random() < 0.05 else date(rng.randrange(2010, 2027), rng.randrange(1, 13), 1)
-    return firm(reports, founded=founded, designations=tuple(designations), platforms=platforms, honours=honours)
+    declarations = tuple(
+        Declaration(date(rng.randrange(2020, 2027), 1, 1), rng.choice(["verified", "verified", "submitted"]),
+                    niche_since=rng.choice([None, rng.randrange(2010, 2025)]),
+                    product_field=rng.choice([None, "strategic_gap", "six_basics", "other"]),
+                    digital_level=rng.choice([None, 1, 2, 3]), quality_certified=rng.random() < 0.7,
+                    own_brand=rng.random() < 0.7, strategic_emerging=rng.choice([None, True, False]),
+                    ip_grade=rng.choice([None, "high_value", "own", "plain"]))
+        for _ in range(rng.randrange(0, 2)))
+    return firm(reports, founded=founded, designations=tuple(designations), platforms=platforms, honours=honours,
+                declarations=declarations)
 
 
 @pytest.mark.parametrize("code", list(RULES))
@@ -62,7 +72,8 @@ def test_if_passing_is_evaluate_for_passes_and_none_for_failures(code: str) -> N
             assert screened == result and screened.info == result.info
         else:
             assert screened is None
-    assert passes > 0 or code in {"gazelle_candidate", "golden_seed_candidate", "hitech_expiring"}
+    assert passes > 0 or code in {"gazelle_candidate", "golden_seed_candidate", "hitech_expiring",
+                                  "little_giant_candidate"}
 
 
 def test_rules_that_stop_early_provide_the_shortcut() -> None:
