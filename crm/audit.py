@@ -29,6 +29,7 @@ from crm.models import (
     ContactNote,
     Designation,
     Enterprise,
+    FactDeclaration,
     Flag,
     FormerName,
     Honour,
@@ -42,7 +43,7 @@ from crm.models import (
 
 AUDITED = (
     Enterprise, Designation, AnnualReport, Platform, Talent, SupportRecord, Honour,
-    ContactNote, User, ApiToken, PlanTarget, RuleParameter, Flag, FormerName,
+    ContactNote, User, ApiToken, PlanTarget, RuleParameter, Flag, FormerName, FactDeclaration,
 )
 # Bookkeeping columns that change on every write and say nothing to a reader, and secrets'
 # digests, which the trail never holds.

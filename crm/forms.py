@@ -9,6 +9,8 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired
 
 PLEASE_CHOOSE = _l("（请选择）")
+# An optional choice left open: the fact was not declared (never read as "no").
+NOT_DECLARED = _l("（未申报）")
 
 
 def coded_choices(labels: dict[enum.Enum, Any], prompt: Any = None) -> list[tuple[str, Any]]:  # noqa: ANN401 - lazy strings

@@ -24,6 +24,7 @@ NAV: list[tuple[str, Any, tuple[str, ...]]] = [
     ("imports.index", _l("数据导入"), ("admin", "bureau")),
     ("portal.reports", _l("年度报表"), ("enterprise",)),
     ("portal.standing", _l("我的梯队"), ("enterprise",)),
+    ("portal.declaration", _l("情况申报"), ("enterprise",)),
     ("portal.change_requests", _l("信息变更"), ("enterprise",)),
     ("notifications.inbox", _l("消息"), ALL),
     ("admin.index", _l("系统管理"), ("admin",)),

@@ -22,6 +22,7 @@ from crm.ladder import DESIGNATION_LABELS
 from crm.models import AuditLog, User
 from crm.models.annual_report import REPORT_STATUS_LABELS
 from crm.models.contact import CONTACT_KIND_LABELS
+from crm.models.declaration import IP_GRADE_LABELS, PRODUCT_FIELD_LABELS
 from crm.models.designation import DesignationSource
 from crm.models.enterprise import HITECH_FIELD_NAMES
 from crm.models.flag import HANDLED_STATUS_LABELS
@@ -46,6 +47,7 @@ ENTITY_FORMS: dict[str, type] = {
     "support_record": f.SupportRecordForm,
     "honour": f.HonourForm,
     "contact_note": f.ContactNoteForm,
+    "fact_declaration": f.FactDeclarationForm,
 }
 
 EXTRA_LABELS: dict[str, dict[str, Any]] = {
@@ -59,6 +61,10 @@ EXTRA_LABELS: dict[str, dict[str, Any]] = {
         "verified_by_id": _l("核实人"), "return_reason": _l("退回原因"),
     },
     "contact_note": {"officer_id": _l("记录人")},
+    "fact_declaration": {
+        "status": _l("状态"), "submitted_at": _l("提交时间"), "verified_at": _l("核实时间"),
+        "verified_by_id": _l("核实人"), "return_reason": _l("退回原因"),
+    },
     "former_name": {"name": _l("曾用名"), "until": _l("使用至")},
     "talent": {"leader": _l("带头人")},
     # The firm's own portal accounts are recorded against the firm.
@@ -96,6 +102,9 @@ VALUE_LABELS: dict[tuple[str, str], dict[str, Any]] = {
     ("support_record", "kind"): _by_value(SUPPORT_KIND_LABELS),
     ("honour", "kind"): _by_value(HONOUR_KIND_LABELS),
     ("contact_note", "kind"): _by_value(CONTACT_KIND_LABELS),
+    ("fact_declaration", "status"): _by_value(REPORT_STATUS_LABELS),
+    ("fact_declaration", "product_field"): _by_value(PRODUCT_FIELD_LABELS),
+    ("fact_declaration", "ip_grade"): _by_value(IP_GRADE_LABELS),
     ("enterprise", "hitech_field"): _by_value(HITECH_FIELD_NAMES),
     ("enterprise", "district_code"): dict(DISTRICTS),
     ("flag", "rule"): RULE_LABELS,
@@ -210,6 +219,8 @@ def _record_name(entity: str, values: Mapping[str, Any]) -> str:
         return " ".join(part for part in (shown("happened_on"), shown("kind")) if part)
     if entity == "flag":
         return shown("rule")
+    if entity == "fact_declaration" and values.get("declared_on"):
+        return _("截至 %(day)s", day=shown("declared_on"))
     if entity == "user":
         return shown("display_name") or shown("username")
     if entity in ("platform", "talent", "former_name"):
@@ -225,13 +236,14 @@ def record_names(entries: list[AuditLog]) -> dict[int, str]:
     from crm.audit import plain
     from crm.extensions import db
     from crm.models import (
-        AnnualReport, ContactNote, Designation, Flag, FormerName, Honour, Platform, SupportRecord, Talent,
+        AnnualReport, ContactNote, Designation, FactDeclaration, Flag, FormerName, Honour, Platform, SupportRecord,
+        Talent,
     )
 
     models: dict[str, type] = {
         "annual_report": AnnualReport, "designation": Designation, "platform": Platform, "talent": Talent,
         "support_record": SupportRecord, "honour": Honour, "contact_note": ContactNote, "flag": Flag, "user": User,
-        "former_name": FormerName,
+        "former_name": FormerName, "fact_declaration": FactDeclaration,
     }
     # Last known values per record: the trail read oldest first, so later entries win. A record
     # created after a deletion is another record, even where the database reused the id (SQLite).

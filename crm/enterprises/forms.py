@@ -23,10 +23,11 @@ from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from crm.clock import today
-from crm.forms import PLEASE_CHOOSE, coded_choices, must_choose
+from crm.forms import NOT_DECLARED, PLEASE_CHOOSE, coded_choices, must_choose
 from crm.ladder import DESIGNATION_LABELS
 from crm.models import Designation, DesignationKind, Enterprise, Honour, Platform, SupportRecord, Talent
 from crm.models.contact import CONTACT_KIND_LABELS
+from crm.models.declaration import IP_GRADE_LABELS, PRODUCT_FIELD_LABELS, FactDeclaration
 from crm.models.enterprise import HITECH_FIELD_NAMES
 from crm.models.lengths import column_length
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
@@ -142,6 +143,11 @@ def not_negative(label: str) -> Any:  # noqa: ANN401 - a WTForms validator
 def year_range(form: FlaskForm, field: Any) -> None:  # noqa: ANN401
     if field.data is not None and not 1980 <= field.data <= 2100:
         raise ValidationError(_("年度应在1980至2100之间"))
+
+
+def past_year(form: FlaskForm, field: Any) -> None:  # noqa: ANN401
+    if field.data is not None and not 1900 <= field.data <= today().year:
+        raise ValidationError(_("年份应在1900至%(year)s之间", year=today().year))
 
 
 def not_future(form: FlaskForm, field: YmdField) -> None:
@@ -369,6 +375,38 @@ class ContactNoteForm(VersionedForm):
     kind = must_choose(_l("方式"), CONTACT_KIND_LABELS, _l("请选择联系方式"))
     happened_on = YmdField(_l("日期"), validators=[InputRequired(_l("请填写日期")), not_future])
     note = TextAreaField(_l("内容"), validators=[DataRequired(_l("请填写内容")), Length(max=5000, message=_l("不超过5000字"))])
+
+
+def _optional_level(value: Any) -> int | None:  # noqa: ANN401 - a form value or a stored one
+    return int(value) if value not in (None, "", "None") else None
+
+
+def _optional_yes_no(value: Any) -> bool | None:  # noqa: ANN401
+    if value in (None, "", "None"):
+        return None
+    return value in (True, "1", "True")
+
+
+class FactDeclarationForm(VersionedForm):
+    """Facts of the MIIT ladder no figure gives (crm.models.declaration): the firm declares them
+    in the portal, its officer verifies them or enters them."""
+
+    declared_on = YmdField(_l("情况截至日期"), validators=[InputRequired(_l("请填写日期")), not_future],
+                           description=_l("申报的情况自该日起成立；晚于评估日期的申报在评估中暂不计入"))
+    niche_since = CountField(_l("进入细分市场年份"), validators=[Optional(), past_year],
+                             description=_l("开始从事特定细分市场（主导产品）的年份"))
+    leading_product = StringField(_l("主导产品"), validators=[Optional(), column_length(FactDeclaration, "leading_product")])
+    product_field = SelectField(_l("主导产品所属领域"), choices=coded_choices(PRODUCT_FIELD_LABELS, NOT_DECLARED),
+                                default="")
+    digital_level = SelectField(_l("数字化水平"), coerce=_optional_level, default=None, choices=[
+        (None, NOT_DECLARED), (1, _l("一级")), (2, _l("二级")), (3, _l("三级及以上"))])
+    quality_award = BooleanField(_l("获得省级以上质量奖"))
+    quality_certified = BooleanField(_l("获得质量管理体系等认证（如ISO 9001）或产品通过发达国家和地区认证"))
+    own_brand = BooleanField(_l("拥有自主品牌"))
+    standards = BooleanField(_l("参与制定国家、行业或团体标准"))
+    strategic_emerging = SelectField(_l("属于战略性新兴产业"), coerce=_optional_yes_no, default=None, choices=[
+        (None, NOT_DECLARED), (True, _l("是")), (False, _l("否"))])
+    ip_grade = SelectField(_l("I类知识产权情况"), choices=coded_choices(IP_GRADE_LABELS, NOT_DECLARED), default="")
 
 
 class ReviewForm(VersionedForm):

@@ -44,14 +44,18 @@ from crm.forms import PLEASE_CHOOSE
 from crm.ladder import STAGE_CODES
 from crm.models import (
     AnnualReport,
+    Attachment,
     ContactNote,
     Designation,
     DesignationKind,
     Enterprise,
+    FactDeclaration,
     HitechField,
     Honour,
     Industry,
+    IpGrade,
     Platform,
+    ProductField,
     ReportStatus,
     Role,
     SupportRecord,
@@ -66,6 +70,9 @@ from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS, Pla
 from crm.models.support import HONOUR_KIND_LABELS, SUPPORT_KIND_LABELS, HonourKind, SupportKind
 from crm.models.talent import TALENT_CATEGORY_LABELS, TALENT_PROGRAMME_LABELS, TalentCategory, TalentProgramme
 from crm.paging import page_arg
+from crm.models.annual_report import REPORT_STATUS_LABELS
+from crm.reports import declarations
+from crm.reports.declarations import declaration_labels
 from crm.reports.services import (
     ReportStateError,
     compare_reports,
@@ -296,6 +303,8 @@ RECORD_KINDS: dict[str, RecordKind] = {
     "support": RecordKind(SupportRecord, f.SupportRecordForm, _l("扶持记录"), {"kind": SupportKind}, "support"),
     "honours": RecordKind(Honour, f.HonourForm, _l("荣誉与奖励"), {"kind": HonourKind}, "support"),
     "notes": RecordKind(ContactNote, f.ContactNoteForm, _l("联系记录"), {"kind": ContactKind}, "notes"),
+    "declarations": RecordKind(FactDeclaration, f.FactDeclarationForm, _l("企业情况申报"),
+                               {"product_field": ProductField, "ip_grade": IpGrade}, "declarations"),
 }
 
 LABELS = {
@@ -315,6 +324,8 @@ def detail(uscc: str) -> str:
         "enterprises/detail.html", firm=enterprise, story=story, as_of=as_of, labels=LABELS,
         rule_labels=RULE_LABELS, figure_labels=f.FIGURE_LABELS, figure_fields=FIGURE_FIELDS,
         version_token=version_token, audit_changes=readable_changes(story["audit"]),
+        declarations=declarations.declarations_of(enterprise), declaration_labels=declaration_labels(),
+        report_status_labels=REPORT_STATUS_LABELS,
         audit_actors=actor_labels(story["audit"]), audit_records=record_names(story["audit"]),
     )
 
@@ -401,6 +412,17 @@ def _save(kind: RecordKind, enterprise: Enterprise, record: Any, values: dict[st
         values["valid_to"] = default_valid_to(values["kind"], values["valid_from"])
     if kind.model is ContactNote and record is None:
         values["officer_id"] = current_user.id
+    if kind.model is FactDeclaration:
+        # An officer enters facts from the firm's papers: verified, as an officer's report is.
+        if record is None:
+            record = FactDeclaration(enterprise_id=enterprise.id)
+            db.session.add(record)
+        declarations.store(record, values, current_user)
+        if record.status is not ReportStatus.verified:
+            record.status = ReportStatus.submitted
+            declarations.verify(record, current_user)
+        commit_edit()
+        return
     if kind.model is AnnualReport:
         if record is None:
             # A report an officer enters from the firm's papers counts as verified by that officer.
@@ -509,7 +531,8 @@ def edit_profile(uscc: str) -> Any:  # noqa: ANN401
 @bp.get("/verification")
 def verification_queue() -> str:
     items = submitted_reports(current_user)
-    return render_template("enterprises/queue.html", items=items)
+    return render_template("enterprises/queue.html", items=items,
+                           declared=declarations.submitted_declarations(current_user))
 
 
 def _report_in_scope(report_id: int) -> AnnualReport:
@@ -518,6 +541,49 @@ def _report_in_scope(report_id: int) -> AnnualReport:
         abort(404)
     enterprise_or_404(current_user, report.enterprise.uscc)
     return report
+
+
+@bp.route("/declarations/<int:declaration_id>/review", methods=["GET", "POST"])
+def review_declaration(declaration_id: int) -> Any:  # noqa: ANN401
+    """Verify a firm's submitted declaration of facts, or return it with a reason."""
+    found = db.session.get(FactDeclaration, declaration_id) or abort(404)
+    enterprise = enterprise_or_404(current_user, db.session.get(Enterprise, found.enterprise_id).uscc)
+    form = f.ReviewForm(data={"version_id": version_token(found)}) if request.method == "GET" else f.ReviewForm()
+    status = 200
+    if form.validate_on_submit():
+        decision = request.form.get("decision")
+        try:
+            check_version(found, form.version_id.data)
+            if decision == "verify":
+                declarations.verify(found, current_user)
+                message = _("%(firm)s 的企业情况申报已核实。", firm=enterprise.name)
+            elif decision == "return":
+                declarations.give_back(found, current_user, form.reason.data)
+                message = _("%(firm)s 的企业情况申报已退回。", firm=enterprise.name)
+            else:
+                abort(400)
+            commit_edit()
+            flash(message, "success")
+            return redirect(url_for("enterprises.verification_queue"))
+        except (EditConflict, StaleDataError):
+            db.session.rollback()
+            flash(str(CONFLICT_MESSAGE), "danger")
+            status = 409
+        except ReportStateError as exc:
+            db.session.rollback()
+            if decision == "return" and not (form.reason.data or "").strip():
+                form.reason.errors = [*form.reason.errors, str(exc)]
+            else:
+                flash(str(exc), "danger")
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    history = declarations.declarations_of(enterprise)
+    previous = declarations.in_force([d for d in history if d.id != found.id], today())
+    evidence = db.session.scalars(select(Attachment).where(Attachment.declaration_id == found.id)
+                                  .order_by(Attachment.id)).all()
+    return render_template("enterprises/review_declaration.html", declaration=found, previous=previous, firm=enterprise,
+                           form=form, evidence=evidence, declaration_labels=declaration_labels()), status
 
 
 @bp.route("/reports/<int:report_id>/review", methods=["GET", "POST"])

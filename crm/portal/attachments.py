@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import AnnualReport, Attachment, Enterprise, User
+from crm.models import AnnualReport, Attachment, Enterprise, FactDeclaration, ReportStatus, User
 from crm.portal.services import is_editable
 from crm.scoping import scoped
 from crm.uploads import upload_name
@@ -108,10 +108,16 @@ def path_of(attachment: Attachment) -> Path:
     return upload_dir() / attachment.stored_name
 
 
-def save_attachment(report: AnnualReport, stream: IO[bytes], filename: str, user: User) -> Attachment:
-    """Check and store an uploaded file for a report the firm may still change (caller commits)."""
-    if not is_editable(report):
-        raise AttachmentError(_("报表已提交或已核实，不能再添加附件。"))
+def _open_for_changes(owner: AnnualReport | FactDeclaration) -> bool:
+    return owner.status in (ReportStatus.draft, ReportStatus.returned)
+
+
+def save_attachment(owner: AnnualReport | FactDeclaration, stream: IO[bytes], filename: str, user: User) -> Attachment:
+    """Check and store an uploaded file for a report, or a declaration of facts (its evidence),
+    the firm may still change (caller commits)."""
+    if not _open_for_changes(owner):
+        raise AttachmentError(_("报表已提交或已核实，不能再添加附件。") if isinstance(owner, AnnualReport)
+                              else _("申报已提交或已核实，不能再添加证明材料。"))
     content = stream.read(max_bytes() + 1)
     filename = upload_name(filename, "附件")
     file_type = check_file(filename, content)
@@ -119,8 +125,9 @@ def save_attachment(report: AnnualReport, stream: IO[bytes], filename: str, user
     path = upload_dir() / stored_name
     path.write_bytes(content)
     attachment = Attachment(
-        enterprise_id=report.enterprise_id,
-        annual_report_id=report.id,
+        enterprise_id=owner.enterprise_id,
+        annual_report_id=owner.id if isinstance(owner, AnnualReport) else None,
+        declaration_id=owner.id if isinstance(owner, FactDeclaration) else None,
         filename=filename,
         stored_name=stored_name,
         content_type=file_type.content_type,
@@ -133,10 +140,13 @@ def save_attachment(report: AnnualReport, stream: IO[bytes], filename: str, user
 
 
 def delete_attachment(attachment: Attachment) -> None:
-    """Remove a file of a report still open for changes (row now, file after the flush)."""
+    """Remove a file of a report or declaration still open for changes (row now, file after the flush)."""
     report = db.session.get(AnnualReport, attachment.annual_report_id) if attachment.annual_report_id else None
     if report is not None and not is_editable(report):
         raise AttachmentError(_("报表已提交或已核实，附件不能删除。"))
+    declaration = db.session.get(FactDeclaration, attachment.declaration_id) if attachment.declaration_id else None
+    if declaration is not None and not _open_for_changes(declaration):
+        raise AttachmentError(_("申报已提交或已核实，证明材料不能删除。"))
     path = path_of(attachment)
     db.session.delete(attachment)
     db.session.flush()
@@ -159,3 +169,8 @@ def report_attachments(report: AnnualReport) -> list[Attachment]:
             select(Attachment).where(Attachment.annual_report_id == report.id).order_by(Attachment.uploaded_at)
         )
     )
+
+
+def declaration_attachments(declaration: FactDeclaration) -> list[Attachment]:
+    return list(db.session.scalars(
+        select(Attachment).where(Attachment.declaration_id == declaration.id).order_by(Attachment.uploaded_at)))

@@ -746,9 +746,12 @@ def firm_change_requests(firm: Enterprise) -> list[ChangeRequest]:
 
 # --- Standing and reminders -------------------------------------------------------------
 
-NEXT_RUNGS = ("tech_sme_candidate", "hitech_candidate", "gazelle_candidate")
+NEXT_RUNGS = ("tech_sme_candidate", "hitech_candidate", "gazelle_candidate", "innovative_sme_candidate",
+              "srdi_sme_candidate", "little_giant_candidate")
 # The designation each next-rung rule leads to.
-RUNG_DESIGNATIONS = {"tech_sme_candidate": "tech_sme", "hitech_candidate": "hitech", "gazelle_candidate": "gazelle"}
+RUNG_DESIGNATIONS = {"tech_sme_candidate": "tech_sme", "hitech_candidate": "hitech", "gazelle_candidate": "gazelle",
+                     "innovative_sme_candidate": "innovative_sme", "srdi_sme_candidate": "srdi_sme",
+                     "little_giant_candidate": "little_giant"}
 EXPIRY_WINDOW_MONTHS = 6
 
 
@@ -774,7 +777,7 @@ def rule_parameters(as_of: date) -> dict[str, dict[str, Any]]:
 def next_rungs(firm: Enterprise, as_of: date) -> list[RungResult]:
     """Each next-rung rule for the firm, evaluated exactly as the eligibility job does."""
     from crm.eligibility.facts import YEARS_BACK, load_facts
-    from crm.rules import RULES
+    from crm.rules import RULES, params_of
 
     params = rule_parameters(as_of)
     # As many years as the nightly run reads (crm.eligibility.services.evaluate_firms), so a
@@ -785,7 +788,7 @@ def next_rungs(firm: Enterprise, as_of: date) -> list[RungResult]:
     results = []
     for code in NEXT_RUNGS:
         spec = RULES[code]
-        result = spec.evaluate(facts, as_of, params.get(code) or {})
+        result = spec.evaluate(facts, as_of, params_of(code, params))
         held = None if result.passed else held_designation(firm, RUNG_DESIGNATIONS[code], as_of)
         results.append(RungResult(code, str(RULE_LABELS.get(code, spec.label)), result.passed, result.conditions,
                                   result.info, held))

@@ -29,6 +29,7 @@ from crm.portal.forms import (
     AnnualReportForm, AttachmentForm, CreateUserForm, DecisionForm, DeleteForm, ForgotForm, InviteForm,
     PlatformRequestForm, ProfileChangeForm, RemovalForm, ResetForm, SignupForm, TalentRequestForm, YearForm,
 )
+from crm.reports.services import ReportStateError
 from crm.scoping import can_edit, enterprise_or_404, scoped
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -272,8 +273,10 @@ def delete_attachment(attachment_id: int) -> Response:
     form = DeleteForm()
     if not form.validate_on_submit():
         abort(400)
-    report = db.session.get(services.AnnualReport, attachment.annual_report_id)
+    report = db.session.get(services.AnnualReport, attachment.annual_report_id) if attachment.annual_report_id else None
     year = report.year if report else services.last_fiscal_year()
+    back = (url_for("portal.declaration") if attachment.declaration_id is not None
+            else url_for("portal.report_form", year=year))
     try:
         name = attachment.filename
         files.delete_attachment(attachment)
@@ -282,7 +285,105 @@ def delete_attachment(attachment_id: int) -> Response:
     except files.AttachmentError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
-    return redirect(url_for("portal.report_form", year=year))
+    return redirect(back)
+
+
+# --- Declarations of facts (the MIIT ladder) ------------------------------------------------
+
+
+@bp.route("/declaration", methods=["GET", "POST"])
+@enterprise_required
+def declaration() -> Any:
+    """The firm declares the facts no figure gives (niche, leading product, digital level,
+    quality…), with evidence; its officer verifies them (crm.reports.declarations)."""
+    from crm.enterprises.forms import FactDeclarationForm
+    from crm.reports import declarations as service
+
+    firm = _firm()
+    history = service.declarations_of(firm)
+    current = next((d for d in history if d.status in service.EDITABLE), None)
+    status = 200
+    if request.method == "POST":
+        form = FactDeclarationForm()
+        if form.validate_on_submit():
+            target = current or service.open_declaration(firm, today())
+            stored = str(target.version_id) if target.id is not None else ""
+            if (form.version_id.data or "") != stored:
+                flash(_("该申报已被本企业其他用户修改，请核对后重新提交（您填写的内容保留在下方）。"), "danger")
+                db.session.rollback()
+                status = 409
+            else:
+                values = {name: form[name].data for name in ("declared_on", *service.DECLARED_FIELDS)}
+                for name in ("product_field", "ip_grade"):
+                    values[name] = _declared_code(name, values[name])
+                values["leading_product"] = (values["leading_product"] or "").strip() or None
+                try:
+                    service.store(target, values, current_user)
+                    submitting = request.form.get("action") == "submit"
+                    if submitting:
+                        service.submit(target, current_user)
+                    db.session.commit()
+                except StaleDataError:
+                    db.session.rollback()
+                    flash(_("该申报已被本企业其他用户修改，请刷新后重试。"), "danger")
+                    return redirect(url_for("portal.declaration"))
+                except (ReportStateError, IntegrityError) as exc:
+                    db.session.rollback()
+                    flash(str(exc) if isinstance(exc, ReportStateError) else _("保存失败，请重试。"), "danger")
+                    return redirect(url_for("portal.declaration"))
+                flash(_("申报已提交，等待区（市）科技局核实。") if submitting else _("草稿已保存。"), "success")
+                return redirect(url_for("portal.declaration"))
+        else:
+            status = 422
+    else:
+        shown = current or (history[0] if history else None)
+        data: dict[str, Any] = {"declared_on": today(), "version_id": str(current.version_id) if current else ""}
+        if shown is not None:
+            for name in service.DECLARED_FIELDS:
+                value = getattr(shown, name)
+                data[name] = value.value if hasattr(value, "value") else value
+            if current is not None:
+                data["declared_on"] = current.declared_on
+        form = FactDeclarationForm(data=data)
+    evidence = files.declaration_attachments(current) if current is not None and current.id else []
+    return render_template("portal/declaration.html", form=form, history=history, current=current, evidence=evidence,
+                           in_force=service.in_force(history, today()), labels=service.declaration_labels(),
+                           upload_form=AttachmentForm(), delete_form=DeleteForm(),
+                           max_mb=files.max_bytes() // (1024 * 1024)), status
+
+
+def _declared_code(name: str, value: str | None) -> Any:  # noqa: ANN401 - an enum member
+    from crm.models.declaration import IpGrade, ProductField
+
+    kinds = {"product_field": ProductField, "ip_grade": IpGrade}
+    return kinds[name](value) if value else None
+
+
+@bp.route("/declaration/attachments", methods=["POST"])
+@enterprise_required
+def upload_declaration_evidence() -> Any:
+    from crm.reports import declarations as service
+
+    firm = _firm()
+    form = AttachmentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    target = service.open_declaration(firm, today())
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        db.session.rollback()
+        flash(_("请选择要上传的文件。"), "danger")
+        return redirect(url_for("portal.declaration"))
+    try:
+        db.session.flush()
+        attachment = files.save_attachment(target, upload.stream, upload.filename, current_user)
+        db.session.commit()
+    except files.AttachmentError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("portal.declaration"))
+    flash(_("附件“%(name)s”已上传。", name=attachment.filename), "success")
+    return redirect(url_for("portal.declaration"))
 
 
 # --- Standing ------------------------------------------------------------------------------
