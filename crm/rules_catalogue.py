@@ -16,6 +16,10 @@ RULE_LABELS: dict[str, str] = {
     "gazelle_candidate": _l("瞪羚企业候选"),
     "golden_seed_candidate": _l("金种子企业候选"),
     "report_overdue": _l("年报逾期未报"),
+    "innovative_sme_candidate": _l("创新型中小企业候选"),
+    "srdi_sme_candidate": _l("专精特新中小企业候选"),
+    "little_giant_candidate": _l("专精特新“小巨人”候选"),
+    "tech_sme_onsite_check": _l("科技型中小企业须实地核查"),
 }
 RULE_CODES: tuple[str, ...] = tuple(RULES)
 # A rule added to the engine without a display name here shows its own (Chinese) label.
