@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -87,3 +88,22 @@ def apply_form(form: PlanTargetForm, target: PlanTarget) -> None:
     target.nature = form.nature.data or ""
     target.computable = form.computable.data or ""
     target.notes = form.notes.data or ""
+
+
+def prefill_computation(form: PlanTargetForm, key: str, jurisdiction: str) -> None:
+    """Start a new row for computed indicator `key` (one no plan names, e.g. 创新型中小企业数量).
+
+    The dashboard's 设定目标 link lands here: code, name, unit and computation are the
+    indicator's own, so once saved the row takes the computed one's place. The plan number is
+    left to the administrator (no plan states these indicators).
+    """
+    computation = COMPUTATIONS.get(key)
+    if computation is None:
+        return
+    form.code.data = computation.slug
+    with force_locale("zh_CN"):  # stored like the plans' rows: in Chinese, whoever types
+        form.name.data = str(computation.name)
+    form.unit.data = computation.unit
+    form.computable.data = computation.key
+    if jurisdiction == CITY or jurisdiction in DISTRICTS:
+        form.jurisdiction.data = jurisdiction

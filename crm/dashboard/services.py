@@ -132,6 +132,10 @@ COMPUTATIONS: dict[str, Computation] = {
         _designation("tech_sme_count", DesignationKind.tech_sme, "tech_smes", _l("科技型中小企业数量")),
         _designation("tech_micro_count", DesignationKind.tech_micro, "tech_micro_enterprises", _l("科技型小微企业数量")),
         _designation("gazelle_count", DesignationKind.gazelle, "gazelle_enterprises", _l("瞪羚企业数量")),
+        # The MIIT ladder (创新型中小企业 → 专精特新中小企业 → 专精特新“小巨人”): no plan names
+        # these, so their targets are whatever an administrator sets.
+        _designation("innovative_sme_count", DesignationKind.innovative_sme, "innovative_smes", _l("创新型中小企业数量")),
+        _designation("srdi_sme_count", DesignationKind.srdi_sme, "srdi_smes", _l("专精特新中小企业数量")),
         _designation("little_giant_count", DesignationKind.little_giant, "little_giant_enterprises", _l("专精特新“小巨人”企业数量")),
         _designation("listed_count", DesignationKind.listed, "listed_enterprises", _l("上市企业数量")),
         _designation("golden_seed_count", DesignationKind.golden_seed, "golden_seed_enterprises", _l("金种子企业数量")),

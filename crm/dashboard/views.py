@@ -49,6 +49,10 @@ TREND_MAX_YEARS = 11
 CHART_KEYS = (
     "hitech_count",
     "tech_sme_count",
+    # The MIIT ladder, rung by rung.
+    "innovative_sme_count",
+    "srdi_sme_count",
+    "little_giant_count",
     "rd_institution_coverage",
     "provincial_platforms",
     "incubation_carriers",
@@ -287,10 +291,12 @@ def _code_taken(form: Any, exclude_id: int | None = None) -> bool:
 
 @bp.route("/targets/new", methods=["GET", "POST"])
 def new_target() -> Any:
-    from crm.dashboard.forms import PlanTargetForm, apply_form
+    from crm.dashboard.forms import PlanTargetForm, apply_form, prefill_computation
 
     _admin_only()
     form = PlanTargetForm()
+    if request.method == "GET":
+        prefill_computation(form, request.args.get("computable", ""), request.args.get("jurisdiction", ""))
     if form.validate_on_submit():
         if _code_taken(form):
             form.code.errors.append(_("该规划已有此指标代码，请编辑原指标。"))

@@ -21,7 +21,7 @@ NUMERIC = ["baseline_year", "baseline_value", "target_2023", "target_2025"]
 COMPUTABLE = {
     "", "hitech_count", "tech_sme_count", "tech_micro_count", "rd_ratio_above_size",
     "rd_institution_coverage", "provincial_platforms", "incubation_carriers",
-    "talent_teams", "golden_seed_count", "gazelle_count", "little_giant_count",
+    "talent_teams", "golden_seed_count", "gazelle_count", "little_giant_count", "innovative_sme_count", "srdi_sme_count",
     "listed_count", "provincial_engineering_centers", "incubated_count", "incubators",
     "provincial_incubators", "registered_maker_spaces", "new_rd_institutions",
 }
