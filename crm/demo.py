@@ -1,8 +1,17 @@
 """A believable synthetic Jiangmen: firms, reports, the ladder, platforms, talent, users.
 
-Deterministic for a seed (one random.Random, no global state); rows go in with
-Core bulk inserts in chunks, so 2,000 firms take seconds and 100,000 stay within
-bounded memory. Seeding is not a change anyone made: nothing is audited.
+Deterministic for a seed (no global state): one random.Random draws the firms, a
+second one, seeded from the same seed, draws the MIIT ladder (创新型 → 专精特新 →
+小巨人 designations and the facts firms declare), so adding to the ladder leaves every
+other value as the first generator draws it. Rows go in with Core bulk inserts in
+chunks, so 2,000 firms take seconds and 100,000 stay within bounded memory. Seeding is
+not a change anyone made: nothing is audited.
+
+Hand-made showcase firms come first, so that a person trying the app finds every case
+whatever the seed and size: the enterprise user's firm (a tech SME a little short of
+high-tech recognition) and miit_showcases() (each rung of the MIIT ladder held, a
+candidate for each, a firm short of 专精特新 by one undeclared fact, and a first-time
+tech-SME applicant the county bureau must check on site).
 """
 from __future__ import annotations
 
@@ -10,7 +19,7 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +33,7 @@ from crm.models import (
     AnnualReport,
     Designation,
     Enterprise,
+    FactDeclaration,
     HitechField,
     Honour,
     Platform,
@@ -94,6 +104,47 @@ PLATFORM_KINDS = [
 PROGRAMMES = ["pearl_river", "qiaodu", "bay_area", "national_ten_thousand", "national_thousand", "academician_workstation"]
 ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
+# The MIIT ladder. Jiangmen had about 1,000 创新型, 427 专精特新 and 24 小巨人 at the end of
+# 2023 beside some 2,300 high-tech firms (DOMAIN.md); per valid high-tech certificate of the
+# demo that is about 0.43 创新型, 0.19 专精特新 and 0.01 小巨人 (at 2,000 firms: some 115, 50
+# and 3). 专精特新 firms came up through 创新型 and 小巨人 through 专精特新, so a firm holds
+# every rung below its highest; all three run three years (工信部企业〔2022〕63号).
+MIIT_AUTHORITY = {"innovative_sme": "广东省工业和信息化厅", "srdi_sme": "广东省工业和信息化厅",
+                  "little_giant": "工业和信息化部"}
+# Chance of a firm without a higher rung to hold 创新型, by tier; high-tech firms big enough for
+# 专精特新 (revenue ≥ 1,000万, R&D ≥ 100万) hold it with the first chance, 创新型 with the second.
+INNOVATIVE_CHANCE = {"plain": 0.0, "sme": 0.03, "hitech": 0.08, "star": 0.3}
+SRDI_CHANCE = (0.2, 0.1)
+# Verified and submitted (not yet verified) declarations: most firms on the ladder have declared
+# their facts; a few others have, to raise their 创新型 score, some still waiting for the officer.
+DECLARED_ON_LADDER = (0.8, 0.1)
+DECLARED_OFF_LADDER = (0.03, 0.015)
+# Leading products by industry code (TRADES), as a firm names them in its declaration.
+PRODUCTS = {
+    "C38": ["高效节能电机", "LED智能照明模组", "智能厨房小家电"],
+    "C39": ["高频覆铜板", "智能传感模组", "LED驱动电源"],
+    "C33": ["不锈钢厨具", "精密五金件", "建筑铝合金型材"],
+    "C34": ["数控机床", "精密减速器", "智能包装机械"],
+    "C35": ["自动化装配生产线", "食品加工专用装备"],
+    "C36": ["汽车线束总成", "摩托车发动机零部件", "新能源汽车电机壳体"],
+    "C26": ["水性工业涂料", "电子化学品", "改性树脂"],
+    "C27": ["中成药制剂", "体外诊断试剂", "医用敷料"],
+    "C29": ["改性工程塑料", "高分子功能膜"],
+    "C14": ["酿造酱油", "蚝油", "新会陈皮制品"],
+    "C21": ["实木定制家具", "智能家居产品"],
+    "C30": ["智能坐便器", "节水龙头", "建筑陶瓷"],
+    "I65": ["工业互联网平台", "企业管理软件", "智慧水务系统"],
+    "M75": ["污水处理设备", "工业余热回收系统"],
+    "C40": ["智能水表", "环境监测仪器"],
+}
+# Field of the leading product (专精特新's 专业化 indicator) by the rung the firm stands on.
+PRODUCT_FIELD_WEIGHTS = {
+    "little_giant": {"strategic_gap": 45, "six_basics": 25, "chain_supplier": 25, "other": 5},
+    "srdi_sme": {"strategic_gap": 30, "six_basics": 25, "chain_supplier": 25, "other": 20},
+    "innovative_sme": {"strategic_gap": 10, "six_basics": 15, "chain_supplier": 20, "other": 55},
+    "none": {"strategic_gap": 5, "six_basics": 10, "chain_supplier": 20, "other": 65},
+}
+
 DEMO_USERS = [
     # username, password, role, district, display name
     ("admin", "admin-pass-123", "admin", None, "系统管理员"),
@@ -130,6 +181,7 @@ class Batch:
     talents: list[list[dict[str, Any]]] = field(default_factory=list)
     support: list[list[dict[str, Any]]] = field(default_factory=list)
     honours: list[list[dict[str, Any]]] = field(default_factory=list)
+    declarations: list[list[dict[str, Any]]] = field(default_factory=list)
 
 
 def money(value: float) -> Decimal:
@@ -140,9 +192,13 @@ def money(value: float) -> Decimal:
 class DemoWorld:
     """Draws firms one at a time from a seeded generator."""
 
-    def __init__(self, seed: int, last_year: int) -> None:
+    def __init__(self, seed: int, last_year: int, as_of: date | None = None) -> None:
         self.rng = random.Random(seed)
+        # The MIIT ladder draws from its own generator: its draws leave the firms as seeded.
+        self.miit_rng = random.Random(f"miit-ladder/{seed}")
         self.last_year = last_year
+        # The day the demo is made for: declarations waiting for an officer are a few weeks old.
+        self.as_of = as_of or date(last_year + 1, 1, 1)
         self.names: set[str] = set()
         self.initials_cache: dict[str, str] = {}
         self.serial = self.rng.randrange(0, 31**5)
@@ -235,6 +291,9 @@ class DemoWorld:
         batch.talents.append(self.talents(tier))
         batch.support.append(self.support(tier))
         batch.honours.append(self.honours(tier))
+        # Last, from its own generator: the MIIT rungs and the facts the firm declared.
+        rung = self.miit_rungs(tier, founded, batch.reports[-1], batch.designations[-1])
+        batch.declarations.append(self.declarations(rung, tier, founded, industry, hitech_field, batch.reports[-1]))
 
     def reports(self, founded: date, revenue: float, rd_share: tuple[float, float], tier: str) -> list[dict]:
         rng, last = self.rng, self.last_year
@@ -342,8 +401,11 @@ class DemoWorld:
                 add("gazelle", date(this_year, 1, 10), date(this_year, 12, 31), None, "江门市科学技术局")
             elif pick < 0.7:
                 add("srdi_sme", date(last, 9, 1), date(last + 3, 8, 31), None, "广东省工业和信息化厅")
-            elif pick < 0.85:
+            elif pick < 0.775:
                 add("little_giant", date(last, 7, 15), date(last + 3, 7, 14), None, "工业和信息化部")
+            elif pick < 0.85:
+                # Half as many 小巨人 as this band once gave: Jiangmen has 24 beside 427 专精特新.
+                add("srdi_sme", date(last, 9, 1), date(last + 3, 8, 31), None, "广东省工业和信息化厅")
             elif pick < 0.95:
                 add("golden_seed", date(this_year, 1, 10), date(this_year + 1, 1, 9), None, "江门市科学技术局")
             else:
@@ -351,6 +413,87 @@ class DemoWorld:
         if tier == "sme" and rng.random() < 0.05:
             add("eaglet", date(this_year, 1, 10), date(this_year, 12, 31), None, "江门市科学技术局")
         return rows
+
+    # -- the MIIT ladder (self.miit_rng only) ------------------------------------------------
+
+    def miit_rungs(self, tier: str, founded: date, reports: list[dict], held: list[dict]) -> str | None:
+        """Add the MIIT designations the firm holds to ``held``; returns its highest rung or None.
+
+        A 小巨人 or 专精特新 drawn with the firm's other designations gets the rungs below it;
+        other firms of the upper tiers stand on 创新型 or 专精特新 by chance, 专精特新 only when
+        big enough for it. Every designation is valid today: issued last year or the year before.
+        """
+        m, last = self.miit_rng, self.last_year
+        kinds = {row["kind"] for row in held}
+
+        def day(year: int, first_month: int, last_month: int) -> date:
+            return date(year, m.randint(first_month, last_month), m.randint(1, 28))
+
+        if "little_giant" in kinds:
+            held.extend([miit_designation("innovative_sme", day(last - 1, 2, 5)),
+                         miit_designation("srdi_sme", day(last - 1, 8, 12))])
+            return "little_giant"
+        if "srdi_sme" in kinds:
+            held.append(miit_designation("innovative_sme", day(last - 1, 3, 12)))
+            return "srdi_sme"
+        latest = reports[-1] if reports else None
+        if latest is None or founded.year > last - 2:
+            return None
+        draw = m.random()
+        big = latest["revenue"] >= 1000 and latest["rd_expense"] >= 100
+        if tier == "hitech" and big and draw < SRDI_CHANCE[0]:
+            held.extend([miit_designation("innovative_sme", day(last - 1, 3, 12)),
+                         miit_designation("srdi_sme", day(last, 7, 12))])
+            return "srdi_sme"
+        chance = SRDI_CHANCE[0] + SRDI_CHANCE[1] if tier == "hitech" and big else INNOVATIVE_CHANCE[tier]
+        if draw < chance:
+            held.append(miit_designation("innovative_sme", day(m.choice([last - 1, last]), 3, 12)))
+            return "innovative_sme"
+        return None
+
+    def declarations(self, rung: str | None, tier: str, founded: date, industry: str,
+                     hitech_field: HitechField | None, reports: list[dict]) -> list[dict]:
+        """The firm's declaration of the facts no figure gives: verified for most firms on the
+        MIIT ladder, now and then for another firm; some submitted and waiting for the officer."""
+        m, last = self.miit_rng, self.last_year
+        if rung is not None:
+            verified, submitted = DECLARED_ON_LADDER
+        elif tier != "plain" and founded.year < last:
+            verified, submitted = DECLARED_OFF_LADDER
+        else:
+            return []
+        draw = m.random()
+        if draw >= verified + submitted:
+            return []
+        # How long in its niche and how good its facts are follow the rung it stands on.
+        niche_years = {"little_giant": (6, 16), "srdi_sme": (3, 12), "innovative_sme": (1, 10)}.get(rung or "", (0, 8))
+        level = rung or "none"
+        product_field = m.choices(list(PRODUCT_FIELD_WEIGHTS[level]), list(PRODUCT_FIELD_WEIGHTS[level].values()))[0]
+        if industry == "C14" and m.random() < 0.3:
+            product_field = "time_honoured"  # 中华老字号: Jiangmen's soy sauce and 新会陈皮 makers
+        good = {"little_giant": 0.9, "srdi_sme": 0.7, "innovative_sme": 0.5}.get(rung or "", 0.35)
+        ip_class1 = reports[-1]["ip_class1"] if reports else 0
+        facts = {
+            "niche_since": max(founded.year, last - m.randint(*niche_years)),
+            "leading_product": m.choice(PRODUCTS[industry]),
+            "product_field": product_field,
+            "digital_level": m.choices([1, 2, 3], [1 - good, 1, good * 1.5])[0],
+            "quality_award": m.random() < good / 3,
+            "quality_certified": m.random() < 0.5 + good / 2,
+            "own_brand": m.random() < 0.3 + good * 0.65,
+            "standards": m.random() < good * 0.6,
+            # Traditional trades (food, furniture) are not strategic emerging industries.
+            "strategic_emerging": hitech_field is not None and m.random() < 0.75,
+            "ip_grade": m.choices(["high_value", "own", "plain"], [20, 60, 20])[0] if ip_class1 else None,
+        }
+        if draw < verified:
+            declared_on = date(last, m.randint(1, 11), m.randint(1, 28))
+            handed_in = datetime.combine(declared_on, time(1, 30)) + timedelta(hours=m.randint(0, 8))
+            return [declaration_row(declared_on, "verified", handed_in, handed_in + timedelta(days=m.randint(2, 25)),
+                                    **facts)]
+        declared_on = self.as_of - timedelta(days=m.randint(3, 40))
+        handed_in = datetime.combine(declared_on, time(1, 30)) + timedelta(hours=m.randint(0, 8))
+        return [declaration_row(declared_on, "submitted", handed_in, None, **facts)]
 
     def platforms(self, firm_name: str, tier: str) -> list[dict]:
         rng = self.rng
@@ -418,6 +561,37 @@ class DemoWorld:
                  "created_at": utcnow(), "updated_at": utcnow()}]
 
 
+def three_year_term(start: date) -> date:
+    """The last day of a designation that runs three years from ``start`` (创新型, 专精特新, 小巨人,
+    and 高企 the same way): the day before the third anniversary."""
+    return hitech_valid_to(start)
+
+
+def miit_designation(kind: str, start: date) -> dict[str, Any]:
+    """A row of a MIIT list entry (no certificate number) valid three years from ``start``."""
+    return {
+        "kind": kind, "valid_from": start, "valid_to": three_year_term(start), "certificate_no": None,
+        "authority": MIIT_AUTHORITY[kind], "source": "demo", "created_at": utcnow(), "updated_at": utcnow(),
+    }
+
+
+def declaration_row(declared_on: date, status: str, submitted_at: datetime | None, verified_at: datetime | None,
+                    **facts: Any) -> dict[str, Any]:  # noqa: ANN401 - the declaration's columns
+    """A fact_declaration row without its firm (unnamed facts are not declared)."""
+    row: dict[str, Any] = {
+        "declared_on": declared_on, "status": status, "niche_since": None, "leading_product": None,
+        "product_field": None, "digital_level": None, "quality_award": False, "quality_certified": False,
+        "own_brand": False, "standards": False, "strategic_emerging": None, "ip_grade": None,
+        "submitted_at": submitted_at, "verified_at": verified_at, "created_at": utcnow(), "updated_at": utcnow(),
+        "version_id": 1,
+    }
+    unknown = set(facts) - set(row)
+    if unknown:
+        raise TypeError(f"not a declared fact: {sorted(unknown)}")
+    row.update(facts)
+    return row
+
+
 def _insert_batch(batch: Batch) -> list[int]:
     conn = db.session.connection()
     table = Enterprise.__table__
@@ -430,6 +604,7 @@ def _insert_batch(batch: Batch) -> list[int]:
     for model, per_firm in (
         (AnnualReport, batch.reports), (Designation, batch.designations), (Platform, batch.platforms),
         (Talent, batch.talents), (SupportRecord, batch.support), (Honour, batch.honours),
+        (FactDeclaration, batch.declarations),
     ):
         rows = [{**row, "enterprise_id": eid} for eid, firm_rows in zip(ids, per_firm) for row in firm_rows]
         if rows:
@@ -514,7 +689,188 @@ def _add_showcase(world: DemoWorld) -> tuple[int, Batch | None]:
     batch.talents.append([])
     batch.support.append([])
     batch.honours.append([])
+    # Its staff declared the facts that would raise its 创新型 score; the Kaiping officer has
+    # not verified them yet ("已申报，待区（市）科技局核实").
+    declared_on = world.as_of - timedelta(days=9)
+    batch.declarations.append([declaration_row(
+        declared_on, "submitted", datetime.combine(declared_on, time(2, 40)), None, niche_since=last - 5,
+        leading_product="数控钻攻加工中心", product_field="chain_supplier", digital_level=2, quality_certified=True,
+        own_brand=True, strategic_emerging=True, ip_grade="own",
+    )])
     return _insert_batch(batch)[0], batch
+
+
+@dataclass(frozen=True)
+class Showcase:
+    """A hand-made firm showing one case of the MIIT ladder: what a rule sees in it, and why."""
+
+    case: str
+    profile: dict[str, Any]
+    reports: list[dict[str, Any]]
+    designations: list[dict[str, Any]]
+    platforms: list[dict[str, Any]]
+    declarations: list[dict[str, Any]]
+
+
+def _report(year: int, sales: float, rd: float, staff: int, tech: int, rd_staff: int, ip1: int, ip2: int, *,
+            main: float, hitech: float, debt: float, margin: float) -> dict[str, Any]:
+    """A verified annual report from a few shares of sales (money in 万元)."""
+    assets = money(sales * 1.1)
+    liabilities = money(sales * 1.1 * debt)
+    return {
+        "year": year, "status": "verified", "revenue": money(sales), "total_revenue": money(sales * 1.03),
+        "rd_expense": money(rd), "rd_expense_domestic": money(rd * 0.97), "hitech_revenue": money(sales * hitech),
+        "main_revenue": money(sales * main), "total_assets": assets, "total_liabilities": liabilities,
+        "net_assets": assets - liabilities, "net_profit": money(sales * margin),
+        "total_costs": money(sales * (0.97 - margin)), "employees": staff, "tech_staff": tech, "rd_staff": rd_staff,
+        "ip_class1": ip1, "ip_class2": ip2, "submitted_at": None, "created_at": utcnow(), "updated_at": utcnow(),
+        "version_id": 1,
+    }
+
+
+def _listed(kind: str, start: date, end: date, number: str | None, authority: str) -> dict[str, Any]:
+    return {"kind": kind, "valid_from": start, "valid_to": end, "certificate_no": number, "authority": authority,
+            "source": "demo", "created_at": utcnow(), "updated_at": utcnow()}
+
+
+def _hitech(issued: date, serial: int) -> dict[str, Any]:
+    return _listed("hitech", issued, hitech_valid_to(issued), f"GR{issued.year}44{serial:06d}",
+                   "广东省科学技术厅 广东省财政厅 国家税务总局广东省税务局")
+
+
+def _tech_sme(district: str, years: range, serial: int) -> list[dict[str, Any]]:
+    """Registered in each of ``years`` (this year's early, so the demo always has it)."""
+    return [_listed("tech_sme", date(year, 1, 10), date(year, 12, 31), f"{year}{district}A{serial:06d}{year % 10}",
+                    "广东省科学技术厅") for year in years]
+
+
+def _platform(kind: str, level: str, label: str, firm_name: str, recognized: date) -> dict[str, Any]:
+    prefix = {"municipal": "江门市", "provincial": "广东省", "national": "国家"}[level]
+    return {"kind": kind, "level": level, "name": f"{prefix}{firm_core_name(firm_name)}{label}",
+            "recognized_on": recognized, "valid_to": None, "created_at": utcnow(), "updated_at": utcnow()}
+
+
+def _verified(declared_on: date, **facts: Any) -> dict[str, Any]:  # noqa: ANN401 - the declared facts
+    handed_in = datetime.combine(declared_on, time(2, 15))
+    return declaration_row(declared_on, "verified", handed_in, handed_in + timedelta(days=6), **facts)
+
+
+def _profile(code: str, name: str, district: str, town: str, founded: date, industry: str,
+             hitech_field: HitechField | None, address: str, contact: str, phone: str) -> dict[str, Any]:
+    return {"uscc": make_uscc(code), "name": name, "district_code": district, "town": town, "founded_on": founded,
+            "industry_code": industry, "hitech_field": hitech_field.value if hitech_field else None,
+            "address": address, "contact_person": contact, "contact_phone": phone}
+
+
+def miit_showcases(last: int) -> list[Showcase]:
+    """One firm per case of the MIIT ladder, figures picked so each rule decides as ``case`` says
+    (tests/test_demo.py checks it). ``last`` is the last fiscal year."""
+    years = (last - 2, last - 1, last)
+    srdi_candidate = "江门市蓬江区粤科微电机有限公司"
+    short_of_niche = "开平市澳森卫浴阀门有限公司"
+    giant_candidate = "江门市江海区锐芯光电材料股份有限公司"
+    giant = "江门市新会区德盈精密厨具股份有限公司"
+    first_applicant = "江门市江海区芯源传感科技有限公司"
+    return [
+        Showcase(
+            "holds 创新型 and is a candidate for 专精特新 (every fact declared and verified)",
+            _profile("91440703MA4WQ1002", srdi_candidate, "440703", "棠下镇", date(last - 14, 4, 12), "C38",
+                     HitechField.advanced_manufacturing, "广东省江门市蓬江区棠下镇桐井工业区6号", "冯经理", "0750-3926618"),
+            [_report(y, s, rd, st, t, r, i1, i2, main=0.88, hitech=0.72, debt=0.45, margin=0.09)
+             for y, s, rd, st, t, r, i1, i2 in zip(years, (6800, 7900, 9200), (330, 395, 478), (232, 246, 260),
+                                                   (58, 62, 66), (40, 43, 47), (4, 5, 6), (18, 21, 25))],
+            [miit_designation("innovative_sme", date(last - 1, 6, 20)), _hitech(date(last - 1, 12, 12), 900102),
+             *_tech_sme("440703", range(last - 1, last + 2), 1002)],
+            [_platform("engineering_center", "provincial", "工程技术研究中心", srdi_candidate, date(last - 4, 12, 1))],
+            [_verified(date(last, 3, 16), niche_since=last - 9, leading_product="新能源汽车驱动微电机",
+                       product_field="strategic_gap", digital_level=3, quality_certified=True, own_brand=True,
+                       standards=True, strategic_emerging=True, ip_grade="own")],
+        ),
+        Showcase(
+            "holds 创新型 and would pass 专精特新 but has not declared since when it is in its niche",
+            _profile("91440783MA4WQ1003", short_of_niche, "440783", "水口镇", date(last - 11, 8, 3), "C33",
+                     HitechField.new_materials, "广东省江门市开平市水口镇龙美工业区12号", "关经理", "0750-2736020"),
+            [_report(y, s, rd, st, t, r, i1, i2, main=0.85, hitech=0.7, debt=0.42, margin=0.105)
+             for y, s, rd, st, t, r, i1, i2 in zip(years, (4100, 4750, 5600), (250, 300, 364), (150, 158, 166),
+                                                   (36, 40, 44), (30, 32, 34), (2, 3, 4), (20, 24, 28))],
+            [miit_designation("innovative_sme", date(last, 5, 28)), _hitech(date(last, 11, 20), 900103),
+             *_tech_sme("440783", range(last - 1, last + 2), 1003)],
+            [_platform("engineering_center", "municipal", "工程技术研究中心", short_of_niche, date(last - 3, 11, 1))],
+            [_verified(date(last, 6, 3), leading_product="恒温节水龙头阀芯", product_field="chain_supplier",
+                       digital_level=2, quality_certified=True, own_brand=True, strategic_emerging=False,
+                       ip_grade="own")],
+        ),
+        Showcase(
+            "holds 专精特新 (and 创新型) and is a candidate for 小巨人",
+            _profile("91440704MA4WQ1004", giant_candidate, "440704", "高新区", date(last - 13, 9, 26), "C39",
+                     HitechField.electronics, "广东省江门市江海区高新区金瓯路28号", "区经理", "0750-3863377"),
+            [_report(y, s, rd, st, t, r, i1, i2, main=0.9, hitech=0.8, debt=0.48, margin=0.095)
+             for y, s, rd, st, t, r, i1, i2 in zip(years, (17800, 20300, 23600), (690, 810, 970), (610, 660, 720),
+                                                   (150, 165, 180), (110, 120, 130), (9, 11, 13), (40, 46, 52))],
+            [miit_designation("innovative_sme", date(last - 1, 4, 22)),
+             miit_designation("srdi_sme", date(last - 1, 10, 16)), _hitech(date(last - 1, 12, 8), 900104)],
+            [_platform("enterprise_tech_center", "provincial", "企业技术中心", giant_candidate, date(last - 5, 6, 1))],
+            [_verified(date(last, 4, 9), niche_since=last - 12, leading_product="Mini LED光学扩散膜",
+                       product_field="six_basics", digital_level=3, quality_certified=True, own_brand=True,
+                       standards=True, strategic_emerging=True, ip_grade="high_value")],
+        ),
+        Showcase(
+            "holds 小巨人 (and 专精特新, 创新型): the top of the MIIT ladder",
+            _profile("91440705MA4WQ1005", giant, "440705", "司前镇", date(last - 19, 3, 6), "C33",
+                     HitechField.new_materials, "广东省江门市新会区司前镇天马工业区3号", "林经理", "0750-6283399"),
+            [_report(y, s, rd, st, t, r, i1, i2, main=0.92, hitech=0.75, debt=0.5, margin=0.085)
+             for y, s, rd, st, t, r, i1, i2 in zip(years, (26000, 29500, 33800), (1010, 1180, 1390), (820, 860, 910),
+                                                   (190, 205, 220), (120, 131, 142), (14, 17, 20), (60, 68, 75))],
+            [miit_designation("innovative_sme", date(last - 1, 4, 8)),
+             miit_designation("srdi_sme", date(last - 1, 9, 20)),
+             miit_designation("little_giant", date(last, 7, 15)), _hitech(date(last - 1, 11, 30), 900105)],
+            [_platform("enterprise_tech_center", "provincial", "企业技术中心", giant, date(last - 8, 5, 1)),
+             _platform("postdoc_station", "provincial", "博士后创新实践基地", giant, date(last - 4, 9, 1))],
+            [_verified(date(last, 2, 27), niche_since=last - 16, leading_product="高端不锈钢复合底锅具",
+                       product_field="strategic_gap", digital_level=3, quality_award=True, quality_certified=True,
+                       own_brand=True, standards=True, strategic_emerging=True, ip_grade="high_value")],
+        ),
+        Showcase(
+            "a young incubated firm: a 创新型 candidate whose declared facts (a strategic emerging industry, its "
+            "own I-class IP) add to its score, and a first-time tech-SME applicant with five staff the county "
+            "bureau must check on site",
+            _profile("91440704MA4WQ1006", first_applicant, "440704", "外海街道", date(last - 2, 3, 18), "C39",
+                     HitechField.electronics, "广东省江门市江海区外海街道科苑东路2号孵化器B座", "谭工", "0750-3208816"),
+            [_report(y, s, rd, st, t, r, i1, i2, main=0.95, hitech=0.85, debt=0.38, margin=0.04)
+             for y, s, rd, st, t, r, i1, i2 in zip(years[1:], (210, 340), (22, 31), (4, 5), (3, 4), (3, 4), (0, 1),
+                                                   (2, 3))],
+            [_listed("incubated", date(last - 2, 5, 1), date(last + 1, 4, 30), None, "江门市科学技术局")],
+            [],
+            [_verified(date(last, 9, 12), niche_since=last - 2, leading_product="MEMS气体传感器模组",
+                       product_field="other", digital_level=1, quality_certified=False, strategic_emerging=True,
+                       ip_grade="own")],
+        ),
+    ]
+
+
+def _add_miit_showcases(world: DemoWorld, room: int) -> tuple[list[int], Batch]:
+    """Insert the MIIT showcase firms not yet in the database, as many as ``room`` allows, in
+    order; (their ids, their rows)."""
+    batch = Batch()
+    for showcase in miit_showcases(world.last_year):
+        if len(batch.firms) >= room:
+            break
+        if db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == showcase.profile["uscc"])) is not None:
+            continue
+        name = showcase.profile["name"]
+        # 规模以上 as for the drawn firms: a manufacturer with sales of 2,000万元 or more.
+        above_size = showcase.profile["industry_code"].startswith("C") and showcase.reports[-1]["revenue"] >= 2000
+        batch.firms.append({**showcase.profile, "name_initials": name_initials(name), "above_size": above_size,
+                            "district_overridden": False, "created_at": utcnow(), "updated_at": utcnow(),
+                            "version_id": 1})
+        batch.reports.append(showcase.reports)
+        batch.designations.append(showcase.designations)
+        batch.platforms.append(showcase.platforms)
+        batch.talents.append([])
+        batch.support.append([])
+        batch.honours.append([])
+        batch.declarations.append(showcase.declarations)
+    return (_insert_batch(batch) if batch.firms else []), batch
 
 
 def _tally(totals: dict[str, int], batch: Batch) -> None:
@@ -524,27 +880,35 @@ def _tally(totals: dict[str, int], batch: Batch) -> None:
     totals["designations"] += sum(map(len, batch.designations))
     totals["platforms"] += sum(map(len, batch.platforms))
     totals["talents"] += sum(map(len, batch.talents))
+    totals["declarations"] += sum(map(len, batch.declarations))
 
 
 def generate_demo_data(count: int, seed: int) -> dict[str, int]:
     """Add `count` synthetic firms (plus demo users) and commit; returns what was added."""
     if count < 1:
         raise ValueError("企业数量至少为 1")
-    last_year = today().year - 1
-    world = DemoWorld(seed, last_year)
+    as_of = today()
+    last_year = as_of.year - 1
+    world = DemoWorld(seed, last_year, as_of)
     # Codes come from a seed-derived serial; refuse rather than collide with real records.
     existing = set(db.session.scalars(select(Enterprise.uscc)))
     # Names stay unique across runs too (a second seed adds to the first).
     world.names.update(db.session.scalars(select(Enterprise.name)))
     world.names.add(_showcase_firm(last_year)["name"])
+    world.names.update(showcase.profile["name"] for showcase in miit_showcases(last_year))
     db.session.info["audit_disabled"] = True
     try:
-        totals = dict.fromkeys(("enterprises", "reports", "designations", "platforms", "talents", "users"), 0)
+        totals = dict.fromkeys(
+            ("enterprises", "reports", "designations", "platforms", "talents", "declarations", "users"), 0)
         showcase, showcase_rows = _add_showcase(world)
         existing.discard(_showcase_firm(last_year)["uscc"])
         if showcase_rows is not None:
             _tally(totals, showcase_rows)
         ids: list[int] = [showcase]
+        # The MIIT showcases count among the firms asked for: a tiny demo holds fewer of them.
+        miit_ids, miit_rows = _add_miit_showcases(world, count - totals["enterprises"])
+        _tally(totals, miit_rows)
+        ids += miit_ids
         for batch in _chunks(world, count - totals["enterprises"]):
             clash = existing.intersection(f["uscc"] for f in batch.firms)
             if clash:

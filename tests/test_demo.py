@@ -1,4 +1,5 @@
 """The demo data set: deterministic, believable, valid, and usable for signing in."""
+import dataclasses
 import re
 from collections import Counter
 from datetime import date
@@ -6,19 +7,36 @@ from datetime import date
 from sqlalchemy import func, select
 
 from crm.clock import today
-from crm.demo import DEMO_USERS, FIRM_USER, TOWNS, generate_demo_data
+from crm.demo import DEMO_USERS, FIRM_USER, TOWNS, generate_demo_data, miit_showcases
 from crm.districts import district_from_uscc
 from crm.extensions import db
 from crm.ladder import STAGE_RANK, stage_of
-from crm.models import AnnualReport, AuditLog, Designation, Enterprise, Flag, JobRun, Role, Talent, User
+from crm.models import (
+    AnnualReport,
+    AuditLog,
+    Designation,
+    Enterprise,
+    FactDeclaration,
+    Flag,
+    JobRun,
+    Role,
+    Talent,
+    User,
+)
 from crm.models.enterprise import name_initials
 from crm.uscc import normalize_uscc
 from tests.conftest import login
 
 
 def snapshot() -> list[tuple]:
+    declared = {
+        (d.enterprise_id, d.status.value, d.niche_since, d.leading_product, d.digital_level, d.strategic_emerging)
+        for d in db.session.scalars(select(FactDeclaration))
+    }
     return [
-        (e.uscc, e.name, e.district_code, e.founded_on, [(r.year, r.revenue, r.employees) for r in e.annual_reports])
+        (e.uscc, e.name, e.district_code, e.founded_on, [(r.year, r.revenue, r.employees) for r in e.annual_reports],
+         sorted((d.kind.value, d.valid_from, d.valid_to) for d in e.designations),
+         sorted(row[1:] for row in declared if row[0] == e.id))
         for e in db.session.scalars(select(Enterprise).order_by(Enterprise.uscc))
     ]
 
@@ -184,3 +202,58 @@ def test_production_profile_disallows_demo_data() -> None:
 
     assert config.ProductionConfig.DEMO_DATA_ALLOWED is False
     assert config.DevelopmentConfig.DEMO_DATA_ALLOWED is True
+
+
+MIIT_RULES = ("innovative_sme_candidate", "srdi_sme_candidate", "little_giant_candidate", "tech_sme_onsite_check")
+
+
+def test_every_rung_of_the_miit_ladder_is_shown(app) -> None:
+    """Firms hold 创新型, 专精特新 and 小巨人, and each MIIT rule and the on-site check flag a firm."""
+    from crm.eligibility.facts import load_facts
+    from crm.eligibility.parameters import params_for
+    from crm.eligibility.services import run_eligibility
+    from crm.rules import evaluate_all
+
+    summary = generate_demo_data(30, seed=6)
+    as_of = today()
+    run_eligibility(as_of, "cli", notify=False)
+    firms = db.session.scalars(select(Enterprise)).all()
+    valid = Counter(d.kind.value for f in firms for d in f.designations if d.is_valid_on(as_of))
+    assert valid["innovative_sme"] >= valid["srdi_sme"] >= valid["little_giant"] >= 1
+    for firm in firms:  # a firm on a rung came up through the rungs below it
+        held = {d.kind.value for d in firm.designations if d.is_valid_on(as_of)}
+        assert "little_giant" not in held or "srdi_sme" in held
+        assert "srdi_sme" not in held or "innovative_sme" in held
+    flagged = Counter(db.session.scalars(select(Flag.rule).where(Flag.cleared_on.is_(None))))
+    assert all(flagged[rule] >= 1 for rule in MIIT_RULES), flagged
+    # Verified declarations count; a submitted one waits for its officer (the enterprise user's, too).
+    declarations = db.session.scalars(select(FactDeclaration)).all()
+    statuses = Counter(d.status.value for d in declarations)
+    assert statuses["verified"] >= 5 and statuses["submitted"] >= 1
+    assert summary["declarations"] == len(declarations)
+    assert all(d.declared_on <= as_of and d.submitted_at is not None for d in declarations)
+    assert all(d.verified_at is not None for d in declarations if d.status.value == "verified")
+    firm_user = db.session.scalar(select(User).where(User.username == FIRM_USER[0]))
+    assert [d.status.value for d in declarations if d.enterprise_id == firm_user.enterprise_id] == ["submitted"]
+    # Holds 创新型 and would be a 专精特新 candidate, but never declared since when it is in its niche.
+    short_name = miit_showcases(as_of.year - 1)[1].profile["name"]
+    short = db.session.scalar(select(Enterprise).where(Enterprise.name == short_name))
+    facts = load_facts([short.id], as_of)[short.id]
+    params = params_for(as_of)
+    result = evaluate_all(facts, as_of, params)["srdi_sme_candidate"]
+    assert not result.passed
+    assert [(c.code, c.passed) for c in result.conditions if c.passed is not True] == [("niche", None)]
+    declared = dataclasses.replace(facts, declarations=tuple(
+        dataclasses.replace(d, niche_since=as_of.year - 6) for d in facts.declarations))
+    assert evaluate_all(declared, as_of, params)["srdi_sme_candidate"].passed
+
+
+def test_miit_ladder_proportions_are_plausible(app) -> None:
+    """Jiangmen, end of 2023: about 2,300 high-tech firms, 1,000 创新型, 427 专精特新, 24 小巨人."""
+    generate_demo_data(1000, seed=12)
+    as_of = today()
+    valid = Counter(d.kind.value for d in db.session.scalars(select(Designation)) if d.is_valid_on(as_of))
+    assert 0.3 < valid["innovative_sme"] / valid["hitech"] < 0.6
+    assert 0.1 < valid["srdi_sme"] / valid["hitech"] < 0.3
+    # A handful of 小巨人 (one of them a showcase firm, which weighs more in a small demo).
+    assert 0 < valid["little_giant"] < valid["srdi_sme"] / 3
