@@ -58,6 +58,8 @@ class Config:
     EXPIRY_REMINDER_CRON = os.environ.get("CRM_EXPIRY_REMINDER_CRON", "0 8 1 * *")
     # Daily; the job itself only reminds within the days before the reporting deadline.
     REPORT_REMINDER_CRON = os.environ.get("CRM_REPORT_REMINDER_CRON", "0 9 * * *")
+    # Innovation points: once a year, after the reporting deadline (31 May) has passed.
+    INNOVATION_POINTS_CRON = os.environ.get("CRM_INNOVATION_POINTS_CRON", "0 3 1 7 *")
     SMTP_HOST = os.environ.get("CRM_SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("CRM_SMTP_PORT", "25"))
     SMTP_USER = os.environ.get("CRM_SMTP_USER", "")

@@ -33,6 +33,8 @@ from crm.models import (
     Flag,
     FormerName,
     Honour,
+    InnovationRound,
+    InnovationScheme,
     Platform,
     PlanTarget,
     RuleParameter,
@@ -44,6 +46,7 @@ from crm.models import (
 AUDITED = (
     Enterprise, Designation, AnnualReport, Platform, Talent, SupportRecord, Honour,
     ContactNote, User, ApiToken, PlanTarget, RuleParameter, Flag, FormerName, FactDeclaration,
+    InnovationScheme, InnovationRound,
 )
 # Bookkeeping columns that change on every write and say nothing to a reader, and secrets'
 # digests, which the trail never holds.

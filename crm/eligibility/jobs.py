@@ -211,16 +211,27 @@ def report_reminder_job(as_of: date, trigger: str) -> dict[str, int]:
     return counts
 
 
+def innovation_points_job(as_of: date, trigger: str) -> dict[str, int]:
+    """Yearly: score every firm's innovation points for the last fiscal year (a new round,
+    published later by the bureau; crm.innovation)."""
+    from crm.innovation.services import run_round
+
+    round_ = run_round(as_of, trigger)
+    return {"round": round_.id, **round_.counts}
+
+
 JOBS: dict[str, Job] = {
     "eligibility": eligibility_job,
     "expiry_reminder": expiry_reminder_job,
     "report_reminder": report_reminder_job,
+    "innovation_points": innovation_points_job,
 }
 
 JOB_LABELS: dict[str, str] = {
     "eligibility": "培育对象评估（每日）",
     "expiry_reminder": "高企证书到期提醒（每月）",
     "report_reminder": "年报截止提醒（每日）",
+    "innovation_points": "企业创新积分评价（每年）",
 }
 
 

@@ -230,6 +230,7 @@ SCHEDULED_JOBS: dict[str, str] = {
     "eligibility": "ELIGIBILITY_CRON",
     "expiry_reminder": "EXPIRY_REMINDER_CRON",
     "report_reminder": "REPORT_REMINDER_CRON",
+    "innovation_points": "INNOVATION_POINTS_CRON",
 }
 
 

@@ -23,6 +23,7 @@ from crm.models.flag import (
 )
 from crm.models.import_batch import BatchStatus, HeaderMapping, ImportBatch, ImportIssue, IssueKind
 from crm.models.indicator import PlanTarget
+from crm.models.innovation import InnovationRound, InnovationScheme, InnovationScore
 from crm.models.platform import Platform, PlatformKind, PlatformLevel
 from crm.models.portal import Attachment, ChangeRequest, ChangeRequestStatus, Invitation
 from crm.models.support import Honour, HonourKind, SupportKind, SupportRecord
@@ -34,7 +35,7 @@ __all__ = [
     "COUNT_FIELDS", "ChangeRequest", "ChangeRequestStatus", "ContactKind", "ContactNote",
     "Designation", "DesignationKind", "DesignationSource", "District", "Enterprise", "FactDeclaration",
     "FIGURE_FIELDS", "Flag", "FormerName", "HandledStatus", "HeaderMapping", "HitechField", "Honour",
-    "HonourKind", "ImportBatch", "IpGrade", "ImportIssue", "IssueKind", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
+    "HonourKind", "ImportBatch", "InnovationRound", "InnovationScheme", "InnovationScore", "IpGrade", "ImportIssue", "IssueKind", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
     "LoginAttempt", "MONEY_FIELDS", "Notification", "PlanTarget", "Platform", "PlatformKind",
     "PlatformLevel", "ProductField", "ReportStatus", "Role", "RuleParameter", "SupportKind", "SupportRecord",
     "Talent", "TalentCategory", "TalentProgramme", "Town", "User", "UserSession",
