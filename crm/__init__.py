@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "crm.imports.views:bp",
     "crm.portal.views:bp",
     "crm.dashboard.views:bp",
+    "crm.innovation.views:bp",
     "crm.notifications.views:bp",
     "crm.admin.views:bp",
     "crm.users.views:bp",

@@ -408,6 +408,13 @@ def standing() -> str:
     )
 
 
+@bp.route("/innovation")
+@enterprise_required
+def innovation() -> str:
+    """The firm's innovation points in the published rounds (its portrait)."""
+    return render_template("portal/innovation.html", firm=_firm())
+
+
 # --- Profile change requests (firm) ----------------------------------------------------------
 
 
