@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, func, insert, select
 
 from crm.audit import acting_as
 from crm.clock import utcnow
@@ -25,6 +25,7 @@ from crm.innovation.measures import MEASURES, FirmInputs
 from crm.innovation.scheme import DEFAULT_SCHEME, GROUPS, Scheme, check, from_json, to_json
 from crm.innovation.scoring import RoundResult, biggest_lifts, score_round
 from crm.models import Enterprise, InnovationRound, InnovationScheme, InnovationScore, Talent, User
+from crm.scoping import enterprise_scope
 
 JOB = "innovation_points"
 INSERT_CHUNK = 5000
@@ -185,6 +186,28 @@ def round_sizes(round_id: int) -> dict[str, int]:
         select(InnovationScore.district_code, func.count()).where(
             InnovationScore.round_id == round_id, InnovationScore.score.is_not(None))
         .group_by(InnovationScore.district_code)).all())
+
+
+def score_query(round_id: int, user: User | None, *, district: str | None = None, cohort: str | None = None,
+                stars: int | None = None, scored: bool = True) -> Select[tuple[InnovationScore]]:
+    """A round's results in ``user``'s scope, best first (or the firms not scored, by name).
+
+    Scope is the firm's district today (an officer never reads another district's firm), while
+    ``district`` filters on the district the firm was scored in: a firm that moved since keeps
+    the round's district, cohort and rank as scored.
+    """
+    query = (select(InnovationScore).join(Enterprise, Enterprise.id == InnovationScore.enterprise_id)
+             .where(InnovationScore.round_id == round_id, enterprise_scope(user)))
+    if district is not None:
+        query = query.where(InnovationScore.district_code == district)
+    if not scored:
+        return query.where(InnovationScore.score.is_(None)).order_by(InnovationScore.name, InnovationScore.id)
+    query = query.where(InnovationScore.score.is_not(None))
+    if cohort is not None:
+        query = query.where(InnovationScore.cohort == cohort)
+    if stars is not None:
+        query = query.where(InnovationScore.stars == stars)
+    return query.order_by(InnovationScore.cohort, InnovationScore.rank, InnovationScore.name, InnovationScore.id)
 
 
 # -- the portrait ----------------------------------------------------------------------------------
