@@ -41,6 +41,7 @@ from crm.enterprises.services import (
 )
 from crm.extensions import db
 from crm.forms import PLEASE_CHOOSE
+from crm.innovation.display import firm_portrait
 from crm.ladder import STAGE_CODES
 from crm.models import (
     AnnualReport,
@@ -327,6 +328,8 @@ def detail(uscc: str) -> str:
         declarations=declarations.declarations_of(enterprise), declaration_labels=declaration_labels(),
         report_status_labels=REPORT_STATUS_LABELS,
         audit_actors=actor_labels(story["audit"]), audit_records=record_names(story["audit"]),
+        # Staff see the latest round that has the firm, published or not (the page says which).
+        innovation=firm_portrait(enterprise.id, published_only=False),
     )
 
 

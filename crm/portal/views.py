@@ -411,8 +411,13 @@ def standing() -> str:
 @bp.route("/innovation")
 @enterprise_required
 def innovation() -> str:
-    """The firm's innovation points in the published rounds (its portrait)."""
-    return render_template("portal/innovation.html", firm=_firm())
+    """The firm's innovation points in the published rounds (its portrait): its own firm only,
+    and no URL argument names a round or a firm, so nothing unpublished or another's is reachable."""
+    from crm.innovation.display import firm_portrait
+
+    firm = _firm()
+    return render_template("portal/innovation.html", firm=firm,
+                           innovation=firm_portrait(firm.id, published_only=True))
 
 
 # --- Profile change requests (firm) ----------------------------------------------------------

@@ -1,6 +1,6 @@
 """Take the README's screenshots: demo data in a temporary database, the real pages in Chromium.
 
-    .venv/bin/python docs/screenshots/capture.py
+    .venv/bin/python docs/screenshots/capture.py [file.png ...]   (only the files named, if any)
 
 Needs Debian's chromium and fonts-noto-cjk (as the browser tests do).
 """
@@ -11,6 +11,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,7 +29,35 @@ SHOTS = [
     ("bureau", "bureau-pass-123", "/imports/", "imports.png", False),
     # A published list uploaded: the preview of its rows matched to firms by name.
     ("bureau", "bureau-pass-123", "upload:list", "import-list-preview.png", True),
+    # Innovation points: a starred firm's portrait on its page, and the demo firm's own in the portal.
+    ("kaiping", "officer-pass-123", "/enterprises/{starred}", "innovation-portrait.png", False),
+    ("firm", "firm-pass-123", "/portal/innovation", "portal-innovation.png", True),
 ]
+# Shots of one part of a page (a CSS selector): the portrait sits in the middle of the long firm page.
+ELEMENTS = {"innovation-portrait.png": "#innovation"}
+
+
+def innovation_rounds(as_of: date) -> str:
+    """Two published rounds of innovation points (the end of last year and ``as_of``), so the
+    portraits have a history, published by the bureau's demo user; returns the code of the
+    best-starred firm in the officer's district of the latest round, for its portrait."""
+    from sqlalchemy import select
+
+    from crm.extensions import db
+    from crm.innovation.services import publish_round, run_round
+    from crm.models import Enterprise, InnovationScore, User
+
+    bureau = db.session.scalar(select(User).where(User.username == "bureau"))
+    for day in (date(as_of.year - 1, 12, 31), as_of):
+        round_ = run_round(day, "cli")
+        publish_round(round_, bureau)
+        db.session.commit()
+    district = db.session.scalar(select(User.district_code).where(User.username == "kaiping"))
+    return db.session.scalar(
+        select(Enterprise.uscc).join(InnovationScore, InnovationScore.enterprise_id == Enterprise.id)
+        .where(InnovationScore.round_id == round_.id, InnovationScore.stars.is_not(None),
+               Enterprise.district_code == district)
+        .order_by(InnovationScore.stars.desc(), InnovationScore.rank, Enterprise.id).limit(1))
 
 
 def hitech_list(path: Path) -> None:
@@ -72,6 +101,7 @@ def main() -> None:
         generate_demo_data(1500, 2025)
         run_eligibility(today(), "cli")
         db.session.commit()
+        starred = innovation_rounds(today())
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -81,7 +111,10 @@ def main() -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        wanted = set(sys.argv[1:])
         for user, password, path, name, full in SHOTS:
+            if wanted and name not in wanted:
+                continue
             context = browser.new_context(base_url=base, viewport={"width": 1366, "height": 860}, locale="zh-CN")
             page = context.new_page()
             page.goto("/login")
@@ -95,10 +128,13 @@ def main() -> None:
                 page.get_by_label("公告日期").fill(f"{today().year - 1}-12-11")
                 page.get_by_role("button", name="上传并预览").click()
             else:
-                page.goto(path.format(showcase=showcase))
+                page.goto(path.format(showcase=showcase, starred=starred))
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(800)  # charts animate in
-            page.screenshot(path=str(HERE / name), full_page=full)
+            if name in ELEMENTS:
+                page.locator(ELEMENTS[name]).screenshot(path=str(HERE / name))
+            else:
+                page.screenshot(path=str(HERE / name), full_page=full)
             print("saved", name)
             context.close()
         browser.close()
