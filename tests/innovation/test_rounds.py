@@ -115,3 +115,47 @@ def test_a_failed_round_leaves_the_database_as_it_was(app, monkeypatch) -> None:
     assert db.session.scalar(select(func.count()).select_from(InnovationScore)) == 0
     run = db.session.scalar(select(JobRun).where(JobRun.job == "innovation_points"))
     assert run.status is JobStatus.failed and "disk full" in run.errors[-1]["message"]
+
+
+def test_two_clicks_at_once_on_the_page_make_one_round(app, live_server, monkeypatch) -> None:
+    """The second request arrives while the first round is still being computed (the scoring
+    waits until the other request has been refused, at most 10 s): one scores, the other is
+    told a round is under way, and one round is stored."""
+    import threading
+
+    from crm.eligibility import scheduler
+    from tests.factories import DEFAULT_PASSWORD
+    from tests.live import Browser, at_once
+
+    cohort(3)
+    UserFactory(username="bureau1", role="bureau")
+    db.session.commit()
+    refused = threading.Event()
+    real_acquire, real_score = scheduler.acquire_lease, services.score_round
+
+    def watched(*args: object, **kwargs: object) -> bool:
+        taken = real_acquire(*args, **kwargs)
+        if not taken:
+            refused.set()
+        return taken
+
+    def slow(*args: object, **kwargs: object) -> object:
+        refused.wait(timeout=10)
+        return real_score(*args, **kwargs)
+
+    monkeypatch.setattr(scheduler, "acquire_lease", watched)
+    monkeypatch.setattr(services, "score_round", slow)
+    browsers = [Browser(live_server) for _ in range(2)]
+    for browser in browsers:
+        browser.sign_in("bureau1", DEFAULT_PASSWORD)
+    tokens = [browser.csrf("/innovation/") for browser in browsers]
+    statuses = at_once([lambda b=b, t=t: b.request("/innovation/run", {"csrf_token": t})
+                        for b, t in zip(browsers, tokens)])
+    assert [status for status, _page in statuses] == [302, 302]
+    assert refused.is_set()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(InnovationRound)) == 1
+    pages = [browser.request("/innovation/")[1] for browser in browsers]
+    assert sum("另一轮评分正在进行" in page for page in pages) == 1
+    # The lease is given back: a later click scores again.
+    assert services.run_round_once(AS_OF, "web") is not None
