@@ -102,7 +102,7 @@ def test_two_schedulers_on_one_database_run_a_job_once(app, probe, monkeypatch) 
     from crm.models.flag import apscheduler_jobs
 
     stored = set(db.session.scalars(select(apscheduler_jobs.c.id)))
-    assert {"eligibility", "expiry_reminder", "report_reminder"} <= stored
+    assert {"eligibility", "expiry_reminder", "report_reminder", "innovation_points"} <= stored
 
 
 def test_create_app_starts_the_scheduler_only_when_enabled(app, monkeypatch) -> None:
@@ -136,7 +136,7 @@ def test_flask_cli_commands_do_not_start_the_scheduler_until_serving(app, monkey
     assert scheduler._scheduler is None     # init-db, run-job ... never fire jobs
     cli_app.test_client().get("/login")     # `flask run` serving its first request
     assert scheduler._scheduler is not None and scheduler._scheduler.running
-    assert {job.id for job in scheduler._scheduler.get_jobs()} == {"eligibility", "expiry_reminder", "report_reminder"}
+    assert {job.id for job in scheduler._scheduler.get_jobs()} == {"eligibility", "expiry_reminder", "report_reminder", "innovation_points"}
 
 
 def test_server_does_not_start_the_scheduler_on_an_unmigrated_database(tmp_path, monkeypatch,
