@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from crm.clock import today
 from crm.dashboard import services
+from crm.dashboard.innovation import StarsSection, stars_section
 from crm.dashboard.services import (
     CITY,
     COMPUTATIONS,
@@ -137,9 +138,24 @@ def index() -> str:
             as_of=as_of.isoformat(),
         ),
     }
+    stars = stars_section(current_user, jurisdiction)
+    chart["stars"] = _stars_chart(stars) if jurisdiction == CITY else None
     return render_template(
-        "dashboard/index.html", dashboard=dashboard, chart=chart, **_common(jurisdiction, as_of)
+        "dashboard/index.html", dashboard=dashboard, chart=chart, stars=stars, **_common(jurisdiction, as_of)
     )
+
+
+def _stars_chart(stars: StarsSection) -> dict[str, Any] | None:
+    """Stacked bars of 五星, 四星 and 三星 firms per district (the city page only)."""
+    if stars.round is None:
+        return None
+    return {
+        "districts": [DISTRICTS[code] for code in stars.districts],
+        "series": [
+            {"name": label, "data": [stars.counts[code].stars[n] for code in stars.districts]}
+            for n, label in ((5, _("五星")), (4, _("四星")), (3, _("三星")))
+        ],
+    }
 
 
 @bp.get("/trend.json")

@@ -82,6 +82,8 @@ class InnovationScore(db.Model):
     __table_args__ = (
         Index("ix_innovation_score_round_rank", "round_id", "district_code", "cohort", "rank"),
         Index("ix_innovation_score_firm", "enterprise_id", "round_id", unique=True),
+        # Covers the dashboard's stars per district and movement without reading the wide rows.
+        Index("ix_innovation_score_round_stars", "round_id", "stars", "district_code", "enterprise_id", "score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,11 +69,13 @@ def upgrade():
     with op.batch_alter_table('innovation_score', schema=None) as batch_op:
         batch_op.create_index('ix_innovation_score_firm', ['enterprise_id', 'round_id'], unique=True)
         batch_op.create_index('ix_innovation_score_round_rank', ['round_id', 'district_code', 'cohort', 'rank'], unique=False)
+        batch_op.create_index('ix_innovation_score_round_stars', ['round_id', 'stars', 'district_code', 'enterprise_id', 'score'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('innovation_score', schema=None) as batch_op:
+        batch_op.drop_index('ix_innovation_score_round_stars')
         batch_op.drop_index('ix_innovation_score_round_rank')
         batch_op.drop_index('ix_innovation_score_firm')
 

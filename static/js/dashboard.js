@@ -74,5 +74,20 @@
       .catch(function () { trend.hideLoading(); });
   }
 
+  // Innovation points: 五星, 四星, 三星 firms per district, stacked (the city page only).
+  var stars = init("chart-stars");
+  if (stars && data.stars) {
+    stars.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 40, right: 10, top: 30, bottom: 40 },
+      xAxis: { type: "category", data: data.stars.districts },
+      yAxis: { type: "value", minInterval: 1 },
+      series: data.stars.series.map(function (s) {
+        return { type: "bar", stack: "stars", name: s.name, data: s.data };
+      })
+    });
+  }
+
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
