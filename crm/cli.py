@@ -200,3 +200,9 @@ def register_commands(app: Flask) -> None:
 
         counts = run_eligibility(today(), "cli")
         click.echo(f"已评估培育对象：{counts['evaluated']} 家企业，列入 {counts['raised']} 项")
+        # And innovation points scored and published, so the pages show stars and portraits.
+        from crm.demo import publish_demo_rounds
+
+        for round_ in publish_demo_rounds(today()):
+            click.echo(f"已发布第 {round_.id} 轮企业创新积分（{round_.fiscal_year}年度）：参评 {round_.counts['scored']} 家，"
+                       f"五星 {round_.counts['stars_5']} 家、四星 {round_.counts['stars_4']} 家、三星 {round_.counts['stars_3']} 家")

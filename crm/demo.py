@@ -36,6 +36,7 @@ from crm.models import (
     FactDeclaration,
     HitechField,
     Honour,
+    InnovationRound,
     Platform,
     Role,
     SupportRecord,
@@ -924,3 +925,25 @@ def generate_demo_data(count: int, seed: int) -> dict[str, int]:
     finally:
         db.session.info.pop("audit_disabled", None)
     return totals
+
+
+def publish_demo_rounds(as_of: date) -> list[InnovationRound]:
+    """Innovation points for the demo (企业创新积分): a round for the fiscal year before last
+    and one for last year, both published by the demo administrator, so the pages show stars
+    and portraits and the dashboard the firms' movement between the two rounds.
+
+    Deterministic: the rounds score the demo's records as of fixed days (the end of last year,
+    and ``as_of``)."""
+    from crm.innovation.services import publish_round, run_round
+
+    admin = db.session.scalar(select(User).where(User.username == DEMO_USERS[0][0]))
+    made = []
+    for day in (date(as_of.year - 1, 12, 31), as_of):
+        round_ = run_round(day, trigger="cli")  # made by the demo-data command
+        if admin is not None:
+            publish_round(round_, admin)
+        else:  # the demo administrator was renamed or removed: published by no one in particular
+            round_.published_at = utcnow()
+        db.session.commit()
+        made.append(round_)
+    return made

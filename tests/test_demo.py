@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from crm.clock import today
-from crm.demo import DEMO_USERS, FIRM_USER, TOWNS, generate_demo_data, miit_showcases
+from crm.demo import DEMO_USERS, FIRM_USER, TOWNS, generate_demo_data, miit_showcases, publish_demo_rounds
 from crm.districts import district_from_uscc
 from crm.extensions import db
 from crm.ladder import STAGE_RANK, stage_of
@@ -18,6 +18,8 @@ from crm.models import (
     Enterprise,
     FactDeclaration,
     Flag,
+    InnovationRound,
+    InnovationScore,
     JobRun,
     Role,
     Talent,
@@ -133,9 +135,14 @@ def test_cli_demo_data_and_if_empty(runner, app) -> None:
     assert run is not None and run.counts["evaluated"] == 50
     flags = db.session.scalar(select(func.count()).select_from(Flag))
     assert flags == run.counts["raised"] > 0 and f"列入 {flags} 项" in result.output
+    # And innovation points published: last year's round and the one before, for the movement.
+    rounds = db.session.scalars(select(InnovationRound).order_by(InnovationRound.id)).all()
+    assert [r.fiscal_year for r in rounds] == [today().year - 2, today().year - 1]
+    assert all(r.published for r in rounds) and f"已发布第 {rounds[-1].id} 轮企业创新积分" in result.output
     again = runner.invoke(args=["demo-data", "--enterprises", "50", "--seed", "1", "--if-empty"])
     assert again.exit_code == 0 and "跳过" in again.output
     assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 50
+    assert db.session.scalar(select(func.count()).select_from(InnovationRound)) == 2
 
 
 def test_second_seed_adds_without_collisions(app) -> None:
@@ -257,3 +264,36 @@ def test_miit_ladder_proportions_are_plausible(app) -> None:
     assert 0.1 < valid["srdi_sme"] / valid["hitech"] < 0.3
     # A handful of 小巨人 (one of them a showcase firm, which weighs more in a small demo).
     assert 0 < valid["little_giant"] < valid["srdi_sme"] / 3
+
+
+def test_demo_has_published_innovation_points_with_every_star(app) -> None:
+    """`make run` shows stars and portraits: a published round with 五星, 四星 and 三星 firms, the
+    same for the same seed."""
+    generate_demo_data(300, seed=13)
+    earlier, latest = publish_demo_rounds(today())
+    admin = db.session.scalar(select(User).where(User.username == DEMO_USERS[0][0]))
+    for round_ in (earlier, latest):
+        assert round_.published and round_.published_by_id == admin.id
+    assert (earlier.fiscal_year, latest.fiscal_year) == (today().year - 2, today().year - 1)
+    stars = Counter(db.session.scalars(select(InnovationScore.stars).where(InnovationScore.round_id == latest.id)))
+    assert stars[5] >= 1 and stars[4] >= 1 and stars[3] >= 1
+    assert stars[5] == latest.counts["stars_5"] and stars[3] == latest.counts["stars_3"]
+    assert latest.counts["scored"] > 200  # most demo firms filed last year's report
+    # The enterprise user's firm has a portrait: it is scored in the published round.
+    firm = db.session.scalar(select(User).where(User.username == FIRM_USER[0])).enterprise
+    mine = db.session.scalar(select(InnovationScore).where(
+        InnovationScore.round_id == latest.id, InnovationScore.enterprise_id == firm.id))
+    assert mine.score is not None and mine.rank >= 1
+    first = sorted(db.session.execute(select(InnovationScore.uscc, InnovationScore.score, InnovationScore.stars)
+                                      .where(InnovationScore.round_id == latest.id)).all())
+    # Deterministic: the same seed scores the same.
+    from sqlalchemy import delete
+
+    db.session.execute(delete(InnovationScore))
+    db.session.execute(delete(InnovationRound))
+    db.session.execute(delete(Enterprise))
+    db.session.commit()
+    generate_demo_data(300, seed=13)
+    again = publish_demo_rounds(today())[-1]
+    assert sorted(db.session.execute(select(InnovationScore.uscc, InnovationScore.score, InnovationScore.stars)
+                                     .where(InnovationScore.round_id == again.id)).all()) == first
