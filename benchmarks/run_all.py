@@ -23,6 +23,7 @@ QUICK_ARGS: dict[str, list[str]] = {
     "big_batch.py": ["--rows", "5000", "--runs", "3"],
     "dashboard.py": ["--firms", "5000", "--runs", "3"],
     "workspace.py": ["--firms", "5000"],
+    "innovation_points.py": ["--sizes", "1000", "5000", "--requests", "10"],
 }
 
 

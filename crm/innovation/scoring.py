@@ -290,13 +290,15 @@ def score_round(firms: Iterable[FirmInputs], scheme: Scheme, fiscal_year: int, a
             own = values[indicator.code]
             cohort_values = {eid: own[eid] for eid in ids}
             shares = rank_shares(cohort_values, indicator.direction) if indicator.method == "rank" else None
+            # Looked up once per indicator, not once per firm (a round at 100,000 firms makes 1.8M).
+            weights = {stage: indicator.weight(stage) for stage in STAGES}
             for firm in firms_in:
                 value = cohort_values[firm.enterprise_id]
                 if isinstance(value, NotComputable):
                     firm.indicators[indicator.code] = IndicatorScore(None, Decimal("0.00"), value.reason)
                     continue
                 share = shares[firm.enterprise_id] if shares is not None else band_share(value, indicator)
-                firm.indicators[indicator.code] = IndicatorScore(value, _points(indicator.weight(firm.stage), share))
+                firm.indicators[indicator.code] = IndicatorScore(value, _points(weights[firm.stage], share))
         for firm in firms_in:
             groups = dict.fromkeys(GROUPS, Decimal("0.00"))
             for indicator in indicators:
