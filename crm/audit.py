@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from crm.clock import utcnow
+from crm.clock import local_time, utcnow
 from crm.overlap import database_call
 from crm.models import (
     AnnualReport,
@@ -28,6 +28,7 @@ from crm.models import (
     AuditLog,
     ContactNote,
     Designation,
+    DistrictMove,
     Enterprise,
     FactDeclaration,
     Flag,
@@ -187,6 +188,21 @@ def _record_audit(session: Session, _flush_context: Any) -> None:
     if rows:
         # A Core insert on the flush's own connection: one statement, same transaction.
         session.connection().execute(AuditLog.__table__.insert(), rows)
+        record_district_moves(session.connection(), rows, rows[0]["at"])
+
+
+def record_district_moves(connection: Any, items: list[dict[str, Any]], at: datetime) -> None:
+    """Keep every change of a firm's district as a move on that (local) day: the flows of the
+    ladder count a firm in the district it was in on a day (crm.flows)."""
+    moves = [
+        {"enterprise_id": item["entity_id"], "moved_on": local_time(at).date(),
+         "from_district": item["changes"]["district_code"][0], "to_district": item["changes"]["district_code"][1]}
+        for item in items
+        if item["entity"] == "enterprise" and item["action"] is AuditAction.update
+        and "district_code" in item["changes"] and None not in item["changes"]["district_code"]
+    ]
+    if moves:
+        connection.execute(DistrictMove.__table__.insert(), moves)
 
 
 # Types that are already JSON-friendly (checked by exact type: bool is not int here).
@@ -211,6 +227,7 @@ def record_changes(changes: list[dict[str, Any]], connection: Any = None) -> Non
         from crm.extensions import db
 
         connection = db.session.connection()
+    record_district_moves(connection, changes, at)
     table = AuditLog.__table__
     mark = _PLACEHOLDERS.get(connection.dialect.paramstyle)
     if mark is None:  # a driver without positional parameters: plain Core

@@ -11,7 +11,7 @@ from crm.models.contact import ContactKind, ContactNote
 from crm.models.declaration import FactDeclaration, IpGrade, ProductField
 from crm.models.designation import Designation, DesignationKind, DesignationSource
 from crm.models.district import District, Town
-from crm.models.enterprise import Enterprise, FormerName, HitechField, Industry
+from crm.models.enterprise import DistrictMove, Enterprise, FormerName, HitechField, Industry
 from crm.models.flag import (
     Flag,
     HandledStatus,
@@ -33,7 +33,7 @@ from crm.models.user import ApiToken, LoginAttempt, Role, User, UserSession
 __all__ = [
     "AnnualReport", "ApiToken", "Attachment", "AuditAction", "AuditLog", "BatchStatus",
     "COUNT_FIELDS", "ChangeRequest", "ChangeRequestStatus", "ContactKind", "ContactNote",
-    "Designation", "DesignationKind", "DesignationSource", "District", "Enterprise", "FactDeclaration",
+    "Designation", "DesignationKind", "DesignationSource", "District", "DistrictMove", "Enterprise", "FactDeclaration",
     "FIGURE_FIELDS", "Flag", "FormerName", "HandledStatus", "HeaderMapping", "HitechField", "Honour",
     "HonourKind", "ImportBatch", "InnovationRound", "InnovationScheme", "InnovationScore", "IpGrade", "ImportIssue", "IssueKind", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
     "LoginAttempt", "MONEY_FIELDS", "Notification", "PlanTarget", "Platform", "PlatformKind",

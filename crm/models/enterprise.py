@@ -103,6 +103,8 @@ class Enterprise(TimestampMixin, VersionedMixin, db.Model):
     contact_phone: Mapped[str | None] = mapped_column(String(50))
     contact_email: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
+    # 注销/吊销: the day the firm ceased to exist; it holds no rung from that day on.
+    closed_on: Mapped[date | None] = mapped_column(Date)
     # Figures of the latest reported (non-draft) year, kept in step with the reports
     # by crm/enterprises/summary.py so that lists sort 100,000 firms on an index.
     latest_year: Mapped[int | None] = mapped_column(Integer)
@@ -204,3 +206,20 @@ def _keep_former_names(session: Session, _context: object, _instances: object) -
             )
         if known is None:
             session.add(FormerName(enterprise_id=target.id, name=old))
+
+
+class DistrictMove(db.Model):
+    """A firm moved from one district to another on a day (kept from the audit trail, so every
+    way a district changes, a form or an import and its rollback, leaves one; crm.audit)."""
+
+    __tablename__ = "district_move"
+    __table_args__ = (Index("ix_district_move_firm", "enterprise_id", "moved_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
+    moved_on: Mapped[date] = mapped_column(Date)
+    from_district: Mapped[str] = mapped_column(String(6))
+    to_district: Mapped[str] = mapped_column(String(6))
+
+    def __repr__(self) -> str:
+        return f"<DistrictMove {self.enterprise_id} {self.from_district}->{self.to_district} {self.moved_on}>"

@@ -1,0 +1,208 @@
+"""Stocks and flows of the ladder: who held a rung on 1 January and on 31 December, who
+entered and who left in between, and why. Pure: no Flask, no database.
+
+CONTRACT.md ("Flows of the ladder"): for a stage and a calendar year, `start` counts the firms
+holding a valid designation of that kind on 1 January, `end` those holding one on 31
+December, `entered` those in `end` but not in `start`, `left` those in `start` but not in
+`end`, so that start + entered - left == end exactly. In a district, a firm counts in the
+district it was in on that day: a firm that moved mid-year leaves one district and enters
+the other, and the city's figures show neither. A firm holds nothing from the day it closed.
+
+Why a firm entered: it moved in (holding the rung already), returned (it held the rung in
+an earlier year) or came the first time. Why it left: it moved away (still holding the rung),
+closed, moved up (holds a higher stage at the year's end and gave this one up), or its
+certificate lapsed without renewal.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+STAGES = ("incubated", "tech_sme", "hitech", "gazelle", "little_giant", "listed")
+STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGES, start=1)}
+ENTERED = ("first", "returning", "moved_in")
+LEFT = ("lapsed", "moved_up", "moved_away", "closed")
+ENTERED_LABELS = {"first": "首次进入", "returning": "再次进入", "moved_in": "从其他区（市）迁入"}
+LEFT_LABELS = {"lapsed": "到期未续", "moved_up": "升级后不再保留", "moved_away": "迁往其他区（市）", "closed": "注销"}
+CITY = None
+
+
+@dataclass(frozen=True)
+class Held:
+    kind: str
+    valid_from: date
+    valid_to: date | None = None   # None: open-ended
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Move:
+    moved_on: date
+    from_district: str
+    to_district: str
+
+
+@dataclass(frozen=True)
+class FirmHistory:
+    """What the flows read of one firm: its rungs, its district today and its moves, its closure."""
+
+    enterprise_id: int
+    district: str                       # today's
+    designations: tuple[Held, ...] = ()
+    moves: tuple[Move, ...] = ()        # oldest first
+    closed_on: date | None = None
+
+    def district_on(self, day: date) -> str:
+        """The district the firm was in at the end of ``day`` (a move counts from its day)."""
+        later = [m for m in self.moves if m.moved_on > day]
+        return later[0].from_district if later else self.district
+
+    def open_on(self, day: date) -> bool:
+        return self.closed_on is None or day < self.closed_on
+
+    def holds(self, kind: str, day: date) -> bool:
+        return self.open_on(day) and any(d.kind == kind and d.valid_on(day) for d in self.designations)
+
+    def top_stage(self, day: date) -> int:
+        """The rank of the highest stage held on ``day`` (0: none)."""
+        if not self.open_on(day):
+            return 0
+        return max((STAGE_RANK[d.kind] for d in self.designations if d.kind in STAGE_RANK and d.valid_on(day)),
+                   default=0)
+
+
+@dataclass
+class Flow:
+    """One stage in one year (and district, or the city)."""
+
+    year: int
+    stage: str
+    start: int = 0
+    end: int = 0
+    entered: Counter[str] = field(default_factory=Counter)
+    left: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def entered_total(self) -> int:
+        return sum(self.entered.values())
+
+    @property
+    def left_total(self) -> int:
+        return sum(self.left.values())
+
+
+def _years(first: date, last: date | None, window: range, *, at_start: bool) -> range:
+    """The window's years whose 1 January (``at_start``) or 31 December falls in first..last."""
+    if at_start:
+        low = first.year if (first.month, first.day) == (1, 1) else first.year + 1
+        high = last.year if last is not None else window.stop - 1
+    else:
+        low = first.year
+        high = (last.year if (last.month, last.day) == (12, 31) else last.year - 1) if last is not None \
+            else window.stop - 1
+    return range(max(low, window.start), min(high, window.stop - 1) + 1)
+
+
+def _held_years(firm: FirmHistory, window: range) -> dict[str, tuple[set[int], set[int]]]:
+    """Per stage: (years it held the stage on 1 January, years it held it on 31 December)."""
+    out: dict[str, tuple[set[int], set[int]]] = {}
+    for held in firm.designations:
+        if held.kind not in STAGE_RANK:
+            continue
+        jan, dec = out.setdefault(held.kind, (set(), set()))
+        jan.update(_years(held.valid_from, held.valid_to, window, at_start=True))
+        dec.update(_years(held.valid_from, held.valid_to, window, at_start=False))
+    if firm.closed_on is not None:
+        for jan, dec in out.values():
+            jan.difference_update({y for y in jan if date(y, 1, 1) >= firm.closed_on})
+            dec.difference_update({y for y in dec if date(y, 12, 31) >= firm.closed_on})
+    return out
+
+
+def _entered_why(firm: FirmHistory, stage: str, year: int, jan: set[int], district: str | None) -> str:
+    if district is not None and year in jan:
+        return "moved_in"            # it held the rung on 1 January, in another district
+    first_day = date(year, 1, 1)
+    held_before = any(d.kind == stage and d.valid_from < first_day and firm.open_on(d.valid_from)
+                      for d in firm.designations)
+    return "returning" if held_before else "first"
+
+
+def _left_why(firm: FirmHistory, stage: str, year: int, dec: set[int], district: str | None) -> str:
+    last_day = date(year, 12, 31)
+    if district is not None and year in dec:
+        return "moved_away"          # it still holds the rung on 31 December, elsewhere
+    if not firm.open_on(last_day):
+        return "closed"
+    if firm.top_stage(last_day) > STAGE_RANK[stage]:
+        return "moved_up"
+    return "lapsed"
+
+
+def firm_flows(firm: FirmHistory, window: range, district: str | None = CITY
+               ) -> Iterable[tuple[int, str, str, str | None]]:
+    """The firm's part in the flows: (year, stage, part, reason) with part "start", "end",
+    "entered" or "left" (reason None for start and end), in ``district`` or the city."""
+    for stage, (jan, dec) in _held_years(firm, window).items():
+        for year in sorted(jan | dec):
+            if district is None:
+                in_start, in_end = year in jan, year in dec
+            else:
+                in_start = year in jan and firm.district_on(date(year, 1, 1)) == district
+                in_end = year in dec and firm.district_on(date(year, 12, 31)) == district
+            if in_start:
+                yield year, stage, "start", None
+            if in_end:
+                yield year, stage, "end", None
+            if in_end and not in_start:
+                yield year, stage, "entered", _entered_why(firm, stage, year, jan, district)
+            elif in_start and not in_end:
+                yield year, stage, "left", _left_why(firm, stage, year, dec, district)
+
+
+def flows(firms: Iterable[FirmHistory], window: range, district: str | None = CITY) -> dict[tuple[int, str], Flow]:
+    """Every stage's flow in every year of ``window`` (a range of years), in a district or the city."""
+    table = {(year, stage): Flow(year, stage) for year in window for stage in STAGES}
+    for firm in firms:
+        if district is not None and firm.district != district and not firm.moves:
+            continue   # never was in the district
+        for year, stage, part, reason in firm_flows(firm, window, district):
+            flow = table[year, stage]
+            if part == "start":
+                flow.start += 1
+            elif part == "end":
+                flow.end += 1
+            elif part == "entered":
+                flow.entered[reason] += 1
+            else:
+                flow.left[reason] += 1
+    return table
+
+
+def members(firms: Iterable[FirmHistory], year: int, stage: str, part: str, reason: str | None = None,
+            district: str | None = CITY) -> list[int]:
+    """The firms behind one number: ids of those in ``part`` (and for ``reason``) of a flow."""
+    window = range(year, year + 1)
+    found = []
+    for firm in firms:
+        if district is not None and firm.district != district and not firm.moves:
+            continue
+        for y, s, p, why in firm_flows(firm, window, district):
+            if s == stage and p == part and (reason is None or why == reason):
+                found.append(firm.enterprise_id)
+                break
+    return found
+
+
+def first_year(firms: Sequence[FirmHistory]) -> int | None:
+    """The year of the earliest stage designation recorded (flows before it are not known)."""
+    years = [d.valid_from.year for f in firms for d in f.designations if d.kind in STAGE_RANK]
+    return min(years) if years else None
+
+
+__all__ = ["CITY", "ENTERED", "ENTERED_LABELS", "FirmHistory", "Flow", "Held", "LEFT", "LEFT_LABELS", "Move",
+           "STAGES", "STAGE_RANK", "first_year", "flows", "members"]
