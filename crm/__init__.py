@@ -23,6 +23,7 @@ BLUEPRINTS = (
     "crm.portal.views:bp",
     "crm.dashboard.views:bp",
     "crm.innovation.views:bp",
+    "crm.flows.views:bp",
     "crm.notifications.views:bp",
     "crm.admin.views:bp",
     "crm.users.views:bp",

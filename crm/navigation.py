@@ -22,6 +22,7 @@ NAV: list[tuple[str, Any, tuple[str, ...]]] = [
     ("eligibility.index", _l("培育对象"), STAFF),
     ("innovation.index", _l("创新积分"), STAFF),
     ("dashboard.index", _l("规划指标"), ("admin", "bureau", "officer")),
+    ("flows.index", _l("梯队流动"), ("admin", "bureau", "officer")),
     ("imports.index", _l("数据导入"), ("admin", "bureau")),
     ("portal.reports", _l("年度报表"), ("enterprise",)),
     ("portal.standing", _l("我的梯队"), ("enterprise",)),
