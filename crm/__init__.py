@@ -139,8 +139,9 @@ def _register_cli(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from crm import formatting, navigation
+    from crm import assets, formatting, navigation
 
+    assets.register(app)
     formatting.register(app)
     navigation.register(app)
 

@@ -1,7 +1,6 @@
 """Pages of the dashboard area: plan indicators, reports, the firms behind a figure, target editing."""
 from __future__ import annotations
 
-import importlib.resources
 from datetime import date
 from typing import Any
 
@@ -64,8 +63,6 @@ CHART_KEYS = (
 @bp.before_request
 @login_required
 def _staff_only() -> None:
-    if request.endpoint == "dashboard.echarts_js":
-        return
     if current_user.role is Role.enterprise:
         abort(404)  # the firms behind each figure are other firms' data
 
@@ -241,20 +238,6 @@ def firms() -> str:
         items_unit=COMPUTATIONS[key].unit if items is not None else "",
         **_common(jurisdiction, as_of),
     )
-
-
-@bp.get("/assets/echarts.min.js")
-def echarts_js() -> Response:
-    """Apache ECharts from the installed excel-chart-echarts wheel: no CDN, nothing vendored."""
-    try:
-        asset = importlib.resources.files("xlsx2echarts") / "static" / "echarts.min.js"
-        body = asset.read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError):
-        abort(404)
-    response = Response(body, mimetype="application/javascript")
-    response.cache_control.public = True
-    response.cache_control.max_age = 7 * 24 * 3600
-    return response
 
 
 # ---------------------------------------------------------------------------

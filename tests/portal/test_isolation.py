@@ -102,7 +102,7 @@ def test_forms_need_csrf(app, client) -> None:
 
 # Routes that never take another firm's identifiers (sign-in, language, static files, links by secret).
 _NOT_FIRM_ROUTES = {"static", "bootstrap.static", "auth.login", "auth.logout", "auth.set_language",
-                    "portal.accept_invitation", "portal.forgot_password", "dashboard.echarts_js"}
+                    "portal.accept_invitation", "portal.forgot_password"}
 
 
 _ECHOED_PATH = re.compile(r'name="next" value="[^"]*"')
