@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from crm.api import auth, enterprises, flags, indicators, innovation  # noqa: E402,F401  (routes register on import)
+from crm.api import auth, enterprises, flags, flows, indicators, innovation  # noqa: E402,F401  (routes register on import)

@@ -174,6 +174,9 @@ class ProfileForm(VersionedForm):
     district_code = SelectField(_l("所属区（市）"), choices=[])
     town = StringField(_l("镇街/园区"), validators=[Optional(), column_length(Enterprise, "town")])
     founded_on = YmdField(_l("成立日期"), validators=[Optional(), not_future])
+    # 注销 (or 吊销): from this day the firm holds no rung (crm.flows counts it as closed).
+    closed_on = YmdField(_l("注销日期"), validators=[Optional(), not_future],
+                         description=_l("企业注销或被吊销营业执照的日期；仍在经营的留空"))
     industry_code = SelectField(_l("所属行业"), choices=[], default="")
     hitech_field = SelectField(_l("高新技术领域"), choices=coded_choices(HITECH_FIELD_NAMES, _l("（未填写）")), default="")
     above_size = BooleanField(_l("规模以上企业"))
@@ -199,6 +202,12 @@ class ProfileForm(VersionedForm):
         earliest = min(report.year for report in self.enterprise.annual_reports)
         if field.data.year > earliest:
             raise ValidationError(_("成立日期不能晚于已有年度报表的年度（最早为 %(year)s 年度）", year=earliest))
+
+    def validate_closed_on(self, field: YmdField) -> None:
+        """A firm cannot close before it was founded (the founding date saved with it)."""
+        founded = self.founded_on.data
+        if field.data is not None and founded is not None and field.data < founded:
+            raise ValidationError(_("注销日期不能早于成立日期（%(day)s）", day=founded.isoformat()))
 
 
 class DesignationForm(VersionedForm):

@@ -466,7 +466,7 @@ def delete_record(uscc: str, kind_name: str, record_id: int) -> Response:
 
 
 PROFILE_FIELDS = (
-    "name", "district_code", "town", "founded_on", "industry_code", "hitech_field", "above_size",
+    "name", "district_code", "town", "founded_on", "closed_on", "industry_code", "hitech_field", "above_size",
     "address", "contact_person", "contact_phone", "contact_email", "notes",
 )
 

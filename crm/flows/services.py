@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
 
 from crm.extensions import db
 from crm.flows.history import STAGES, FirmHistory, Flow, Held, Move, flows, members
 from crm.models import Designation, DistrictMove, Enterprise, User
-from crm.scoping import enterprise_scope
+from crm.scoping import enterprise_scope, scoped
 
 
 def _code(value: object) -> str:
@@ -61,3 +64,57 @@ def records_begin() -> int | None:
     """The first year any stage designation is recorded for (before it, no flow is known)."""
     first = db.session.scalar(select(func.min(Designation.valid_from)).where(Designation.kind.in_(STAGES)))
     return first.year if first is not None else None
+
+
+def member_query(year: int, stage: str, part: str, reason: str | None, district: str | None, user: User
+                 ) -> tuple[Select, int]:
+    """The firms behind one number as a select of the Enterprise rows ``user`` may see (to count and
+    page), and how many more are behind it out of the user's scope (firms now in another district)."""
+    ids = members(histories(district), year, stage, part, reason, district)
+    stmt = scoped(select(Enterprise).where(Enterprise.id.in_(ids)), user)
+    seen = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return stmt, len(ids) - seen
+
+
+# The years a flows page or the API may be asked for: from the first designations anyone
+# could have recorded to this year (a later year's 31 December is not known yet).
+FIRST_ASKABLE_YEAR = 1980
+MAX_YEARS = 30
+DEFAULT_YEARS = 10
+
+
+@dataclass
+class YearRangeError(ValueError):
+    """A year range that cannot be shown: ``param`` ("from" or "to") and why, for people."""
+
+    param: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _whole_year(param: str, raw: str, this_year: int) -> int:
+    text = raw.strip()
+    if not (len(text) == 4 and text.isascii() and text.isdigit()):
+        raise YearRangeError(param, _("应为四位数的年份（如 %(year)s）：%(value)s", year=this_year, value=raw[:20]))
+    year = int(text)
+    if not FIRST_ASKABLE_YEAR <= year <= this_year:
+        raise YearRangeError(param, _("年份应在 %(first)s 至 %(last)s 之间：%(value)s",
+                                      first=FIRST_ASKABLE_YEAR, last=this_year, value=text))
+    return year
+
+
+def year_range(raw_from: str | None, raw_to: str | None, this_year: int) -> range:
+    """The years from ``raw_from`` to ``raw_to`` (query arguments, whole years), by default the last
+    ten up to ``this_year``; raises YearRangeError naming the argument that is wrong."""
+    first = _whole_year("from", raw_from or "", this_year) if (raw_from or "").strip() else None
+    last = _whole_year("to", raw_to or "", this_year) if (raw_to or "").strip() else this_year
+    if first is None:
+        first = max(FIRST_ASKABLE_YEAR, last - DEFAULT_YEARS + 1)
+    if first > last:
+        raise YearRangeError("from", _("起始年份 %(first)s 晚于结束年份 %(last)s", first=first, last=last))
+    if last - first + 1 > MAX_YEARS:
+        raise YearRangeError("from", _("一次最多查看 %(n)s 年（%(first)s 至 %(last)s 共 %(span)s 年）",
+                                       n=MAX_YEARS, first=first, last=last, span=last - first + 1))
+    return range(first, last + 1)

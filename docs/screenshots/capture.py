@@ -32,6 +32,8 @@ SHOTS = [
     # Innovation points: a starred firm's portrait on its page, and the demo firm's own in the portal.
     ("kaiping", "officer-pass-123", "/enterprises/{starred}", "innovation-portrait.png", False),
     ("firm", "firm-pass-123", "/portal/innovation", "portal-innovation.png", True),
+    # Flows of the ladder: the city's last ten years, the chart of 高企 entries and exits and the latest year's table.
+    ("bureau", "bureau-pass-123", "/flows/", "flows.png", False),
 ]
 # Shots of one part of a page (a CSS selector): the portrait sits in the middle of the long firm page.
 ELEMENTS = {"innovation-portrait.png": "#innovation"}
