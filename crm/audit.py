@@ -37,6 +37,7 @@ from crm.models import (
     InnovationRound,
     InnovationScheme,
     Platform,
+    Plan,
     PlanTarget,
     RuleParameter,
     SupportRecord,
@@ -46,7 +47,7 @@ from crm.models import (
 
 AUDITED = (
     Enterprise, Designation, AnnualReport, Platform, Talent, SupportRecord, Honour,
-    ContactNote, User, ApiToken, PlanTarget, RuleParameter, Flag, FormerName, FactDeclaration,
+    ContactNote, User, ApiToken, Plan, PlanTarget, RuleParameter, Flag, FormerName, FactDeclaration,
     InnovationScheme, InnovationRound,
 )
 # Bookkeeping columns that change on every write and say nothing to a reader, and secrets'

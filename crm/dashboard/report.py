@@ -14,23 +14,25 @@ from crm.districts import DISTRICTS
 from crm.models import User
 from crm.spreadsheet_cells import as_text_if_str
 
-HEADERS = (
-    ("指标代码", 26),
-    ("指标", 44),
-    ("单位", 7),
-    ("规划", 22),
-    ("基期年份", 9),
-    ("基期值", 12),
-    ("2023年目标", 12),
-    ("2025年目标", 12),
-    ("实际值", 12),
-    ("与2023年目标差距", 16),
-    ("与2025年目标差距", 16),
-    ("2025年目标完成进度", 18),
-    ("2023年是否达序时进度", 18),
-    ("2025年是否达序时进度", 18),
-    ("后续规划期目标", 20),
-)
+def headers(years: tuple[str, ...], goal: str) -> tuple[tuple[str, int], ...]:
+    """Column titles and widths: a target, a gap and an on-track column per compared year."""
+    return (
+        ("指标代码", 26),
+        ("指标", 44),
+        ("单位", 7),
+        ("规划", 22),
+        ("基期年份", 9),
+        ("基期值", 12),
+        *((f"{year}年目标", 12) for year in years),
+        ("实际值", 12),
+        *((f"与{year}年目标差距", 16) for year in years),
+        (f"{goal}年目标完成进度", 18),
+        *((f"{year}年是否达序时进度", 18) for year in years),
+        ("后续规划期目标", 20),
+    )
+
+
+HEADERS = headers(services.TARGET_YEARS, services.TARGET_YEARS[-1])
 FIRST_ROW = 5  # data start; rows 1-3 title and notes, row 4 headers
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 THIN = Side(style="thin", color="999999")
@@ -60,7 +62,15 @@ def progress_workbook(user: User, jurisdictions: list[str], as_of: date) -> Byte
 
 
 def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 - openpyxl Worksheet
-    last_col = get_column_letter(len(HEADERS))
+    years, goal = dashboard.period.years, dashboard.period.goal
+    titles = headers(years, goal)
+    n = len(years)
+    actual_col = 7 + n                      # after six descriptive columns and the targets
+    progress_col = actual_col + n + 1
+    goal_letter = get_column_letter(6 + n)
+    actual_letter = get_column_letter(actual_col)
+    last_col = get_column_letter(len(titles))
+    labels = services.plan_labels()
     sheet["A1"] = f"{services.jurisdiction_label(dashboard.jurisdiction)}科技创新规划指标完成情况"
     sheet["A1"].font = Font(size=14, bold=True)
     sheet.merge_cells(f"A1:{last_col}1")
@@ -75,7 +85,7 @@ def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 
         sheet["A3"] = "本区（市）无规划指标表，仅列系统计算值，目标不适用。"
         sheet.merge_cells(f"A3:{last_col}3")
     header_row = FIRST_ROW - 1
-    for col, (title, width) in enumerate(HEADERS, start=1):
+    for col, (title, width) in enumerate(titles, start=1):
         cell = sheet.cell(row=header_row, column=col, value=title)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -89,11 +99,10 @@ def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 
             row.code,
             str(row.name),
             row.unit,
-            str(PLAN_LABELS.get(row.plan or "", "系统计算")),
+            str(labels.get(row.plan or "", "系统计算")),
             row.baseline_year,
             row.baseline,
-            row.targets.get("2023"),
-            row.targets.get("2025"),
+            *(row.targets.get(year) for year in years),
             row.actual,
         )
         for col, value in enumerate(values, start=1):
@@ -101,14 +110,18 @@ def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 
             if col >= 6:
                 cell.number_format = number_format
         # Gaps: actual minus target; blank when either is missing.
-        sheet.cell(row=r, column=10, value=f'=IF(OR(I{r}="",G{r}=""),"",I{r}-G{r})').number_format = number_format
-        sheet.cell(row=r, column=11, value=f'=IF(OR(I{r}="",H{r}=""),"",I{r}-H{r})').number_format = number_format
+        for i in range(n):
+            target = f"{get_column_letter(7 + i)}{r}"
+            sheet.cell(row=r, column=actual_col + 1 + i,
+                       value=f'=IF(OR({actual_letter}{r}="",{target}=""),"",{actual_letter}{r}-{target})'
+                       ).number_format = number_format
         # Progress as on the dashboard (services.progress_toward, rounded_progress): from the
-        # baseline (0 without one) toward the 2025 target, 0..100%, one decimal rounded down.
-        sheet.cell(row=r, column=12, value=progress_formula(r)).number_format = "0.0%"
-        sheet.cell(row=r, column=13, value=STATUS[row.on_track.get("2023")])
-        sheet.cell(row=r, column=14, value=STATUS[row.on_track.get("2025")])
-        sheet.cell(row=r, column=15, value="；".join(
+        # baseline (0 without one) toward the last target, 0..100%, one decimal rounded down.
+        sheet.cell(row=r, column=progress_col,
+                   value=progress_formula(r, actual_letter, goal_letter)).number_format = "0.0%"
+        for i, year in enumerate(years):
+            sheet.cell(row=r, column=progress_col + 1 + i, value=STATUS[row.on_track.get(year)])
+        sheet.cell(row=r, column=progress_col + 1 + n, value="；".join(
             f"{year}年：{_plain(value, row.unit)}" for year, value in row.later_targets.items()
         ) or None)
     sheet.freeze_panes = f"C{FIRST_ROW}"
@@ -118,12 +131,14 @@ def _write_sheet(sheet, dashboard: services.Dashboard) -> None:  # noqa: ANN001 
     sheet.page_setup.fitToWidth = 1
 
 
-def progress_formula(r: int) -> str:
-    """Column L of row `r`: progress toward the 2025 target (H) from the baseline (F) of actual (I)."""
+def progress_formula(r: int, actual: str = "I", goal: str = "H") -> str:
+    """Progress of row `r` toward the last target (column `goal`) from the baseline (F) of the
+    actual (column `actual`); with the 14th plans' layout, column L."""
     base = f"N(F{r})"
+    a, g = f"{actual}{r}", f"{goal}{r}"
     return (
-        f'=IF(OR(I{r}="",H{r}=""),"",IF(H{r}={base},IF(I{r}>=H{r},1,0),'
-        f'ROUNDDOWN(MAX(0,MIN(1,(I{r}-{base})/(H{r}-{base}))),3)))'
+        f'=IF(OR({a}="",{g}=""),"",IF({g}={base},IF({a}>={g},1,0),'
+        f'ROUNDDOWN(MAX(0,MIN(1,({a}-{base})/({g}-{base}))),3)))'
     )
 
 

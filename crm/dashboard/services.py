@@ -21,7 +21,11 @@ Conventions (also stated on the dashboard page):
 - On track: actual >= the value linearly interpolated from the baseline (at the
   end of the baseline year) to the target (at the end of the target year), at
   `as_of`; for a falling target, actual <= it.
-- Progress toward the 2025 target: (actual - baseline) / (target - baseline), 0..1
+- The plan in force on `as_of` (crm.models.Plan: first_year <= its year <= last_year) decides
+  the targets: through 2025 the 14th five-year plans (2023 and 2025 targets, later years of any
+  plan beside them); once a later plan an administrator entered is in force (2026-2030), its
+  rows, its target years and its last year's target (`plan_period`).
+- Progress toward the 2025 target (or the plan in force's last target): (actual - baseline) / (target - baseline), 0..1
   (baseline 0 without one; a target equal to its baseline is 0 or 1: reached or not),
   shown to one decimal rounded down, so 100.0% means reached, on the page, the print
   page and in the workbook alike.
@@ -46,6 +50,7 @@ from crm.models import (
     Designation,
     DesignationKind,
     Enterprise,
+    Plan,
     PlanTarget,
     Platform,
     ReportStatus,
@@ -57,6 +62,8 @@ from crm.models.platform import RD_INSTITUTION_KINDS, PlatformKind, PlatformLeve
 from crm.scoping import can_see_district, scoped
 
 CITY = "city"
+# The 14th five-year plans' target years: compared against through 2025, and whenever no later
+# plan is in force.
 TARGET_YEARS = ("2023", "2025")
 # The plan that speaks for each jurisdiction first (city: 000, then 江门创造2025).
 MAIN_PLANS: dict[str, tuple[str, ...]] = {
@@ -442,12 +449,13 @@ class IndicatorRow:
             "unit": self.unit,
             "actual": self.actual,
             "baseline": {"year": self.baseline_year, "value": self.baseline},
-            "targets": {year: self.targets.get(year) for year in TARGET_YEARS},
+            "targets": dict(self.targets),
         }
 
 
-def _evaluate(row: IndicatorRow, as_of: date) -> IndicatorRow:
-    for year in TARGET_YEARS:
+def _evaluate(row: IndicatorRow, as_of: date, years: tuple[str, ...] = TARGET_YEARS) -> IndicatorRow:
+    """On-track per target year and progress toward the last one (`years`: the plan in force's)."""
+    for year in years:
         target = row.targets.get(year)
         if target is None:
             row.on_track[year] = None
@@ -460,7 +468,7 @@ def _evaluate(row: IndicatorRow, as_of: date) -> IndicatorRow:
             continue
         rising = row.baseline is None or float(target) >= float(row.baseline)
         row.on_track[year] = row.actual >= expected - 1e-12 if rising else row.actual <= expected + 1e-12
-    goal = row.targets.get("2025")
+    goal = row.targets.get(years[-1])
     if row.actual is not None and goal is not None:
         row.progress = progress_toward(row.actual, row.baseline, goal)
     return row
@@ -489,35 +497,100 @@ def rounded_progress(progress: float | None) -> Decimal | None:
     return (Decimal(f"{progress:.12g}") * 100).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
 
-def plan_targets_for(jurisdiction: str) -> list[PlanTarget]:
+@dataclass(frozen=True)
+class PlanPeriod:
+    """The plans whose targets a jurisdiction's figures are compared against on a day.
+
+    `plans` empty: the 14th five-year plans' view (every plan row of the jurisdiction, its main
+    plans first, 2023 and 2025 compared, later years shown beside them). Otherwise the codes of
+    the later plans in force, and the target years their rows name inside their period.
+    """
+
+    plans: tuple[str, ...] = ()
+    years: tuple[str, ...] = TARGET_YEARS
+    first_year: int | None = None
+    last_year: int | None = None
+
+    @property
+    def goal(self) -> str:
+        """The year whose target progress is measured toward (the last one)."""
+        return self.years[-1]
+
+    @property
+    def later(self) -> bool:
+        return bool(self.plans)
+
+
+FOURTEENTH = PlanPeriod()
+
+
+def plan_labels() -> dict[str, str]:
+    """Every plan's name by code: the shipped plans' (translated) and those administrators entered."""
+    return {**{code: name for code, name in db.session.execute(select(Plan.code, Plan.name))}, **PLAN_LABELS}
+
+
+def plans_in_force(jurisdiction: str, year: int) -> list[Plan]:
+    """The jurisdiction's plans whose period includes ``year``, latest-starting first."""
+    rows = db.session.scalars(
+        select(Plan).where(Plan.jurisdiction == jurisdiction, Plan.first_year <= year, Plan.last_year >= year)
+    ).all()
+    return sorted(rows, key=lambda p: (-p.first_year, p.code))
+
+
+def plan_period(jurisdiction: str, as_of: date) -> PlanPeriod:
+    """The period in force on ``as_of``: a later plan's (ending after 2025) when one is, else the 14th's."""
+    later = [p for p in plans_in_force(jurisdiction, as_of.year) if p.last_year > int(TARGET_YEARS[-1])]
+    if not later:
+        return FOURTEENTH
+    first, last = min(p.first_year for p in later), max(p.last_year for p in later)
+    codes = tuple(p.code for p in later)
+    named: set[str] = set()
+    for targets in db.session.scalars(select(PlanTarget.targets).where(PlanTarget.plan.in_(codes))):
+        named.update(y for y in (targets or {}) if y.isdigit() and first <= int(y) <= last)
+    return PlanPeriod(codes, tuple(sorted(named)) or (str(last),), first, last)
+
+
+def plan_targets_for(jurisdiction: str, period: PlanPeriod = FOURTEENTH) -> list[PlanTarget]:
     """Target rows of the jurisdiction's plans in table order: its main plans first, then any
-    plan an administrator added (the next plan period), by plan number."""
+    plan an administrator added (the next plan period), by plan number. A later plan in force:
+    its rows only."""
+    if period.later:
+        rows = db.session.scalars(select(PlanTarget).where(PlanTarget.plan.in_(period.plans))).all()
+        return sorted(rows, key=lambda t: (period.plans.index(t.plan), t.id))
     plans = MAIN_PLANS.get(jurisdiction, ())
     rows = db.session.scalars(select(PlanTarget).where(PlanTarget.jurisdiction == jurisdiction)).all()
     return sorted(rows, key=lambda t: (plans.index(t.plan) if t.plan in plans else len(plans), t.plan, t.id))
 
 
-def later_targets(target: PlanTarget) -> dict[str, int | float | None]:
+def later_targets(target: PlanTarget, period: PlanPeriod = FOURTEENTH) -> dict[str, int | float | None]:
     """A row's targets for years after the ones the dashboard compares against (next plan period)."""
+    last = period.years[-1]
     return {
         year: plan_value(value, target.unit)
         for year, value in sorted((target.targets or {}).items())
-        if year not in TARGET_YEARS and year > TARGET_YEARS[-1]
+        if year not in period.years and year > last
     }
 
 
-def indicator_rows(figures: Figures, jurisdiction: str, *, computable_only: bool = False) -> list[IndicatorRow]:
-    """One row per indicator: the plans' rows first (a code once), then computed ones no plan names."""
+def indicator_rows(figures: Figures, jurisdiction: str, *, computable_only: bool = False,
+                   period: PlanPeriod | None = None) -> list[IndicatorRow]:
+    """One row per indicator: the plans' rows first (a code once), then computed ones no plan names.
+
+    `period` (default: the one in force on the figures' day) decides the plans and target years.
+    """
+    if period is None:
+        period = plan_period(jurisdiction, figures.as_of)
+    years = period.years
     rows: list[IndicatorRow] = []
     by_code: dict[str, IndicatorRow] = {}
     used: set[str] = set()
-    for target in plan_targets_for(jurisdiction):
+    for target in plan_targets_for(jurisdiction, period):
         if computable_only and not target.computable:
             continue
         if target.code in by_code:
             # The same indicator in a later plan: its further target years join the first row.
             known = by_code[target.code].later_targets
-            for year, value in later_targets(target).items():
+            for year, value in later_targets(target, period).items():
                 known.setdefault(year, value)
             continue
         computation = COMPUTATIONS.get(target.computable)
@@ -534,13 +607,14 @@ def indicator_rows(figures: Figures, jurisdiction: str, *, computable_only: bool
                     actual=figures.value(computation.key, jurisdiction) if computation else None,
                     baseline_year=target.baseline_year,
                     baseline=plan_value(target.baseline_value, target.unit),
-                    targets={y: plan_value((target.targets or {}).get(y), target.unit) for y in TARGET_YEARS},
+                    targets={y: plan_value((target.targets or {}).get(y), target.unit) for y in years},
                     notes=target.notes,
                     target_id=target.id,
                     link_args=computation.filter_args if computation else None,
-                    later_targets=later_targets(target),
+                    later_targets=later_targets(target, period),
                 ),
                 figures.as_of,
+                years,
             )
         )
         by_code[target.code] = rows[-1]
@@ -557,10 +631,10 @@ def indicator_rows(figures: Figures, jurisdiction: str, *, computable_only: bool
                 actual=figures.value(computation.key, jurisdiction),
                 baseline_year=None,
                 baseline=None,
-                targets=dict.fromkeys(TARGET_YEARS),
+                targets=dict.fromkeys(years),
                 link_args=computation.filter_args,
-                on_track=dict.fromkeys(TARGET_YEARS),
-                expected=dict.fromkeys(TARGET_YEARS),
+                on_track=dict.fromkeys(years),
+                expected=dict.fromkeys(years),
             )
         )
     return rows
@@ -601,6 +675,7 @@ class Dashboard:
     as_of: date
     figures: Figures
     rows: list[IndicatorRow]
+    period: PlanPeriod = FOURTEENTH
 
     @property
     def has_plan(self) -> bool:
@@ -620,7 +695,8 @@ class Dashboard:
 def build_dashboard(user: User, jurisdiction: str, as_of: date) -> Dashboard:
     """Figures, targets and statuses for one jurisdiction (already resolved for `user`)."""
     figures = compute_figures(user, as_of, None if jurisdiction == CITY else jurisdiction)
-    return Dashboard(jurisdiction, as_of, figures, indicator_rows(figures, jurisdiction))
+    period = plan_period(jurisdiction, as_of)
+    return Dashboard(jurisdiction, as_of, figures, indicator_rows(figures, jurisdiction, period=period), period)
 
 
 def trend(user: User, jurisdiction: str, years: Iterable[int], as_of: date,

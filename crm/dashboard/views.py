@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.clock import today
 from crm.dashboard import services
@@ -27,7 +27,6 @@ from crm.dashboard.innovation import StarsSection, stars_section
 from crm.dashboard.services import (
     CITY,
     COMPUTATIONS,
-    PLAN_LABELS,
     JurisdictionError,
     JurisdictionForbidden,
 )
@@ -35,7 +34,7 @@ from crm.districts import DISTRICTS
 from crm.enterprises.queries import count_of
 from crm.extensions import db
 from crm.ladder import STAGE_LABELS
-from crm.models import Enterprise, PlanTarget, Role
+from crm.models import Enterprise, Plan, PlanTarget, Role
 from crm.paging import page_arg
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -110,7 +109,7 @@ def _common(jurisdiction: str, as_of: date) -> dict[str, Any]:
         "as_of": as_of,
         "choices": choices,
         "can_choose": current_user.role in (Role.admin, Role.bureau),
-        "plan_labels": PLAN_LABELS,
+        "plan_labels": services.plan_labels(),
         "firms_link": lambda key: firms_link(key, jurisdiction, as_of),
     }
 
@@ -254,7 +253,7 @@ def _admin_only() -> None:
 def targets() -> str:
     _admin_only()
     rows = db.session.scalars(select(PlanTarget).order_by(PlanTarget.plan, PlanTarget.id)).all()
-    return render_template("dashboard/targets.html", targets=rows, plan_labels=PLAN_LABELS,
+    return render_template("dashboard/targets.html", targets=rows, plan_labels=services.plan_labels(),
                            computation_labels={key: c.name for key, c in COMPUTATIONS.items()})
 
 
@@ -308,3 +307,154 @@ def new_target() -> Any:
             return redirect(url_for("dashboard.targets"))
     return render_template("dashboard/target_edit.html", form=form, target=None)
 
+
+
+# ---------------------------------------------------------------------------
+# The forecast of next year-end against the plan
+# ---------------------------------------------------------------------------
+
+
+@bp.get("/forecast")
+def forecast() -> str:
+    from crm.dashboard.forecast import build_forecast, template_helpers
+    from crm.flows.conversion import RULE_RUNGS, RUNG_PAIRS
+    from crm.ladder import DESIGNATION_LABELS
+    from crm.models import DesignationKind
+    from crm.rules_catalogue import RULE_LABELS
+
+    as_of = _as_of()
+    jurisdiction = _jurisdiction()
+    page = build_forecast(current_user, jurisdiction, as_of)
+    kind_labels = {kind.value: label for kind, label in DESIGNATION_LABELS.items()}
+    return render_template(
+        "dashboard/forecast.html",
+        page=page,
+        kind_labels=kind_labels,
+        rule_labels=RULE_LABELS,
+        rule_rungs=RULE_RUNGS,
+        rung_pairs=RUNG_PAIRS,
+        district_labels={**DISTRICTS, CITY: services.jurisdiction_label(CITY)},
+        designation_kinds=DesignationKind,
+        **template_helpers(),
+        **_common(jurisdiction, as_of),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Plans and their periods (administrators)
+# ---------------------------------------------------------------------------
+
+
+@bp.get("/plans")
+def plans() -> str:
+    _admin_only()
+    rows = db.session.scalars(select(Plan).order_by(Plan.first_year.desc(), Plan.code)).all()
+    counts = {code: n for code, n in db.session.execute(
+        select(PlanTarget.plan, func.count()).group_by(PlanTarget.plan))}
+    return render_template("dashboard/plans.html", plans=rows, counts=counts, plan_labels=services.plan_labels())
+
+
+def _plan_code_taken(code: str, exclude_id: int | None = None) -> bool:
+    stmt = select(Plan.id).where(Plan.code == code)
+    if exclude_id is not None:
+        stmt = stmt.where(Plan.id != exclude_id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+def new_plan() -> Any:
+    from crm.dashboard.forms import PlanForm, apply_plan_form
+
+    _admin_only()
+    form = PlanForm()
+    if form.validate_on_submit():
+        code = form.code.data.strip()
+        if _plan_code_taken(code) or db.session.scalar(select(PlanTarget.id).where(PlanTarget.plan == code).limit(1)):
+            form.code.errors.append(_("规划编号已被使用，请换一个编号。"))
+        else:
+            plan = Plan()
+            apply_plan_form(form, plan)
+            db.session.add(plan)
+            db.session.commit()
+            flash(_("已新增规划“%(name)s”，请录入各指标的目标值。", name=plan.name), "success")
+            return redirect(url_for("dashboard.plan", plan_id=plan.id))
+    return render_template("dashboard/plan_edit.html", form=form, plan=None)
+
+
+@bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+def edit_plan(plan_id: int) -> Any:
+    from crm.dashboard.forms import PlanForm, apply_plan_form, years_outside
+
+    _admin_only()
+    plan = db.session.get(Plan, plan_id) or abort(404)
+    form = PlanForm(obj=plan)
+    if form.validate_on_submit():
+        code = form.code.data.strip()
+        rows = db.session.scalars(select(PlanTarget).where(PlanTarget.plan == plan.code)).all()
+        moved = Plan(first_year=form.first_year.data, last_year=form.last_year.data)
+        outside = sorted({y for row in rows for y in years_outside(moved, row.targets or {})})
+        if code != plan.code and (_plan_code_taken(code, plan.id) or rows
+                                  or db.session.scalar(select(PlanTarget.id).where(PlanTarget.plan == code).limit(1))):
+            form.code.errors.append(_("已录入目标的规划不能改编号，或该编号已被使用。"))
+        elif outside:
+            form.last_year.errors.append(_("已录入%(years)s年的目标，规划期须包含这些年份。", years="、".join(outside)))
+        elif form.jurisdiction.data != plan.jurisdiction and rows:
+            form.jurisdiction.errors.append(_("已录入目标的规划不能改适用范围。"))
+        else:
+            apply_plan_form(form, plan)
+            db.session.commit()
+            flash(_("已保存规划“%(name)s”。", name=plan.name), "success")
+            return redirect(url_for("dashboard.plan", plan_id=plan.id))
+    return render_template("dashboard/plan_edit.html", form=form, plan=plan)
+
+
+@bp.get("/plans/<int:plan_id>")
+def plan(plan_id: int) -> str:
+    _admin_only()
+    plan = db.session.get(Plan, plan_id) or abort(404)
+    rows = db.session.scalars(select(PlanTarget).where(PlanTarget.plan == plan.code).order_by(PlanTarget.id)).all()
+    years = [str(y) for y in range(plan.first_year, plan.last_year + 1)]
+    return render_template("dashboard/plan.html", plan=plan, targets=rows, years=years,
+                           computation_labels={key: c.name for key, c in COMPUTATIONS.items()},
+                           label=services.jurisdiction_label(plan.jurisdiction))
+
+
+@bp.route("/plans/<int:plan_id>/targets/new", methods=["GET", "POST"])
+@bp.route("/plans/<int:plan_id>/targets/<int:target_id>", methods=["GET", "POST"])
+def plan_target(plan_id: int, target_id: int | None = None) -> Any:
+    from crm.dashboard.forms import apply_plan_indicator, plan_indicator_form
+
+    _admin_only()
+    plan = db.session.get(Plan, plan_id) or abort(404)
+    target = None
+    if target_id is not None:
+        target = db.session.get(PlanTarget, target_id)
+        if target is None or target.plan != plan.code:
+            abort(404)
+    form = plan_indicator_form(plan, target)
+    if request.method == "GET" and target is None:
+        key = request.args.get("computable", "")
+        if key in COMPUTATIONS:
+            from flask_babel import force_locale
+
+            computation = COMPUTATIONS[key]
+            form.computable.data, form.code.data, form.unit.data = key, computation.slug, computation.unit
+            with force_locale("zh_CN"):
+                form.name.data = str(computation.name)
+            form.baseline_year.data = plan.first_year - 1
+    if form.validate_on_submit():
+        taken = select(PlanTarget.id).where(PlanTarget.plan == plan.code, PlanTarget.code == form.code.data.strip())
+        if target is not None:
+            taken = taken.where(PlanTarget.id != target.id)
+        if db.session.scalar(taken.limit(1)) is not None:
+            form.code.errors.append(_("该规划已有此指标代码，请编辑原指标。"))
+        else:
+            if target is None:
+                target = PlanTarget()
+                db.session.add(target)
+            apply_plan_indicator(form, plan, target)
+            db.session.commit()
+            flash(_("已保存指标“%(name)s”。", name=target.name), "success")
+            return redirect(url_for("dashboard.plan", plan_id=plan.id))
+    return render_template("dashboard/plan_target.html", form=form, plan=plan, target=target,
+                           label=services.jurisdiction_label(plan.jurisdiction))

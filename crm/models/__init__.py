@@ -22,7 +22,7 @@ from crm.models.flag import (
     RuleParameter,
 )
 from crm.models.import_batch import BatchStatus, HeaderMapping, ImportBatch, ImportIssue, IssueKind
-from crm.models.indicator import PlanTarget
+from crm.models.indicator import Plan, PlanTarget
 from crm.models.innovation import InnovationRound, InnovationScheme, InnovationScore
 from crm.models.platform import Platform, PlatformKind, PlatformLevel
 from crm.models.portal import Attachment, ChangeRequest, ChangeRequestStatus, Invitation
@@ -36,7 +36,7 @@ __all__ = [
     "Designation", "DesignationKind", "DesignationSource", "District", "DistrictMove", "Enterprise", "FactDeclaration",
     "FIGURE_FIELDS", "Flag", "FormerName", "HandledStatus", "HeaderMapping", "HitechField", "Honour",
     "HonourKind", "ImportBatch", "InnovationRound", "InnovationScheme", "InnovationScore", "IpGrade", "ImportIssue", "IssueKind", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
-    "LoginAttempt", "MONEY_FIELDS", "Notification", "PlanTarget", "Platform", "PlatformKind",
+    "LoginAttempt", "MONEY_FIELDS", "Notification", "Plan", "PlanTarget", "Platform", "PlatformKind",
     "PlatformLevel", "ProductField", "ReportStatus", "Role", "RuleParameter", "SupportKind", "SupportRecord",
     "Talent", "TalentCategory", "TalentProgramme", "Town", "User", "UserSession",
 ]

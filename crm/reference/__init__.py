@@ -1,4 +1,4 @@
-"""Reference data shipped with the app: districts, industries, plan targets."""
+"""Reference data shipped with the app: districts, industries, plans and their targets."""
 from __future__ import annotations
 
 import csv
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from crm.districts import DISTRICTS
 from crm.extensions import db
-from crm.models import District, Industry, PlanTarget
+from crm.models import District, Industry, Plan, PlanTarget
 
 HERE = Path(__file__).resolve().parent
 TARGET_YEARS = ("2023", "2025")
@@ -34,7 +34,7 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def load_reference_data() -> dict[str, int]:
-    """Insert missing districts, industries and plan targets; never overwrite an admin's edits.
+    """Insert missing districts, industries, plans and plan targets; never overwrite an admin's edits.
 
     Seeding is not a change anyone made, so it is not written to the audit trail.
     """
@@ -46,7 +46,7 @@ def load_reference_data() -> dict[str, int]:
 
 
 def _load() -> dict[str, int]:
-    added = {"districts": 0, "industries": 0, "plan_targets": 0}
+    added = {"districts": 0, "industries": 0, "plans": 0, "plan_targets": 0}
     for code, name in DISTRICTS.items():
         if db.session.get(District, code) is None:
             db.session.add(District(code=code, name=name))
@@ -55,6 +55,12 @@ def _load() -> dict[str, int]:
         if db.session.get(Industry, row["code"]) is None:
             db.session.add(Industry(code=row["code"], name=row["name"]))
             added["industries"] += 1
+    plans = set(db.session.scalars(select(Plan.code)))
+    for row in _read_csv("plans.csv"):
+        if row["code"] not in plans:
+            db.session.add(Plan(code=row["code"], name=row["name"], jurisdiction=row["jurisdiction"],
+                                first_year=int(row["first_year"]), last_year=int(row["last_year"])))
+            added["plans"] += 1
     existing = {tuple(row) for row in db.session.execute(select(PlanTarget.plan, PlanTarget.code))}
     for row in _read_csv("plan_targets.csv"):
         if (row["plan"], row["code"]) in existing:
