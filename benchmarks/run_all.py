@@ -24,6 +24,7 @@ QUICK_ARGS: dict[str, list[str]] = {
     "dashboard.py": ["--firms", "5000", "--runs", "3"],
     "workspace.py": ["--firms", "5000"],
     "innovation_points.py": ["--sizes", "1000", "5000", "--requests", "10"],
+    "flows.py": ["--sizes", "2000", "--runs", "1", "--requests", "3"],
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 
 def fail(message: str) -> None:
@@ -176,33 +176,44 @@ def register_commands(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds firms.")
     def demo_data(count: int, seed: int, if_empty: bool) -> None:
         """Fill the database with a realistic synthetic Jiangmen data set."""
-        from crm.demo import generate_demo_data
+        from crm.clock import today
+        from crm.demo import generate_demo_data, past_evaluation_days
         from crm.extensions import db
-        from crm.models import Enterprise
+        from crm.models import Enterprise, Flag, JobRun
 
         if not current_app.config.get("DEMO_DATA_ALLOWED", True):
             fail("生产环境（CRM_ENV=production）不能生成演示数据：演示账号的密码是公开的，虚构企业会混入真实记录")
         if if_empty and db.session.scalar(select(Enterprise.id).limit(1)) is not None:
             click.echo("数据库中已有企业数据，跳过演示数据。")
             return
+        as_of = today()
+        # The rules run as of 1 July of past years too, each seeing what was known then, so
+        # conversion and the forecast's back-test have candidates of past years.
+        past = past_evaluation_days(as_of)
+        latest_run = db.session.scalar(select(func.max(JobRun.id))) or 0
         try:
-            summary = generate_demo_data(count, seed)
+            summary = generate_demo_data(count, seed, evaluate_on=past)
         except ValueError as exc:
             db.session.rollback()
             fail(str(exc))
         click.echo(
-            "已生成演示数据：企业 {enterprises} 家、年报 {reports} 份、资质 {designations} 项".format(**summary)
+            "已生成演示数据：企业 {enterprises} 家、年报 {reports} 份、资质 {designations} 项（近十年），"
+            "其中迁往其他区（市）{moved} 家、已注销 {closed} 家".format(**summary)
         )
-        # Evaluated at once, as the nightly job would, so the candidate lists are not empty
+        for run in db.session.scalars(select(JobRun).where(JobRun.job == "eligibility", JobRun.id > latest_run)
+                                      .order_by(JobRun.id)):
+            click.echo(f"已按 {run.as_of.isoformat()} 的情况评估培育对象：新列入 {run.counts['raised']} 项、"
+                       f"移出 {run.counts['cleared']} 项")
+        # Evaluated as of today, as the nightly job would, so the candidate lists are not empty
         # until the first night (the scheduler is off by default).
-        from crm.clock import today
         from crm.eligibility.services import run_eligibility
 
-        counts = run_eligibility(today(), "cli")
-        click.echo(f"已评估培育对象：{counts['evaluated']} 家企业，列入 {counts['raised']} 项")
+        counts = run_eligibility(as_of, "cli")
+        listed = db.session.scalar(select(func.count()).select_from(Flag).where(Flag.cleared_on.is_(None)))
+        click.echo(f"已评估培育对象：{counts['evaluated']} 家企业，列入 {listed} 项（今日新列入 {counts['raised']} 项）")
         # And innovation points scored and published, so the pages show stars and portraits.
         from crm.demo import publish_demo_rounds
 
-        for round_ in publish_demo_rounds(today()):
+        for round_ in publish_demo_rounds(as_of):
             click.echo(f"已发布第 {round_.id} 轮企业创新积分（{round_.fiscal_year}年度）：参评 {round_.counts['scored']} 家，"
                        f"五星 {round_.counts['stars_5']} 家、四星 {round_.counts['stars_4']} 家、三星 {round_.counts['stars_3']} 家")

@@ -2,10 +2,18 @@
 
 Deterministic for a seed (no global state): one random.Random draws the firms, a
 second one, seeded from the same seed, draws the MIIT ladder (创新型 → 专精特新 →
-小巨人 designations and the facts firms declare), so adding to the ladder leaves every
-other value as the first generator draws it. Rows go in with Core bulk inserts in
-chunks, so 2,000 firms take seconds and 100,000 stay within bounded memory. Seeding is
-not a change anyone made: nothing is audited.
+小巨人 designations and the facts firms declare), and a third one the years before
+(HISTORY_YEARS of reports and rungs: high-tech certificates issued, renewed or lapsed,
+tech-SME registrations year after year, past gazelle and golden-seed lists) and the
+firms that closed or moved to another district since; so each addition leaves every
+value drawn before it as it was. Rows go in with Core bulk inserts in chunks, so 2,000
+firms take seconds and 100,000 stay within bounded memory. Seeding is not a change
+anyone made: nothing is audited (the district moves are written as rows of their own).
+
+generate_demo_data(..., evaluate_on=days) also runs the eligibility rules as of past
+days, each seeing only the designations granted by then, so the candidate flags of
+past years are raised and cleared on real dates (conversion and the forecast's
+back-test read them).
 
 Hand-made showcase firms come first, so that a person trying the app finds every case
 whatever the seed and size: the enterprise user's firm (a tech SME a little short of
@@ -17,7 +25,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -32,6 +40,7 @@ from crm.extensions import db
 from crm.models import (
     AnnualReport,
     Designation,
+    DistrictMove,
     Enterprise,
     FactDeclaration,
     HitechField,
@@ -146,6 +155,31 @@ PRODUCT_FIELD_WEIGHTS = {
     "none": {"strategic_gap": 5, "six_basics": 10, "chain_supplier": 20, "other": 65},
 }
 
+# The years before (DemoWorld.history, its own generator). Yearly lists go back HISTORY_YEARS
+# counting this one; three-year certificates and incubation three years more, so that the
+# stock on 1 January of the first of those years is whole; annual reports REPORT_YEARS
+# fiscal years (what an evaluation as of 1 July five years ago reads). Jiangmen renews about three high-tech certificates in four
+# in their expiry year; RENEWAL is that share, and the other chances are tuned so that
+# every past year's rate lands near it (tests/test_demo.py checks 0.65-0.85).
+HISTORY_YEARS = 10
+REPORT_YEARS = 9
+RENEWAL = 0.78
+# A high-tech firm's certificate before the first drawn one was itself renewed into it
+# with this chance; otherwise, with the second, it had held one before and let it lapse.
+EARLIER_CERTIFICATE = (0.7, 0.45)
+# A firm whose certificate lapsed comes back one or two years later.
+RETURNS_AFTER_LAPSE = 0.3
+# A tech SME of today that was a high-tech firm some years ago (and let it lapse).
+FORMER_HITECH = 0.12
+# 科技型中小企业评价 began in 2017 (国科发政〔2017〕115号): no registration is older.
+TECH_SME_SINCE = 2017
+# Past gazelle lists for the top tier: listed again (the first) or newly (the second).
+GAZELLE_LISTED = (0.6, 0.25)
+# Since the start of the window of the last five years: firms closed (注销) and firms that
+# moved to another district, per tier; the top tier neither closes nor moves.
+CLOSED = {"plain": 0.01, "sme": 0.015, "hitech": 0.02, "star": 0.0}
+MOVED = {"plain": 0.004, "sme": 0.015, "hitech": 0.02, "star": 0.0}
+
 DEMO_USERS = [
     # username, password, role, district, display name
     ("admin", "admin-pass-123", "admin", None, "系统管理员"),
@@ -183,6 +217,7 @@ class Batch:
     support: list[list[dict[str, Any]]] = field(default_factory=list)
     honours: list[list[dict[str, Any]]] = field(default_factory=list)
     declarations: list[list[dict[str, Any]]] = field(default_factory=list)
+    moves: list[list[dict[str, Any]]] = field(default_factory=list)
 
 
 def money(value: float) -> Decimal:
@@ -197,6 +232,11 @@ class DemoWorld:
         self.rng = random.Random(seed)
         # The MIIT ladder draws from its own generator: its draws leave the firms as seeded.
         self.miit_rng = random.Random(f"miit-ladder/{seed}")
+        # And the years before, closures and moves from a third.
+        self.history_rng = random.Random(f"ladder-history/{seed}")
+        self.history_serial = 500_000  # certificate numbers of its own, apart from cert_serial's
+        # Rows kept back for past evaluations (generate_demo_data's evaluate_on), if any.
+        self.pending: Pending | None = None
         self.last_year = last_year
         # The day the demo is made for: declarations waiting for an officer are a few weeks old.
         self.as_of = as_of or date(last_year + 1, 1, 1)
@@ -295,6 +335,8 @@ class DemoWorld:
         # Last, from its own generator: the MIIT rungs and the facts the firm declared.
         rung = self.miit_rungs(tier, founded, batch.reports[-1], batch.designations[-1])
         batch.declarations.append(self.declarations(rung, tier, founded, industry, hitech_field, batch.reports[-1]))
+        # Then, from a third generator, the years before and what happened to the firm since.
+        self.history(batch, tier, founded, district, rd_share)
 
     def reports(self, founded: date, revenue: float, rd_share: tuple[float, float], tier: str) -> list[dict]:
         rng, last = self.rng, self.last_year
@@ -561,6 +603,176 @@ class DemoWorld:
         return [{"kind": kind, "title": title, "year": self.last_year - rng.randint(0, 3),
                  "created_at": utcnow(), "updated_at": utcnow()}]
 
+    # -- the years before, closures and moves (self.history_rng only) ------------------------
+
+    def history(self, batch: Batch, tier: str, founded: date, district: str, rd_share: tuple[float, float]) -> None:
+        """Add the last firm's earlier reports and rungs, and its closure or its move."""
+        firm, reports, held = batch.firms[-1], batch.reports[-1], batch.designations[-1]
+        self.earlier_reports(reports, founded, tier, rd_share)
+        self.earlier_rungs(held, tier, founded, district)
+        h, tier_closes, tier_moves = self.history_rng, CLOSED[tier], MOVED[tier]
+        draw = h.random()
+        # Closed or moved in the last five years, at least a year after it was founded.
+        since = max(date(self.last_year - 4, 1, 1), founded + timedelta(days=366))
+        moves: list[dict[str, Any]] = []
+        if founded.year < self.last_year - 1 and draw < tier_closes:
+            closed = self.day_since(since)
+            firm["closed_on"] = closed
+            _close(batch, closed)
+        elif founded.year < self.last_year - 1 and draw < tier_closes + tier_moves:
+            moves.append(self.move(firm, held, district, self.day_since(since)))
+        batch.moves.append(moves)
+
+    def day_since(self, first: date) -> date:
+        """A day from ``first`` to a month before the demo's day."""
+        span = (self.as_of - timedelta(days=30) - first).days
+        return first + timedelta(days=self.history_rng.randint(0, max(span, 0)))
+
+    def earlier_reports(self, rows: list[dict], founded: date, tier: str, rd_share: tuple[float, float]) -> None:
+        """Verified reports for the fiscal years before the first drawn one, back REPORT_YEARS years,
+        walking the figures back as reports() walks them (the past evaluations read them)."""
+        if not rows:
+            return
+        h, oldest = self.history_rng, rows[0]
+        sales = float(oldest["revenue"]) or 30.0
+        staff = oldest["employees"]
+        tech_share = oldest["tech_staff"] / staff
+        hitech_share = float(oldest["hitech_revenue"]) / sales
+        ip1, ip2 = oldest["ip_class1"], oldest["ip_class2"]
+        earlier = []
+        for year in range(oldest["year"] - 1, max(founded.year + 1, self.last_year - REPORT_YEARS + 1) - 1, -1):
+            shrink = 1 + h.uniform(-0.1, 0.4 if tier != "plain" else 0.2)
+            sales, staff = sales / shrink, max(5, int(staff / shrink ** 0.5))
+            ip1, ip2 = max(0, ip1 - h.randint(0, 2)), max(0, ip2 - h.randint(0, 4))
+            rd = sales * h.uniform(*rd_share)
+            tech = min(staff, int(staff * tech_share) + 1)
+            assets = sales * h.uniform(0.6, 1.6)
+            net = money(assets * h.uniform(0.3, 0.7))
+            earlier.append({
+                "year": year, "status": "verified", "revenue": money(sales),
+                "total_revenue": money(sales * h.uniform(1.0, 1.08)), "rd_expense": money(rd),
+                "rd_expense_domestic": money(rd * h.uniform(0.85, 1.0)), "hitech_revenue": money(sales * hitech_share),
+                "total_assets": money(assets), "net_assets": net, "total_liabilities": money(assets) - net,
+                "main_revenue": money(sales * (0.5 + hitech_share / 2)),
+                "net_profit": money(sales * h.uniform(0.01, 0.12)) if h.random() > 0.1 else -money(sales * 0.02),
+                "total_costs": money(sales * h.uniform(0.82, 0.97)), "employees": staff, "tech_staff": tech,
+                "rd_staff": max(0, int(tech * h.uniform(0.5, 0.9))), "ip_class1": ip1, "ip_class2": ip2,
+                "submitted_at": None, "created_at": utcnow(), "updated_at": utcnow(), "version_id": 1,
+            })
+        rows[:0] = reversed(earlier)
+
+    def hitech_certificate(self, year: int) -> dict[str, Any] | None:
+        """A certificate issued in ``year`` on a day drawn as designations() draws it; None when that
+        day is after the demo's day (this year's batch not gazetted yet)."""
+        h = self.history_rng
+        month = h.choice([11, 11, 12, 12, 12, 10]) if h.random() < 0.75 else h.randint(1, 9)
+        issued = date(year, month, h.randint(1, 28))
+        self.history_serial += 1
+        if issued > self.as_of:
+            return None
+        return _hitech(issued, self.history_serial % 1_000_000)
+
+    def earlier_rungs(self, held: list[dict], tier: str, founded: date, district: str) -> None:
+        """Add to ``held`` the rungs of the years before: incubation of older firms, tech-SME
+        registrations since the firm first registered (and of firms that dropped out), high-tech
+        certificates before the drawn ones (renewed into them, or lapsed and returned), this
+        year's renewals granted by now, former high-tech firms, past gazelle and golden-seed lists."""
+        h, last = self.history_rng, self.last_year
+        this_year = last + 1
+        earliest = this_year - HISTORY_YEARS + 1  # of the yearly lists
+        opened = max(founded.year + 1, earliest - 3)  # of three-year terms
+        kinds = {row["kind"] for row in held}
+        added: list[dict[str, Any]] = []
+        if earliest - 3 <= founded.year < last - 4 and "incubated" not in kinds and h.random() < 0.55:
+            entered = founded + timedelta(days=founded.toordinal() % 181)  # as designations() derives it
+            added.append(_listed("incubated", entered, entered + timedelta(days=3 * 365), None, "江门市科学技术局"))
+        # Tech-SME registrations: a registered firm first registered some years before the drawn
+        # ones and most years since; a few others registered for a year or three and dropped out.
+        registered = sorted(row["valid_from"].year for row in held if row["kind"] == "tech_sme")
+        since = max(founded.year + 1, earliest, TECH_SME_SINCE)
+        if registered:
+            first = max(since, registered[0] - 1 - int(h.expovariate(1 / 2.5)))
+            years = [year for year in range(first, registered[0]) if h.random() < 0.85]
+        elif since <= last and h.random() < (0.05 if tier == "plain" else 0.4):
+            end = h.randint(since, last)
+            years = list(range(max(since, end - h.randint(0, 2)), end + 1))
+        else:
+            years = []
+        for year in years:
+            self.history_serial += 1
+            added.append(_listed("tech_sme", date(year, h.randint(4, 9), h.randint(1, 28)), date(year, 12, 31),
+                                 f"{year}{district}A{self.history_serial % 10_000_000:07d}", "广东省科学技术厅"))
+        certificates = sorted((row for row in held if row["kind"] == "hitech"), key=lambda row: row["valid_from"])
+        if certificates:
+            year = certificates[0]["valid_from"].year - 3
+            # Renewed into the first drawn certificate, and so on back; or held one and let it lapse.
+            while year >= opened and h.random() < EARLIER_CERTIFICATE[0]:
+                added.append(self.hitech_certificate(year))  # type: ignore[arg-type]  # a past year
+                year -= 3
+            gap = h.randint(1, 2)
+            if year - gap >= opened and h.random() < EARLIER_CERTIFICATE[1]:
+                added.append(self.hitech_certificate(year - gap))  # type: ignore[arg-type]
+            latest = certificates[-1]["valid_to"].year
+            renewal = None
+            if latest == this_year and h.random() < RENEWAL:
+                renewal = self.hitech_certificate(this_year)
+            elif latest <= last and h.random() < RETURNS_AFTER_LAPSE:
+                renewal = self.hitech_certificate(min(this_year, latest + h.randint(1, 2)))
+            if renewal is not None:
+                added.append(renewal)
+        elif tier == "sme" and opened <= last - 5 and h.random() < FORMER_HITECH:
+            # The year it lapsed, then the certificates before it, each renewed from the one before
+            # with an even chance.
+            year = h.randint(opened + 3, last) - 3
+            added.append(self.hitech_certificate(year))  # type: ignore[arg-type]
+            while year - 3 >= opened and h.random() < 0.5:
+                year -= 3
+                added.append(self.hitech_certificate(year))  # type: ignore[arg-type]
+        if tier == "star":
+            hitech = certificates + [row for row in added if row["kind"] == "hitech"]
+            listed = False
+            for year in range(max(founded.year + 1, earliest), this_year):
+                start = date(year, 1, 10)
+                if not any(row["valid_from"] <= start <= row["valid_to"] for row in hitech):
+                    listed = False
+                    continue
+                listed = h.random() < GAZELLE_LISTED[0 if listed else 1]
+                if listed:
+                    added.append(_listed("gazelle", start, date(year, 12, 31), None, "江门市科学技术局"))
+                elif h.random() < 0.1:
+                    added.append(_listed("golden_seed", start, date(year + 1, 1, 9), None, "江门市科学技术局"))
+        held.extend(added)
+
+    def move(self, firm: dict[str, Any], held: list[dict], district: str, moved_on: date) -> dict[str, Any]:
+        """Move the firm to another district on ``moved_on``: it is there now (its
+        code still names the old one, so the district is set against it), its later tech-SME
+        registrations carry the new district's number; returns the DistrictMove row."""
+        h = self.history_rng
+        others = [code for code in self.districts if code != district]
+        to = h.choices(others, [DISTRICT_WEIGHTS[code] for code in others])[0]
+        town = h.choice(TOWNS[to])
+        firm.update(district_code=to, district_overridden=True, town=town,
+                    address=f"广东省江门市{DISTRICTS[to]}{town}{h.randint(1, 388)}号")
+        for row in held:
+            if row["kind"] == "tech_sme" and row["valid_from"] >= moved_on and row["certificate_no"]:
+                number = row["certificate_no"]
+                row["certificate_no"] = f"{number[:4]}{to}{number[10:]}"
+        return {"moved_on": moved_on, "from_district": district, "to_district": to}
+
+
+def _close(batch: Batch, closed: date) -> None:
+    """Drop what the last firm of ``batch`` could not have had after it closed: reports of its
+    closing year and later, designations, platforms, declarations and support from that day,
+    talents and honours of later years. Designations it held keep their end dates (a list is
+    not corrected when a firm closes); the flows count nothing held from that day."""
+    batch.reports[-1][:] = [r for r in batch.reports[-1] if r["year"] < closed.year]
+    batch.designations[-1][:] = [d for d in batch.designations[-1] if d["valid_from"] < closed]
+    batch.platforms[-1][:] = [p for p in batch.platforms[-1] if p["recognized_on"] < closed]
+    batch.declarations[-1][:] = [d for d in batch.declarations[-1] if d["declared_on"] < closed]
+    batch.support[-1][:] = [s for s in batch.support[-1] if s["granted_on"] < closed]
+    batch.talents[-1][:] = [t for t in batch.talents[-1] if t["year"] <= closed.year]
+    batch.honours[-1][:] = [h for h in batch.honours[-1] if h["year"] <= closed.year]
+
 
 def three_year_term(start: date) -> date:
     """The last day of a designation that runs three years from ``start`` (创新型, 专精特新, 小巨人,
@@ -593,23 +805,75 @@ def declaration_row(declared_on: date, status: str, submitted_at: datetime | Non
     return row
 
 
-def _insert_batch(batch: Batch) -> list[int]:
+# When a row became known, for the rows the rules read without a date of their own: a
+# designation from its first day, an honour from the start of its year.
+KNOWN_FROM = {Designation: lambda row: row["valid_from"], Honour: lambda row: date(row["year"], 1, 1)}
+
+
+@dataclass
+class Pending:
+    """Designations and honours granted after ``after`` (the first past evaluation), kept back
+    and inserted as their day comes, so an evaluation as of a past day sees what was known then
+    (the rules read a certificate granted later as a renewal already in hand)."""
+
+    after: date
+    rows: list[tuple[date, Any, dict[str, Any]]] = field(default_factory=list)
+
+    def keep(self, model: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:  # noqa: ANN401 - a model
+        """The rows to insert now; the others are kept."""
+        known_from = KNOWN_FROM.get(model)
+        if known_from is None:
+            return rows
+        now = []
+        for row in rows:
+            day = known_from(row)
+            if day > self.after:
+                self.rows.append((day, model.__table__, row))
+            else:
+                now.append(row)
+        return now
+
+    def release(self, day: date | None) -> int:
+        """Insert the rows known by ``day`` (None: all of them); returns how many."""
+        due = [item for item in self.rows if day is None or item[0] <= day]
+        self.rows = [item for item in self.rows if day is not None and item[0] > day]
+        conn = db.session.connection()
+        for table in {id(t): t for _day, t, _row in due}.values():
+            _insert_rows(conn, table, [row for _day, t, row in due if t is table])
+        return len(due)
+
+
+def _insert_rows(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:  # noqa: ANN401 - Core objects
+    """One executemany; every row gets every key (an executemany binds the first row's keys
+    and would drop a key only later rows carry, such as a returned report's reason)."""
+    keys = {key for row in rows for key in row}
+    if any(len(row) != len(keys) for row in rows):
+        rows = [{**dict.fromkeys(keys), **row} for row in rows]
+    conn.execute(insert(table), rows)
+
+
+def _insert_batch(batch: Batch, pending: Pending | None = None) -> list[int]:
     conn = db.session.connection()
     table = Enterprise.__table__
+    firms = batch.firms
+    if any("closed_on" in firm for firm in firms):
+        firms = [{"closed_on": None, **firm} for firm in firms]
     ids = [
         row.id
         for row in conn.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), batch.firms
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), firms
         )
     ]
     for model, per_firm in (
         (AnnualReport, batch.reports), (Designation, batch.designations), (Platform, batch.platforms),
         (Talent, batch.talents), (SupportRecord, batch.support), (Honour, batch.honours),
-        (FactDeclaration, batch.declarations),
+        (FactDeclaration, batch.declarations), (DistrictMove, batch.moves),
     ):
         rows = [{**row, "enterprise_id": eid} for eid, firm_rows in zip(ids, per_firm) for row in firm_rows]
+        if pending is not None:
+            rows = pending.keep(model, rows)
         if rows:
-            conn.execute(insert(model.__table__), rows)
+            _insert_rows(conn, model.__table__, rows)
     return ids
 
 
@@ -698,7 +962,7 @@ def _add_showcase(world: DemoWorld) -> tuple[int, Batch | None]:
         leading_product="数控钻攻加工中心", product_field="chain_supplier", digital_level=2, quality_certified=True,
         own_brand=True, strategic_emerging=True, ip_grade="own",
     )])
-    return _insert_batch(batch)[0], batch
+    return _insert_batch(batch, world.pending)[0], batch
 
 
 @dataclass(frozen=True)
@@ -871,7 +1135,7 @@ def _add_miit_showcases(world: DemoWorld, room: int) -> tuple[list[int], Batch]:
         batch.support.append([])
         batch.honours.append([])
         batch.declarations.append(showcase.declarations)
-    return (_insert_batch(batch) if batch.firms else []), batch
+    return (_insert_batch(batch, world.pending) if batch.firms else []), batch
 
 
 def _tally(totals: dict[str, int], batch: Batch) -> None:
@@ -882,10 +1146,25 @@ def _tally(totals: dict[str, int], batch: Batch) -> None:
     totals["platforms"] += sum(map(len, batch.platforms))
     totals["talents"] += sum(map(len, batch.talents))
     totals["declarations"] += sum(map(len, batch.declarations))
+    totals["moved"] += sum(map(bool, batch.moves))
+    totals["closed"] += sum(1 for firm in batch.firms if firm.get("closed_on"))
 
 
-def generate_demo_data(count: int, seed: int) -> dict[str, int]:
-    """Add `count` synthetic firms (plus demo users) and commit; returns what was added."""
+def past_evaluation_days(as_of: date, years: int = 5) -> list[date]:
+    """The days the demo evaluates the rules as of before ``as_of``: 1 July of each of the last
+    ``years`` years, oldest first."""
+    return [date(year, 7, 1) for year in range(as_of.year - years, as_of.year)]
+
+
+def generate_demo_data(count: int, seed: int, evaluate_on: Sequence[date] = ()) -> dict[str, int]:
+    """Add `count` synthetic firms (plus demo users) and commit; returns what was added.
+
+    With ``evaluate_on`` (past days, oldest first), the firms are committed without the
+    designations and honours granted after the first day; then, for each day, those granted
+    by then go in and the eligibility rules run as of it (run_eligibility, notify=False, a
+    JobRun each), so flags are raised and cleared as they would have been; then the rest go
+    in. A failing evaluation leaves the firms in place.
+    """
     if count < 1:
         raise ValueError("企业数量至少为 1")
     as_of = today()
@@ -900,7 +1179,10 @@ def generate_demo_data(count: int, seed: int) -> dict[str, int]:
     db.session.info["audit_disabled"] = True
     try:
         totals = dict.fromkeys(
-            ("enterprises", "reports", "designations", "platforms", "talents", "declarations", "users"), 0)
+            ("enterprises", "reports", "designations", "platforms", "talents", "declarations", "moved", "closed",
+             "users"), 0)
+        days = sorted(evaluate_on)
+        world.pending = Pending(days[0]) if days else None
         showcase, showcase_rows = _add_showcase(world)
         existing.discard(_showcase_firm(last_year)["uscc"])
         if showcase_rows is not None:
@@ -914,7 +1196,7 @@ def generate_demo_data(count: int, seed: int) -> dict[str, int]:
             clash = existing.intersection(f["uscc"] for f in batch.firms)
             if clash:
                 raise ValueError(f"演示数据的统一社会信用代码与已有企业重复（{sorted(clash)[0]}），请换一个 --seed")
-            ids += _insert_batch(batch)
+            ids += _insert_batch(batch, world.pending)
             _tally(totals, batch)
         refresh_latest_figures(db.session.connection(), ids)
         totals["users"] = _ensure_users(showcase)
@@ -924,7 +1206,21 @@ def generate_demo_data(count: int, seed: int) -> dict[str, int]:
         raise
     finally:
         db.session.info.pop("audit_disabled", None)
+    if world.pending is not None:
+        _evaluate_in_the_past(world.pending, days)
     return totals
+
+
+def _evaluate_in_the_past(pending: Pending, days: Sequence[date]) -> None:
+    """Run the rules as of each of ``days`` with the rows known by then, then add the rest."""
+    from crm.eligibility.services import run_eligibility
+
+    for day in days:
+        pending.release(day)
+        db.session.commit()
+        run_eligibility(day, "cli", notify=False)  # commits its run and flags
+    pending.release(None)
+    db.session.commit()
 
 
 def publish_demo_rounds(as_of: date) -> list[InnovationRound]:

@@ -7,7 +7,15 @@ from datetime import date
 from sqlalchemy import func, select
 
 from crm.clock import today
-from crm.demo import DEMO_USERS, FIRM_USER, TOWNS, generate_demo_data, miit_showcases, publish_demo_rounds
+from crm.demo import (
+    DEMO_USERS,
+    FIRM_USER,
+    TOWNS,
+    generate_demo_data,
+    miit_showcases,
+    past_evaluation_days,
+    publish_demo_rounds,
+)
 from crm.districts import district_from_uscc
 from crm.extensions import db
 from crm.ladder import STAGE_RANK, stage_of
@@ -15,6 +23,7 @@ from crm.models import (
     AnnualReport,
     AuditLog,
     Designation,
+    DistrictMove,
     Enterprise,
     FactDeclaration,
     Flag,
@@ -35,8 +44,10 @@ def snapshot() -> list[tuple]:
         (d.enterprise_id, d.status.value, d.niche_since, d.leading_product, d.digital_level, d.strategic_emerging)
         for d in db.session.scalars(select(FactDeclaration))
     }
+    moves = {(m.enterprise_id, m.moved_on, m.from_district, m.to_district) for m in db.session.scalars(select(DistrictMove))}
     return [
-        (e.uscc, e.name, e.district_code, e.founded_on, [(r.year, r.revenue, r.employees) for r in e.annual_reports],
+        (e.uscc, e.name, e.district_code, e.founded_on, e.closed_on, sorted(m[1:] for m in moves if m[0] == e.id),
+         [(r.year, r.revenue, r.employees) for r in e.annual_reports],
          sorted((d.kind.value, d.valid_from, d.valid_to) for d in e.designations),
          sorted(row[1:] for row in declared if row[0] == e.id))
         for e in db.session.scalars(select(Enterprise).order_by(Enterprise.uscc))
@@ -54,6 +65,11 @@ def test_same_seed_same_world(app) -> None:
     generate_demo_data(60, seed=3)
     assert snapshot() == first
     assert len(first) == 60
+    # Evaluated as of past days on the way, the world ends the same.
+    db.session.execute(delete(Enterprise))
+    db.session.commit()
+    generate_demo_data(60, seed=3, evaluate_on=past_evaluation_days(today()))
+    assert snapshot() == first
     first_codes = {row[0] for row in first}
     generate_demo_data(5, seed=4)
     added = {row[0] for row in snapshot()} - first_codes
@@ -64,9 +80,15 @@ def test_world_is_valid_and_believable(app) -> None:
     summary = generate_demo_data(400, seed=11)
     firms = db.session.scalars(select(Enterprise)).all()
     assert summary["enterprises"] == len(firms) == 400
+    moved = {m.enterprise_id: m for m in db.session.scalars(select(DistrictMove))}
     for firm in firms:
         assert normalize_uscc(firm.uscc) == firm.uscc
-        assert district_from_uscc(firm.uscc) == firm.district_code
+        # A firm that moved is in its new district; its code still names the old one.
+        if firm.id in moved:
+            assert firm.district_overridden and moved[firm.id].to_district == firm.district_code
+            assert moved[firm.id].from_district == district_from_uscc(firm.uscc) != firm.district_code
+        else:
+            assert district_from_uscc(firm.uscc) == firm.district_code and not firm.district_overridden
         assert firm.name.endswith("公司") and firm.town
     assert len({f.name for f in firms}) == 400
     per_district = Counter(f.district_code for f in firms)
@@ -130,11 +152,16 @@ def test_cli_demo_data_and_if_empty(runner, app) -> None:
     result = runner.invoke(args=["demo-data", "--enterprises", "50", "--seed", "1"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 50
-    # Evaluated at once: the candidate lists are not empty until the first nightly run.
-    run = db.session.scalar(select(JobRun).where(JobRun.job == "eligibility"))
-    assert run is not None and run.counts["evaluated"] == 50
-    flags = db.session.scalar(select(func.count()).select_from(Flag))
-    assert flags == run.counts["raised"] > 0 and f"列入 {flags} 项" in result.output
+    # Evaluated as of 1 July of the last five years (so past candidates are known), then at
+    # once: the candidate lists are not empty until the first nightly run.
+    runs = db.session.scalars(select(JobRun).where(JobRun.job == "eligibility").order_by(JobRun.id)).all()
+    assert [r.as_of for r in runs] == [*past_evaluation_days(today()), today()]
+    assert all(r.counts["evaluated"] == 50 for r in runs)
+    run = runs[-1]
+    listed = db.session.scalar(select(func.count()).select_from(Flag).where(Flag.cleared_on.is_(None)))
+    assert listed == run.counts["raised"] + run.counts["updated"] + run.counts["unchanged"] > 0
+    assert f"列入 {listed} 项" in result.output
+    assert f"已按 {runs[0].as_of.isoformat()} 的情况评估培育对象" in result.output
     # And innovation points published: last year's round and the one before, for the movement.
     rounds = db.session.scalars(select(InnovationRound).order_by(InnovationRound.id)).all()
     assert [r.fiscal_year for r in rounds] == [today().year - 2, today().year - 1]
@@ -297,3 +324,59 @@ def test_demo_has_published_innovation_points_with_every_star(app) -> None:
     again = publish_demo_rounds(today())[-1]
     assert sorted(db.session.execute(select(InnovationScore.uscc, InnovationScore.score, InnovationScore.stars)
                                      .where(InnovationScore.round_id == again.id)).all()) == first
+
+
+def test_demo_spans_years_of_flows_conversion_and_back_test(app) -> None:
+    """Ten years of the ladder: high-tech firms entering and leaving every year, firms that moved
+    or closed, candidates flagged in past years as the rules saw them then, certificates
+    expiring (renewed at about Jiangmen's rate) in past years for the forecast's back-test."""
+    from crm.flows.history import STAGES
+    from crm.flows.services import ladder_flows
+
+    as_of = today()
+    last = as_of.year - 1
+    days = past_evaluation_days(as_of)
+    summary = generate_demo_data(600, seed=16, evaluate_on=days)
+    city = ladder_flows(range(last - 9, as_of.year + 1))
+    for year in range(last - 4, last + 1):
+        hitech = city[year, "hitech"]
+        assert hitech.entered_total > 0 and hitech.left_total > 0, (year, hitech)
+        assert hitech.start + hitech.entered_total - hitech.left_total == hitech.end
+    assert city[last - 9, "hitech"].start > 0  # certificates of the three years before: the first stock is whole
+    assert sum(city[y, "tech_sme"].entered["returning"] for y in range(last - 4, last + 1)) > 0
+    assert any(city[y, "hitech"].left["moved_up"] for y in range(last - 4, as_of.year + 1))
+    # Moved: in the new district now, leaving the old one's flows and entering the new one's.
+    moves = db.session.scalars(select(DistrictMove)).all()
+    assert summary["moved"] == len(moves) >= 1
+    for move in moves:
+        firm = db.session.get(Enterprise, move.enterprise_id)
+        assert firm.district_code == move.to_district != move.from_district
+        assert last - 4 <= move.moved_on.year and move.moved_on < as_of
+    seen = [(m, ladder_flows(range(m.moved_on.year, m.moved_on.year + 1), m.to_district)) for m in moves]
+    assert any(flows[m.moved_on.year, stage].entered["moved_in"] for m, flows in seen for stage in STAGES)
+    # Closed: nothing reported or granted from the day it closed.
+    closed = db.session.scalars(select(Enterprise).where(Enterprise.closed_on.is_not(None))).all()
+    assert summary["closed"] == len(closed) >= 1
+    for firm in closed:
+        assert all(r.year < firm.closed_on.year for r in firm.annual_reports)
+        assert all(d.valid_from < firm.closed_on for d in firm.designations)
+        assert firm.closed_on >= date(firm.founded_on.year + 1, 1, 1)
+    # A JobRun per past day; flags raised and cleared on those days.
+    runs = db.session.scalars(select(JobRun).where(JobRun.job == "eligibility").order_by(JobRun.id)).all()
+    assert [r.as_of for r in runs] == days
+    flags = db.session.scalars(select(Flag).where(Flag.rule == "hitech_candidate")).all()
+    assert {f.raised_on for f in flags} == set(days)
+    assert any(f.cleared_on in days for f in flags)
+    # As the rules saw it then: a firm flagged on a past day whose certificate came later was not
+    # yet known to hold it (the rules read a later certificate as a renewal already in hand).
+    certificates = db.session.scalars(select(Designation).where(Designation.kind == "hitech")).all()
+    converted = {f.id for f in flags for d in certificates
+                 if d.enterprise_id == f.enterprise_id and f.raised_on < d.valid_from <= date(f.raised_on.year + 2, 12, 31)}
+    assert len(converted) >= 5
+    # The back-test's basis: certificates ending in past years, most of them renewed in that year.
+    ending = Counter(d.valid_to.year for d in certificates if d.valid_to.year <= last)
+    assert sum(1 for year in range(last - 4, last + 1) if ending[year] >= 10) >= 3
+    renewed = sum(1 for d in certificates if last - 4 <= d.valid_to.year <= last and any(
+        n.enterprise_id == d.enterprise_id and n.valid_from > d.valid_from and n.valid_from.year == d.valid_to.year
+        for n in certificates))
+    assert 0.65 <= renewed / sum(ending[year] for year in range(last - 4, last + 1)) <= 0.85
