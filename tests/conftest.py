@@ -92,6 +92,12 @@ def app(database_template: str, tmp_path: Path) -> Iterator[Flask]:
         from crm.reference import load_reference_data
 
         load_reference_data()
+        # Counts kept per state of the records: a fresh database can look like the last one.
+        from crm.dashboard.forecast import forget_models
+        from crm.flows.services import forget_flows
+
+        forget_models()
+        forget_flows()
         yield app
         db.session.remove()
         db.engine.dispose()

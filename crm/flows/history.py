@@ -166,21 +166,84 @@ def firm_flows(firm: FirmHistory, window: range, district: str | None = CITY
 
 def flows(firms: Iterable[FirmHistory], window: range, district: str | None = CITY) -> dict[tuple[int, str], Flow]:
     """Every stage's flow in every year of ``window`` (a range of years), in a district or the city."""
-    table = {(year, stage): Flow(year, stage) for year in window for stage in STAGES}
+    table = _empty(window)
     for firm in firms:
         if district is not None and firm.district != district and not firm.moves:
             continue   # never was in the district
-        for year, stage, part, reason in firm_flows(firm, window, district):
-            flow = table[year, stage]
-            if part == "start":
-                flow.start += 1
-            elif part == "end":
-                flow.end += 1
-            elif part == "entered":
-                flow.entered[reason] += 1
-            else:
-                flow.left[reason] += 1
+        _tally(table, firm_flows(firm, window, district))
     return table
+
+
+def _tally(table: dict[tuple[int, str], Flow], parts: Iterable[tuple[int, str, str, str | None]], n: int = 1) -> None:
+    for year, stage, part, reason in parts:
+        flow = table[year, stage]
+        if part == "start":
+            flow.start += n
+        elif part == "end":
+            flow.end += n
+        elif part == "entered":
+            flow.entered[reason] += n  # type: ignore[index]
+        else:
+            flow.left[reason] += n  # type: ignore[index]
+
+
+def _empty(window: range) -> dict[tuple[int, str], Flow]:
+    return {(year, stage): Flow(year, stage) for year in window for stage in STAGES}
+
+
+def _as_counted(held: Held) -> tuple[str, date, date | None]:
+    """A designation as the flows of a firm that never closed read it: whether it is held on a
+    1 January depends only on its start's year and whether it starts on 1 January, and on its
+    end's year; on a 31 December, on its start's year and its end's year and whether it ends on
+    31 December; and "returning" asks only whether it started in an earlier year. Every other
+    day of the year is one: 1 July stands for it."""
+    start = held.valid_from if (held.valid_from.month, held.valid_from.day) == (1, 1) \
+        else date(held.valid_from.year, 7, 1)
+    end = held.valid_to
+    if end is not None and (end.month, end.day) != (12, 31):
+        end = date(end.year, 7, 1)
+    return held.kind, start, end
+
+
+def all_flows(firms: Iterable[FirmHistory], window: range) -> dict[str | None, dict[tuple[int, str], Flow]]:
+    """Every stage's flow in every year of ``window`` for the city (key CITY) and every district
+    any firm was in, in one pass: the same figures as ``flows(firms, window, district)`` for each.
+
+    A firm that never moved or closed plays the same part in the city and in its district, and
+    that part depends only on its designations as ``_as_counted`` reads them (a set: a repeated
+    one changes nothing). Firms alike in those (those on one published list, renewed on the same
+    list) are worked out once and counted together. A firm that moved is worked out for the city
+    and each of its districts; one that closed, alone (the day it closed counts).
+    """
+    tables: dict[str | None, dict[tuple[int, str], Flow]] = {CITY: _empty(window)}
+
+    def table(district: str | None) -> dict[tuple[int, str], Flow]:
+        if district not in tables:
+            tables[district] = _empty(window)
+        return tables[district]
+
+    alike: Counter[tuple[frozenset[tuple[str, date, date | None]], str]] = Counter()
+    for firm in firms:
+        if firm.moves:
+            _tally(tables[CITY], firm_flows(firm, window))
+            for district in {firm.district, *(m.from_district for m in firm.moves),
+                             *(m.to_district for m in firm.moves)}:
+                _tally(table(district), firm_flows(firm, window, district))
+        elif firm.closed_on is not None:
+            parts = list(firm_flows(firm, window))
+            _tally(tables[CITY], parts)
+            _tally(table(firm.district), parts)
+        else:
+            alike[frozenset(map(_as_counted, firm.designations)), firm.district] += 1
+    parts_of: dict[frozenset[tuple[str, date, date | None]], list[tuple[int, str, str, str | None]]] = {}
+    for (held, district), n in alike.items():
+        parts = parts_of.get(held)
+        if parts is None:
+            firm = FirmHistory(0, district, tuple(Held(*h) for h in held))
+            parts = parts_of[held] = list(firm_flows(firm, window))
+        _tally(tables[CITY], parts, n)
+        _tally(table(district), parts, n)
+    return tables
 
 
 def members(firms: Iterable[FirmHistory], year: int, stage: str, part: str, reason: str | None = None,
@@ -204,5 +267,5 @@ def first_year(firms: Sequence[FirmHistory]) -> int | None:
     return min(years) if years else None
 
 
-__all__ = ["CITY", "ENTERED", "ENTERED_LABELS", "FirmHistory", "Flow", "Held", "LEFT", "LEFT_LABELS", "Move",
+__all__ = ["CITY", "ENTERED", "all_flows", "ENTERED_LABELS", "FirmHistory", "Flow", "Held", "LEFT", "LEFT_LABELS", "Move",
            "STAGES", "STAGE_RANK", "first_year", "flows", "members"]

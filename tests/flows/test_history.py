@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from crm.flows.history import STAGES, FirmHistory, Held, Move, first_year, flows, members
+from crm.flows.history import STAGES, FirmHistory, Flow, Held, Move, all_flows, first_year, flows, members
 
 DISTRICTS = ("440703", "440704", "440705", "440781", "440783", "440784", "440785")
 WINDOW = range(2016, 2027)
@@ -54,6 +54,32 @@ def test_start_plus_entered_minus_left_is_end_for_every_stage_district_and_year(
         # Moves cancel out in the city: what moved in somewhere moved away from somewhere else.
         assert sum(p.entered["moved_in"] for p in parts) == sum(p.left["moved_away"] for p in parts), key
         assert "moved_in" not in flow.entered and "moved_away" not in flow.left
+
+
+def figures(table: dict[tuple[int, str], Flow]) -> dict[tuple[int, str], tuple]:
+    return {key: (f.start, f.end, dict(+f.entered), dict(+f.left)) for key, f in table.items()}
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_all_flows_at_once_are_each_districts_and_the_citys(seed: int) -> None:
+    """The one-pass count (firms alike counted together) gives what counting each alone gives:
+    firms share histories here, as those on one published list do, in one district or several."""
+    base = generated(seed, 250)
+    rng = random.Random(seed)
+    alike = [FirmHistory(1000 + i, rng.choice(DISTRICTS), f.designations, (), f.closed_on)
+             for i, f in enumerate(rng.choices(base, k=250))]
+    edges = [date(2018, 1, 1), date(2018, 12, 31), date(2019, 1, 1), date(2020, 7, 15), date(2020, 12, 31),
+             date(2021, 1, 1), date(2021, 12, 30)]
+    on_edges = [FirmHistory(2000 + i, rng.choice(DISTRICTS),
+                            tuple(Held(rng.choice(STAGES[1:4]), *sorted(rng.sample(edges, 2)))
+                                  for _ in range(rng.randint(1, 3))))
+                for i in range(200)]
+    firms = base + alike + on_edges
+    tables = all_flows(firms, WINDOW)
+    assert figures(tables[None]) == figures(flows(firms, WINDOW))
+    for district in DISTRICTS:
+        assert figures(tables[district]) == figures(flows(firms, WINDOW, district)), district
+    assert set(tables) == {None, *DISTRICTS}
 
 
 @pytest.mark.parametrize("seed", [4, 5])
