@@ -54,7 +54,7 @@ def _load(condition_for: Any, as_of: date, years_back: int) -> dict[int, FirmFac
     firms = session.execute(
         select(
             Enterprise.id, Enterprise.uscc, Enterprise.name, Enterprise.founded_on,
-            Enterprise.above_size, Enterprise.hitech_field,
+            Enterprise.above_size, Enterprise.hitech_field, Enterprise.closed_on,
         ).where(condition_for(Enterprise.id))
     ).all()
     if not firms:
@@ -127,8 +127,9 @@ def _load(condition_for: Any, as_of: date, years_back: int) -> dict[int, FirmFac
             reports=reports.get(firm_id, {}),
             honours=tuple(honours.get(firm_id, ())),
             declarations=tuple(declarations.get(firm_id, ())),
+            closed_on=closed_on,
         )
-        for firm_id, uscc, name, founded_on, above_size, hitech_field in firms
+        for firm_id, uscc, name, founded_on, above_size, hitech_field, closed_on in firms
     }
 
 

@@ -254,6 +254,9 @@ def evaluate_chunk(facts: Mapping[int, FirmFacts], as_of: date,
     results: list[FirmResult] = []
     for enterprise_id, firm in facts.items():
         passed: dict[str, tuple[str, str, str]] = {}
+        if firm.closed(as_of):
+            results.append((enterprise_id, firm.uscc, None, passed))  # a closed firm's flags clear
+            continue
         try:
             for code, evaluate, rule_params, precondition in rules:
                 if precondition is not None and not precondition(firm, as_of):

@@ -160,6 +160,10 @@ class FirmFacts:
     reports: Mapping[int, YearFigures] = field(default_factory=dict)
     honours: tuple[Honour, ...] = ()
     declarations: tuple[Declaration, ...] = ()  # oldest first
+    closed_on: date | None = None  # 注销: from this day no rule applies to the firm
+
+    def closed(self, on: date) -> bool:
+        return self.closed_on is not None and self.closed_on <= on
 
     def declared(self, on: date) -> Declaration | None:
         """The latest verified declaration in force on a day, or None."""

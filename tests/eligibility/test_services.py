@@ -219,3 +219,19 @@ def test_preconditions_agree_with_the_rules(app, setup: str) -> None:
     for code, precondition in PRECONDITIONS.items():
         if not precondition(facts, AS_OF):
             assert results[code].passed is False, code
+
+
+def test_a_closed_firm_is_no_ones_candidate_from_the_day_it_closed(app) -> None:
+    """A firm that closed (注销) keeps its history but no rule applies to it any more: its
+    candidate and reminder flags clear at the next run on or after the closing day."""
+    firm, open_firm = candidate(), candidate()
+    firm_id, open_id = firm.id, open_firm.id
+    run_eligibility(AS_OF)
+    assert len(flags(firm_id)) == 1 and flags(firm_id)[0].cleared_on is None
+    firm.closed_on = date(AS_OF.year, AS_OF.month, AS_OF.day)
+    open_firm.closed_on = date(AS_OF.year + 1, 1, 1)  # closes later: not yet
+    db.session.commit()
+    counts = run_eligibility(AS_OF)
+    assert counts["cleared"] >= 1
+    assert all(f.cleared_on == AS_OF for f in db.session.scalars(select(Flag).where(Flag.enterprise_id == firm_id)))
+    assert [f.cleared_on for f in flags(open_id)] == [None]
