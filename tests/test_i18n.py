@@ -2,7 +2,7 @@
 
 Chinese is the source language (the msgids); crm/translations/en holds English.
 To update after adding UI strings:
-    .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k gettext -k ngettext:1,2 -o /tmp/messages.pot .
+    .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k gettext -k ngettext:1,2 -k lazy_pgettext:1c,2 -o /tmp/messages.pot .
     .venv/bin/pybabel update -i /tmp/messages.pot -d crm/translations -l en
 then translate the new entries (no fuzzy ones) and run `make translations`.
 """

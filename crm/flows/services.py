@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, String, func, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, bindparam, func, select, type_coerce
 
 from crm.extensions import db
 from crm.flows.history import STAGES, FirmHistory, Flow, Held, Move, all_flows, flows, members
@@ -102,13 +103,20 @@ def ladder_flows(years: range, district: str | None = None) -> dict[tuple[int, s
     return found if found is not None else flows((), years, district)
 
 
+def id_among(ids: Sequence[int]) -> ColumnElement[bool]:
+    """Enterprise.id IN ids, the ids written into the statement: the firms behind a city-wide
+    number can be tens of thousands, more than SQLite (32,766) or PostgreSQL (65,535) take
+    as bound parameters. Ids are integers, so writing them in is safe."""
+    return Enterprise.id.in_(bindparam("member_ids", [int(i) for i in ids], expanding=True, literal_execute=True))
+
+
 def flow_members(year: int, stage: str, part: str, reason: str | None, district: str | None, user: User) -> list[Enterprise]:
     """The firms behind one number that ``user`` may see (a firm that moved away is now another
     district's: its officer sees it, the old district's does not)."""
     ids = members(histories(district), year, stage, part, reason, district)
     if not ids:
         return []
-    return list(db.session.scalars(select(Enterprise).where(Enterprise.id.in_(ids), enterprise_scope(user))
+    return list(db.session.scalars(select(Enterprise).where(id_among(ids), enterprise_scope(user))
                                    .order_by(Enterprise.name)))
 
 
@@ -123,7 +131,7 @@ def member_query(year: int, stage: str, part: str, reason: str | None, district:
     """The firms behind one number as a select of the Enterprise rows ``user`` may see (to count and
     page), and how many more are behind it out of the user's scope (firms now in another district)."""
     ids = members(histories(district), year, stage, part, reason, district)
-    stmt = scoped(select(Enterprise).where(Enterprise.id.in_(ids)), user)
+    stmt = scoped(select(Enterprise).where(id_among(ids)), user)
     seen = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return stmt, len(ids) - seen
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user, login_required
 
 from crm.clock import today
@@ -33,7 +34,7 @@ bp = Blueprint("flows", __name__, url_prefix="/flows")
 CITY_ARG = "city"
 FIRMS_PER_PAGE = 50
 PARTS = ("start", "entered", "left", "end")
-PART_LABELS = {"start": _l("年初（1月1日）"), "entered": _l("进入"), "left": _l("退出"), "end": _l("年末（12月31日）")}
+PART_LABELS = {"start": _l("年初（1月1日）"), "entered": _l("进入"), "left": lazy_pgettext("flows", "退出"), "end": _l("年末（12月31日）")}
 # The reasons of crm.flows.history, in words for people (its own labels are not translated).
 ENTERED_LABELS = {"first": _l("首次进入"), "returning": _l("再次进入"), "moved_in": _l("从其他区（市）迁入")}
 LEFT_LABELS = {"lapsed": _l("到期未续"), "moved_up": _l("升级后不再保留"), "moved_away": _l("迁往其他区（市）"),

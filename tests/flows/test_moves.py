@@ -34,3 +34,15 @@ def test_a_move_by_the_bureau_is_kept_and_the_flows_follow_it(app) -> None:
     assert [f.id for f in flow_members(year, "hitech", "left", "moved_away", "440783", bureau)] == [firm.id]
     assert [f.id for f in flow_members(year, "hitech", "entered", None, "440704", new)] == [firm.id]
     assert [h.enterprise_id for h in histories("440783")] == [firm.id]
+
+
+def test_the_firms_behind_a_city_wide_number_can_be_more_than_a_statement_binds(app) -> None:
+    """Tens of thousands of ids (more than SQLite's 32,766 or PostgreSQL's 65,535 parameters)."""
+    from sqlalchemy import func, select
+
+    from crm.flows.services import id_among
+    from crm.models import Enterprise
+
+    firm = EnterpriseFactory()
+    ids = [*range(10_000_000, 10_070_000), firm.id]
+    assert db.session.scalar(select(func.count()).select_from(Enterprise).where(id_among(ids))) == 1
