@@ -212,7 +212,10 @@ def register_commands(app: Flask) -> None:
         listed = db.session.scalar(select(func.count()).select_from(Flag).where(Flag.cleared_on.is_(None)))
         click.echo(f"已评估培育对象：{counts['evaluated']} 家企业，列入 {listed} 项（今日新列入 {counts['raised']} 项）")
         # And innovation points scored and published, so the pages show stars and portraits.
-        from crm.demo import publish_demo_rounds
+        from crm.demo import add_demo_plans, publish_demo_rounds
+
+        for plan in add_demo_plans(as_of):
+            click.echo(f"已添加演示规划：{plan.name}")
 
         for round_ in publish_demo_rounds(as_of):
             click.echo(f"已发布第 {round_.id} 轮企业创新积分（{round_.fiscal_year}年度）：参评 {round_.counts['scored']} 家，"

@@ -31,7 +31,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, or_, select
 
 from crm.clock import today, utcnow
 from crm.districts import DISTRICTS
@@ -40,12 +40,15 @@ from crm.extensions import db
 from crm.models import (
     AnnualReport,
     Designation,
+    DesignationKind,
     DistrictMove,
     Enterprise,
     FactDeclaration,
     HitechField,
     Honour,
     InnovationRound,
+    Plan,
+    PlanTarget,
     Platform,
     Role,
     SupportRecord,
@@ -1242,4 +1245,45 @@ def publish_demo_rounds(as_of: date) -> list[InnovationRound]:
             round_.published_at = utcnow()
         db.session.commit()
         made.append(round_)
+    return made
+
+
+# Illustrative plans for the next five years (the 15th five-year plans are entered by an
+# administrator when published): the city's and 开平市's, so the forecast has targets to
+# compare with. Marked as the demo's in their names.
+DEMO_PLAN_KINDS = (
+    ("hitech_count", "hitech_enterprises", DesignationKind.hitech, "高新技术企业数量"),
+    ("tech_sme_count", "tech_smes", DesignationKind.tech_sme, "科技型中小企业数量"),
+)
+
+
+def add_demo_plans(as_of: date) -> list[Plan]:
+    """Plans from ``as_of``'s year for five years, for the city and 开平市, whose targets for
+    high-tech firms and tech SMEs are set from the demo's own count at the end of last year
+    (the baseline): 1.8 times it by the last year. Adds nothing a second time."""
+    first, last = as_of.year, as_of.year + 4
+    baseline_day = date(first - 1, 12, 31)
+    made = []
+    for suffix, jurisdiction, where in (("C", "city", "江门市"), ("K", "440783", "开平市")):
+        code = f"D{first}{suffix}"
+        if db.session.scalar(select(Plan.id).where(Plan.code == code)) is not None:
+            continue
+        plan = Plan(code=code, name=f"{where}科技创新规划 {first}–{last}（演示）", jurisdiction=jurisdiction,
+                    first_year=first, last_year=last)
+        db.session.add(plan)
+        for computation, target_code, kind, name in DEMO_PLAN_KINDS:
+            held = (select(func.count(func.distinct(Designation.enterprise_id)))
+                    .join(Enterprise, Enterprise.id == Designation.enterprise_id)
+                    .where(Designation.kind == kind, Designation.valid_from <= baseline_day,
+                           or_(Designation.valid_to.is_(None), Designation.valid_to >= baseline_day)))
+            if jurisdiction != "city":
+                held = held.where(Enterprise.district_code == jurisdiction)
+            baseline = db.session.scalar(held) or 0
+            db.session.add(PlanTarget(
+                plan=code, jurisdiction=jurisdiction, code=target_code,
+                name=name, unit="家", baseline_year=first - 1, baseline_value=Decimal(baseline),
+                targets={str(last): str(math.ceil(baseline * 1.8))}, nature="预期性", computable=computation,
+                notes="演示数据：目标按上年末数量的 1.8 倍设定"))
+        made.append(plan)
+    db.session.commit()
     return made

@@ -1,5 +1,6 @@
 """The demo data set: deterministic, believable, valid, and usable for signing in."""
 import dataclasses
+import math
 import re
 from collections import Counter
 from datetime import date
@@ -166,6 +167,7 @@ def test_cli_demo_data_and_if_empty(runner, app) -> None:
     rounds = db.session.scalars(select(InnovationRound).order_by(InnovationRound.id)).all()
     assert [r.fiscal_year for r in rounds] == [today().year - 2, today().year - 1]
     assert all(r.published for r in rounds) and f"已发布第 {rounds[-1].id} 轮企业创新积分" in result.output
+    assert result.output.count("已添加演示规划") == 2  # the city's and 开平市's next five years
     again = runner.invoke(args=["demo-data", "--enterprises", "50", "--seed", "1", "--if-empty"])
     assert again.exit_code == 0 and "跳过" in again.output
     assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 50
@@ -380,3 +382,31 @@ def test_demo_spans_years_of_flows_conversion_and_back_test(app) -> None:
         n.enterprise_id == d.enterprise_id and n.valid_from > d.valid_from and n.valid_from.year == d.valid_to.year
         for n in certificates))
     assert 0.65 <= renewed / sum(ending[year] for year in range(last - 4, last + 1)) <= 0.85
+
+
+def test_demo_plans_give_the_forecast_targets_from_the_demos_own_baseline(app) -> None:
+    """The next five years' plans (city and 开平市) are the demo's, set from its count at the end
+    of last year, so the forecast compares against a target and names the shortfall's firms."""
+    from crm.dashboard.forecast import build_forecast
+    from crm.demo import add_demo_plans
+    from crm.models import Plan, PlanTarget
+    from tests.factories import UserFactory
+
+    as_of = today()
+    generate_demo_data(400, seed=21, evaluate_on=past_evaluation_days(as_of))
+    plans = add_demo_plans(as_of)
+    assert [(p.jurisdiction, p.first_year, p.last_year) for p in plans] == [
+        ("city", as_of.year, as_of.year + 4), ("440783", as_of.year, as_of.year + 4)]
+    assert add_demo_plans(as_of) == []  # once only
+    baseline_day = date(as_of.year - 1, 12, 31)
+    kaiping_hitech = sum(1 for d in db.session.scalars(select(Designation).where(Designation.kind == "hitech"))
+                         if d.enterprise.district_code == "440783" and d.valid_from <= baseline_day
+                         and (d.valid_to is None or d.valid_to >= baseline_day))
+    target = db.session.scalar(select(PlanTarget).where(PlanTarget.plan == plans[1].code,
+                                                        PlanTarget.code == "hitech_enterprises"))
+    assert target.baseline_value == kaiping_hitech > 0
+    assert target.targets == {str(as_of.year + 4): str(math.ceil(kaiping_hitech * 1.8))}
+    assert db.session.scalar(select(func.count()).select_from(Plan)) >= 2
+    page = build_forecast(UserFactory(role=Role.bureau), "440783", as_of)
+    hitech = next(item for item in page.items if item.key == "hitech_count")
+    assert hitech.target is not None and hitech.target_year == as_of.year

@@ -34,6 +34,8 @@ SHOTS = [
     ("firm", "firm-pass-123", "/portal/innovation", "portal-innovation.png", True),
     # Flows of the ladder: the city's last ten years, the chart of 高企 entries and exits and the latest year's table.
     ("bureau", "bureau-pass-123", "/flows/", "flows.png", False),
+    # The forecast of next year-end against the plan, Kaiping's: stock, terms, range, target, shortfall.
+    ("bureau", "bureau-pass-123", "/dashboard/forecast?district=440783", "forecast.png", False),
 ]
 # Shots of one part of a page (a CSS selector): the portrait sits in the middle of the long firm page.
 ELEMENTS = {"innovation-portrait.png": "#innovation"}
@@ -90,7 +92,7 @@ def main() -> None:
 
     from crm import create_app
     from crm.clock import today
-    from crm.demo import _showcase_firm, generate_demo_data
+    from crm.demo import _showcase_firm, add_demo_plans, generate_demo_data, past_evaluation_days
     from crm.eligibility.services import run_eligibility
     from crm.extensions import db
     from crm.reference import load_reference_data
@@ -100,9 +102,10 @@ def main() -> None:
     with app.app_context():
         upgrade()
         load_reference_data()
-        generate_demo_data(1500, 2025)
+        generate_demo_data(1500, 2025, evaluate_on=past_evaluation_days(today()))  # as `flask demo-data`
         run_eligibility(today(), "cli")
         db.session.commit()
+        add_demo_plans(today())
         starred = innovation_rounds(today())
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
