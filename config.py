@@ -50,6 +50,8 @@ class Config:
     # nginx every request comes from 127.0.0.1, so without this one person's failed
     # sign-ins would throttle everyone.
     TRUSTED_PROXIES = int(os.environ.get("CRM_TRUSTED_PROXIES", "0"))
+    # Client addresses or networks (after TRUSTED_PROXIES) that may read /metrics; others get 404.
+    METRICS_ALLOW = os.environ.get("CRM_METRICS_ALLOW", "127.0.0.1,::1")
     # Level of the application's log under gunicorn (jobs, scheduler, imports), to stderr.
     LOG_LEVEL = os.environ.get("CRM_LOG_LEVEL", "INFO").upper()
     # Scheduler: runs inside the app; jobs stored in the database, guarded by a lease.

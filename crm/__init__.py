@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "crm.admin.views:bp",
     "crm.users.views:bp",
     "crm.api:bp",
+    "crm.monitoring.views:bp",  # /healthz and /metrics
 )
 
 

@@ -12,7 +12,8 @@ from crm.navigation import CONTENT_SECURITY_POLICY
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-@pytest.mark.parametrize("path", ["/login", "/portal/forgot", "/static/js/confirm.js", "/no-such-page"])
+@pytest.mark.parametrize("path", ["/login", "/portal/forgot", "/static/js/confirm.js", "/no-such-page", "/healthz",
+                                  "/metrics"])
 def test_no_answer_can_be_framed_and_pages_carry_the_policy(client, path: str) -> None:
     response = client.get(path)
     assert response.headers["X-Frame-Options"] == "DENY"

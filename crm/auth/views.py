@@ -17,7 +17,8 @@ bp = Blueprint("auth", __name__)
 # What a person whose password someone else chose may still open: the page to change it,
 # sign-out, the language switch and static files. The API authenticates by token, not by
 # the session, and is not affected.
-OWN_PASSWORD_EXEMPT = frozenset({"users.account", "auth.logout", "auth.set_language", "static", "bootstrap.static"})
+OWN_PASSWORD_EXEMPT = frozenset({"users.account", "auth.logout", "auth.set_language", "static", "bootstrap.static",
+                                 "monitoring.healthz", "monitoring.prometheus_metrics"})
 
 
 @bp.before_app_request

@@ -15,6 +15,7 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -147,10 +148,13 @@ def recorded_run(job: str, as_of: date | None, trigger: str) -> Iterator[JobRun]
 
     The body fills run.counts and run.errors; an exception marks it failed and propagates.
     """
+    from crm.monitoring.metrics import observe_job
+
     run = JobRun(job=job, as_of=as_of, trigger=trigger, started_at=utcnow(), status=JobStatus.running,
                  counts={}, errors=[])
     db.session.add(run)
     db.session.commit()
+    started = time.perf_counter()
     try:
         yield run
     except BaseException as exc:
@@ -160,10 +164,12 @@ def recorded_run(job: str, as_of: date | None, trigger: str) -> Iterator[JobRun]
         run.finished_at = utcnow()
         run.errors = [*(run.errors or []), {"enterprise": None, "message": f"{type(exc).__name__}: {exc}"}]
         db.session.commit()
+        observe_job(job, trigger, JobStatus.failed.value, time.perf_counter() - started)
         raise
     run.status = JobStatus.succeeded
     run.finished_at = utcnow()
     db.session.commit()
+    observe_job(job, trigger, JobStatus.succeeded.value, time.perf_counter() - started)
 
 
 # --- The nightly evaluation ------------------------------------------------------------

@@ -114,3 +114,13 @@ def test_passwords_people_choose_themselves_need_no_change(client, app, runner) 
     assert _user("ops").password_change_required is False
     login(client, "ops")
     assert client.get("/enterprises/").status_code == 200
+
+
+def test_the_load_balancers_health_check_is_not_sent_to_the_password_page(client, app) -> None:
+    """A browser signed in with a password someone else set still reads /healthz itself."""
+    user = OfficerFactory(username="probe", password_change_required=True)
+    db.session.commit()
+    login(client, user.username, DEFAULT_PASSWORD)
+    assert client.get("/enterprises/").status_code == 303
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json()["database"] == "ok"
