@@ -33,6 +33,8 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     WTF_CSRF_TIME_LIMIT = None  # officers keep forms open for hours while on the phone
     MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    # Uploaded files live in the database (crm.stored_files). This folder is only where
+    # migration 0017 finds the files that earlier versions kept on disk, to move them in.
     UPLOAD_DIR = os.environ.get("CRM_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     # An uploaded file whose preview was not imported is deleted after this many hours.
     PENDING_PREVIEW_HOURS = int(os.environ.get("CRM_PENDING_PREVIEW_HOURS", "24"))

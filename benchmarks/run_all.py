@@ -25,6 +25,7 @@ QUICK_ARGS: dict[str, list[str]] = {
     "workspace.py": ["--firms", "5000"],
     "innovation_points.py": ["--sizes", "1000", "5000", "--requests", "10"],
     "flows.py": ["--sizes", "2000", "--runs", "1", "--requests", "3"],
+    "file_memory.py": ["--mb", "5"],
 }
 
 

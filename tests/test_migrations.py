@@ -1,6 +1,11 @@
 """The schema comes from Alembic alone, and the models agree with it."""
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, make_url, text
 
 from crm.extensions import db
 
@@ -61,3 +66,116 @@ def test_a_batchs_issues_move_to_their_own_rows_and_back(tmp_path) -> None:
             back = json.loads(conn.execute(text("SELECT errors FROM import_batch")).scalar_one())
         assert back == errors
         engine.dispose()
+
+
+@pytest.fixture
+def scratch_url(tmp_path: Path) -> Iterator[str]:
+    """A database of its own for a migration test: a SQLite file, or on PostgreSQL a scratch
+    database beside the test database (the suite's own one stays at head)."""
+    from tests.conftest import PG_URL, USING_PG
+
+    if not USING_PG:
+        yield f"sqlite:///{tmp_path / 'm.sqlite3'}"
+        return
+    url = make_url(PG_URL)
+    name = f"{url.database}_migration"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _stored_bytes(conn, file_id: int) -> bytes:  # noqa: ANN001
+    return b"".join(bytes(row[0]) for row in conn.execute(
+        text("SELECT data FROM stored_file_chunk WHERE file_id = :id ORDER BY seq"), {"id": file_id}))
+
+
+def test_files_of_the_upload_folder_move_into_the_database_and_back(scratch_url, tmp_path, capsys) -> None:
+    """Migration 0017: every file a record names moves from UPLOAD_DIR into the database (in
+    1 MiB chunks, checksummed); a record whose file is missing is kept without one and
+    reported; a preview left unfinished moves too. The downgrade writes them back."""
+    import hashlib
+    import json
+    import os
+
+    from flask_migrate import downgrade, upgrade
+
+    from crm import create_app
+
+    uploads = tmp_path / "uploads"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_url, "UPLOAD_DIR": str(uploads)})
+    scan = b"%PDF-1.4\n" + os.urandom(2 * 1024 * 1024 + 1000)  # three chunks
+    sheet = b"PK\x03\x04" + os.urandom(5000)
+    sheet_sha = hashlib.sha256(sheet).hexdigest()
+    (uploads / "attachments").mkdir(parents=True)
+    (uploads / "attachments" / "0a1b.pdf").write_bytes(scan)
+    (uploads / "imports").mkdir()
+    (uploads / "imports" / f"{sheet_sha}.xlsx").write_bytes(sheet)
+    (uploads / "pending_imports").mkdir()
+    token, orphan = "T" * 32, "U" * 32
+    details = {"filename": "开平.xlsx", "year": 2025, "district": "440783", "kind": "figures"}
+    (uploads / "pending_imports" / f"{token}.json").write_text(json.dumps({**details, "user_id": 1}), "utf-8")
+    (uploads / "pending_imports" / f"{token}.bin").write_bytes(sheet)
+    (uploads / "pending_imports" / f"{orphan}.json").write_text(json.dumps({**details, "user_id": 99}), "utf-8")
+    (uploads / "pending_imports" / f"{orphan}.bin").write_bytes(sheet)
+    with app.app_context():
+        upgrade(revision="0016_plans")
+        engine = create_engine(scratch_url)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO district (code, name) VALUES ('440783', '开平市')"))
+            conn.execute(text(
+                "INSERT INTO enterprise (id, uscc, name, name_initials, district_code, district_overridden, above_size,"
+                " created_at, updated_at, version_id) VALUES (1, '91440783MA51AB0C1X', '甲', 'j', '440783', false,"
+                " false, '2026-01-01', '2026-01-01', 1)"))
+            conn.execute(text(
+                "INSERT INTO \"user\" (id, username, display_name, password_hash, role, active, created_at, updated_at)"
+                " VALUES (1, 'city', '市局', 'x', 'bureau', true, '2026-01-01', '2026-01-01')"))
+            for attachment_id, stored_name, sha in ((1, "0a1b.pdf", hashlib.sha256(scan).hexdigest()),
+                                                    (2, "gone.pdf", "0" * 64)):
+                conn.execute(text(
+                    "INSERT INTO attachment (id, enterprise_id, filename, stored_name, content_type, size, sha256,"
+                    " uploaded_at) VALUES (:id, 1, :filename, :stored_name, 'application/pdf', 1, :sha, '2026-01-01')"),
+                    {"id": attachment_id, "filename": f"审计报告{attachment_id}.pdf", "stored_name": stored_name,
+                     "sha": sha})
+            for batch_id, sha in ((1, sheet_sha), (2, sheet_sha), (3, "f" * 64)):
+                conn.execute(text(
+                    "INSERT INTO import_batch (id, created_at, filename, file_sha256, kind, options, status, counts,"
+                    " unknown_columns) VALUES (:id, '2026-01-01', '开平.XLSX', :sha, 'figures', '{}', 'imported',"
+                    " '{}', '[]')"), {"id": batch_id, "sha": sha})
+        capsys.readouterr()
+        upgrade(revision="0017_stored_files")
+        report = capsys.readouterr().out
+        with engine.connect() as conn:
+            files = {row.id: row for row in conn.execute(text("SELECT id, purpose, sha256, size FROM stored_file"))}
+            attached = dict(conn.execute(text("SELECT id, file_id FROM attachment")).all())
+            assert attached[2] is None  # kept, without its file
+            assert _stored_bytes(conn, attached[1]) == scan
+            assert files[attached[1]].purpose == "attachment" and files[attached[1]].size == len(scan)
+            assert conn.execute(text("SELECT count(*) FROM stored_file_chunk WHERE file_id = :id"),
+                                {"id": attached[1]}).scalar() == 3
+            [kept] = [f for f in files.values() if f.purpose == "import_source"]  # one copy for batches 1 and 2
+            assert kept.sha256 == sheet_sha and _stored_bytes(conn, kept.id) == sheet
+            [pending] = conn.execute(text("SELECT token, user_id, file_id, details FROM pending_import")).all()
+            assert (pending.token, pending.user_id) == (token, 1)
+            assert (json.loads(pending.details) if isinstance(pending.details, str) else pending.details) == details
+            assert _stored_bytes(conn, pending.file_id) == sheet
+        assert "moved 1 attachments, 1 import files and 1 import previews" in report and "3 not found" in report
+        assert "attachment 2 (审计报告2.pdf)" in report and "import batch 3 (开平.XLSX)" in report
+        assert f"import preview {orphan}" in report
+        assert (uploads / "attachments" / "0a1b.pdf").exists()  # left for the operator
+
+        downgrade(revision="0016_plans")
+        with engine.connect() as conn:
+            names = dict(conn.execute(text("SELECT id, stored_name FROM attachment")).all())
+        assert (uploads / "attachments" / names[1]).read_bytes() == scan and names[1] != "0a1b.pdf"
+        assert not (uploads / "attachments" / names[2]).exists()
+        assert (uploads / "imports" / f"{sheet_sha}.xlsx").read_bytes() == sheet
+        assert json.loads((uploads / "pending_imports" / f"{token}.json").read_text("utf-8"))["user_id"] == 1
+        engine.dispose()
+        from crm.extensions import db as app_db
+
+        app_db.engine.dispose()

@@ -13,17 +13,22 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, delete, func, select
 
+from crm import stored_files
 from crm.audit import acting_as
+from crm.clock import utcnow
 from crm.enterprises.summary import refresh_latest_figures
 from crm.extensions import db
-from crm.models import HeaderMapping, ImportBatch, ImportIssue, IssueKind, User
+from crm.models import (
+    FilePurpose, HeaderMapping, ImportBatch, ImportIssue, IssueKind, PendingImport, StoredFile, User,
+)
 from crm.overlap import Ahead
 from importers import ParsedRow, SheetResult, SkippedRow, parse_workbook
 from importers.bulk import insert_many
@@ -79,6 +84,7 @@ def import_file(
     kind: str | None = None,
     options: ListOptions | None = None,
     picks: Mapping[tuple[str, int], int] | None = None,
+    stored: StoredFile | None = None,
 ) -> ImportResult:
     """Import a spreadsheet as one batch and commit it (or, with ``dry_run``, roll
     everything back and report the same counts).
@@ -87,6 +93,9 @@ def import_file(
     ``--kind``); None detects it from the first sheet's title and columns. ``options``
     are a list's (designation kind, the announcement's date), ``picks`` a person's
     choice of firm for list rows the names did not match ({(sheet, row): firm id}).
+    ``stored`` is the file already in the database (a preview's): kept for the batch
+    instead of a copy. With ``keep_file`` the batch keeps its file (in the database, one
+    copy for every batch of the same content) for its error report.
     The file is read once, unless rows of one record disagree after a row of it was
     written: then the batch is written again with those rows held back
     (:attr:`importers.writer.BatchWriter.replay`).
@@ -133,14 +142,14 @@ def import_file(
             session.rollback()
             return result
         _store_issues(session.connection(), batch.id, result)
+        if keep_file:
+            _keep(data, batch.file_sha256, name, stored)
         with _checkpoint_in_background():
             session.commit()
     except BaseException:
         session.rollback()
         raise
     result.batch_id = batch.id
-    if keep_file:
-        _keep(data, batch.file_sha256, name)
     return result
 
 
@@ -352,16 +361,66 @@ def refresh_derived_figures(enterprise_ids: set[int]) -> None:
         refresh_latest_figures(db.session.connection(), enterprise_ids)
 
 
-def kept_file_path(sha256: str, filename: str) -> Path:
-    """Where a batch's original file is kept (for its error report)."""
-    return Path(current_app.config["UPLOAD_DIR"]) / "imports" / f"{sha256}{Path(filename).suffix.lower()}"
+def _keep(data: bytes, sha256: str, filename: str, stored: StoredFile | None) -> None:
+    """Keep the batch's original file in the database, named by its checksum: unless an
+    earlier batch of the same content kept it, ``stored`` (a preview's upload) is taken over,
+    else a copy is stored."""
+    if stored_files.find_kept(FilePurpose.import_source, sha256) is not None:
+        return
+    if stored is not None and stored.sha256 == sha256:
+        stored.purpose = FilePurpose.import_source
+        return
+    stored_files.store(data, FilePurpose.import_source, stored_files.content_type_of(filename))
 
 
-def _keep(data: bytes, sha256: str, filename: str) -> None:
-    path = kept_file_path(sha256, filename)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+def kept_file(batch: ImportBatch) -> StoredFile | None:
+    """A batch's original file (for its error report), if kept."""
+    return stored_files.find_kept(FilePurpose.import_source, batch.file_sha256)
+
+
+def start_preview(data: bytes, details: dict[str, Any], user: User) -> PendingImport:
+    """Keep an uploaded file for its import preview, with the preview's choices so far
+    (``details``); committed, so that any app server can show and confirm it."""
+    import secrets
+
+    stored = stored_files.store(data, FilePurpose.pending_import, stored_files.content_type_of(details["filename"]))
+    pending = PendingImport(token=secrets.token_urlsafe(24), user_id=user.id, file_id=stored.id, details=details)
+    db.session.add(pending)
+    db.session.commit()
+    return pending
+
+
+def save_preview(pending: PendingImport, details: dict[str, Any]) -> None:
+    """Record the preview's choices; touching it starts its expiry time again."""
+    pending.details = dict(details)
+    pending.updated_at = utcnow()
+    db.session.commit()
+
+
+def end_preview(pending: PendingImport) -> None:
+    """Forget a preview once imported; its file too, unless the batch kept it."""
+    file_id = pending.file_id
+    db.session.delete(pending)
+    db.session.flush()
+    db.session.execute(delete(StoredFile).where(StoredFile.id == file_id,
+                                                StoredFile.purpose == FilePurpose.pending_import))
+    db.session.commit()
+
+
+def expire_previews(now: datetime | None = None) -> int:
+    """Delete previews left unfinished for longer than PENDING_PREVIEW_HOURS, with their files
+    (uploads carry firms' figures: not kept without reason), and any preview file no
+    preview names any more. Run at each upload, by any server; returns how many went."""
+    limit = (now or utcnow()) - timedelta(hours=current_app.config["PENDING_PREVIEW_HOURS"])
+    session = db.session
+    gone = session.execute(delete(PendingImport).where(PendingImport.updated_at < limit)).rowcount or 0
+    # Then the files no preview names (their chunks go with them, ON DELETE CASCADE). Only
+    # files older than the limit: one being uploaded now is not yet named by its preview.
+    session.execute(delete(StoredFile).where(
+        StoredFile.purpose == FilePurpose.pending_import, StoredFile.created_at < limit,
+        StoredFile.id.not_in(select(PendingImport.file_id))))
+    session.commit()
+    return gone
 
 
 def remembered_mapping(source: str | None) -> dict[str, str]:

@@ -7,11 +7,9 @@ one by hand in the preview, for that batch only.
 """
 from __future__ import annotations
 
-import json
+import copy
 import re
-import secrets
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,12 +23,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from crm import stored_files
 from crm.districts import DISTRICTS
 from crm.extensions import db
 from crm.imports import services
 from crm.imports.forms import KIND_NAMES, ListOptionsForm, UploadForm
 from crm.ladder import DESIGNATION_LABELS
-from crm.models import ImportBatch, IssueKind
+from crm.models import ImportBatch, IssueKind, PendingImport
 from crm.models.platform import PLATFORM_KIND_LABELS, PLATFORM_LEVEL_LABELS
 from crm.models.talent import TALENT_PROGRAMME_LABELS
 from crm.paging import page_arg
@@ -73,41 +72,15 @@ def _too_large(_error: Exception) -> Any:
     return redirect(url_for("imports.index")), 303
 
 
-def _pending_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / "pending_imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def expire_previews(now: float | None = None) -> int:
-    """Delete uploaded files whose preview was left unfinished for longer than
-    PENDING_PREVIEW_HOURS (uploads carry firms' figures: not kept without reason). Run at
-    each upload; returns how many previews went."""
-    limit = (now if now is not None else time.time()) - current_app.config["PENDING_PREVIEW_HOURS"] * 3600
-    gone = 0
-    for path in _pending_dir().glob("*.json"):
-        try:
-            if path.stat().st_mtime >= limit:
-                continue
-            path.with_suffix(".bin").unlink(missing_ok=True)
-            path.unlink(missing_ok=True)
-        except FileNotFoundError:  # another upload expired it first
-            continue
-        gone += 1
-    return gone
-
-
-def _pending(token: str) -> tuple[Path, dict[str, Any]]:
-    """The uploaded file kept for preview and import, and its details; 404 if unknown."""
+def _pending(token: str) -> PendingImport:
+    """The uploaded file kept for preview and import, with its details; 404 if unknown or
+    another user's. Kept in the database: any app server shows and confirms any preview."""
     if not _TOKEN_RE.match(token):
         abort(404)
-    meta_path = _pending_dir() / f"{token}.json"
-    if not meta_path.exists():
+    pending = db.session.scalar(select(PendingImport).where(PendingImport.token == token))
+    if pending is None or pending.user_id != current_user.id:
         abort(404)
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if meta.get("user_id") != current_user.id:
-        abort(404)
-    return _pending_dir() / f"{token}.bin", meta
+    return pending
 
 
 def _source_key(meta: dict[str, Any]) -> str | None:
@@ -128,20 +101,16 @@ def _options(meta: dict[str, Any]) -> Any:  # noqa: ANN401 - importers.lists.Lis
     return services.list_options(meta.get("designation"), date.fromisoformat(issued) if issued else None)
 
 
-def _write_meta(token: str, meta: dict[str, Any]) -> None:
-    (_pending_dir() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-
-
 @bp.route("/", methods=["GET", "POST"])
 def index() -> Any:
     form = UploadForm()
     if form.validate_on_submit():
-        expire_previews()
+        services.expire_previews()
         upload = form.file.data
         filename = upload_name(upload.filename)
         data = upload.read()
         meta = {"filename": filename, "year": form.year.data, "district": form.district.data or None,
-                "user_id": current_user.id, "designation": form.designation.data or None,
+                "designation": form.designation.data or None,
                 "issued_on": form.issued_on.data.isoformat() if form.issued_on.data else None}
         try:
             # Naming a designation kind says the file is a designation list.
@@ -150,10 +119,8 @@ def index() -> Any:
         except WorkbookError as error:
             form.file.errors.append(str(error))
         else:
-            token = secrets.token_urlsafe(24)
-            (_pending_dir() / f"{token}.bin").write_bytes(data)
-            _write_meta(token, meta)
-            return redirect(url_for("imports.preview", token=token), 303)
+            pending = services.start_preview(data, meta, current_user)
+            return redirect(url_for("imports.preview", token=pending.token), 303)
     batches = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(50)).all()
     return render_template("imports/index.html", form=form, batches=batches, districts=DISTRICTS,
                            accepted=",".join(SPREADSHEET_EXTENSIONS), kinds=KIND_NAMES)
@@ -180,8 +147,9 @@ def _mapping_from_form(sheets: list[SheetResult], kind: str) -> dict[str, str]:
 
 @bp.route("/preview/<token>", methods=["GET", "POST"])
 def preview(token: str) -> Any:
-    path, meta = _pending(token)
-    data = path.read_bytes()
+    pending = _pending(token)
+    meta = copy.deepcopy(pending.details)  # changed below, saved as a whole
+    data = stored_files.read_bytes(pending.file_id)
     mapping: dict[str, str] = meta.get("mapping") or services.remembered_mapping(_source_key(meta))
     if request.method == "POST":
         # CSRF is checked by CSRFProtect for every POST.
@@ -201,13 +169,13 @@ def preview(token: str) -> Any:
             meta["picks"] = _picks_from_form(meta.get("picks") or {})
         meta.update(mapping=mapping, designation=options.designation.data or None,
                     issued_on=options.issued_on.data.isoformat() if options.issued_on.data else None)
-        _write_meta(token, meta)
+        services.save_preview(pending, meta)
         if request.form.get("action") == "import":
             try:
                 result = services.import_file(
                     data, meta["filename"], year=meta.get("year"), district=meta.get("district"),
                     user=current_user, mapping=mapping or None, kind=meta.get("kind"), options=_options(meta),
-                    picks=picks_from(meta.get("picks")),
+                    picks=picks_from(meta.get("picks")), stored=pending.file,
                 )
             except (WorkbookError, ValueError) as error:
                 flash(str(error), "danger")
@@ -216,8 +184,7 @@ def preview(token: str) -> Any:
             if mapping and source:
                 services.remember_mapping(source, mapping, current_user)
                 db.session.commit()
-            path.unlink(missing_ok=True)
-            (_pending_dir() / f"{token}.json").unlink(missing_ok=True)
+            services.end_preview(pending)
             flash(_("导入完成：新增 %(c)s，更新 %(u)s，未变 %(n)s，拒绝 %(r)s。",
                     c=result.created, u=result.updated, n=result.unchanged, r=result.rejected),
                   "success" if not result.rejected else "warning")
@@ -236,7 +203,7 @@ def preview(token: str) -> Any:
             # The kind chosen does not fit the file: back to what the file itself says, so the
             # preview opens again (and another kind can be chosen) instead of failing for good.
             meta.update(kind=None, designation=None, picks={}, mapping=services.remembered_mapping(_source_key(meta)))
-            _write_meta(token, meta)
+            services.save_preview(pending, meta)
             flash(_("已改回按文件内容自动识别表格类型。"), "info")
             return redirect(url_for("imports.preview", token=token), 303)
         return redirect(url_for("imports.index"), 303)
@@ -316,7 +283,7 @@ def _first_rows(data: bytes, meta: dict[str, Any], mapping: dict[str, str]) -> t
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int) -> Any:
     found = db.get_or_404(ImportBatch, batch_id)
-    has_file = services.kept_file_path(found.file_sha256, found.filename).exists()
+    has_file = services.kept_file(found) is not None
     # A page of the rejected rows' problems; notices and skipped rows up to a limit, with their counts.
     counts = {kind: services.issue_count(found, kind) for kind in IssueKind}
     pages = max(1, -(-counts[IssueKind.error] // ISSUES_PER_PAGE))
@@ -346,13 +313,14 @@ def rollback(batch_id: int) -> Any:
 @bp.get("/batches/<int:batch_id>/errors.xlsx")
 def error_file(batch_id: int) -> Response:
     found = db.get_or_404(ImportBatch, batch_id)
-    path = services.kept_file_path(found.file_sha256, found.filename)
-    if not path.exists():
+    kept = services.kept_file(found)
+    if kept is None:
         abort(404)
+    source = stored_files.read_bytes(kept.id)
     # Written to a temporary file and sent from it: a big batch's report is never in memory whole.
     out = tempfile.TemporaryFile()
     try:
-        error_report(path.read_bytes(), found.filename, services.BatchErrors(found.id), field_set(found.kind), out)
+        error_report(source, found.filename, services.BatchErrors(found.id), field_set(found.kind), out)
     except BaseException:
         out.close()
         raise

@@ -21,11 +21,12 @@ from crm.models.flag import (
     Notification,
     RuleParameter,
 )
-from crm.models.import_batch import BatchStatus, HeaderMapping, ImportBatch, ImportIssue, IssueKind
+from crm.models.import_batch import BatchStatus, HeaderMapping, ImportBatch, ImportIssue, IssueKind, PendingImport
 from crm.models.indicator import Plan, PlanTarget
 from crm.models.innovation import InnovationRound, InnovationScheme, InnovationScore
 from crm.models.platform import Platform, PlatformKind, PlatformLevel
 from crm.models.portal import Attachment, ChangeRequest, ChangeRequestStatus, Invitation
+from crm.models.stored_file import FilePurpose, StoredFile, StoredFileChunk
 from crm.models.support import Honour, HonourKind, SupportKind, SupportRecord
 from crm.models.talent import Talent, TalentCategory, TalentProgramme
 from crm.models.user import ApiToken, LoginAttempt, Role, User, UserSession
@@ -34,9 +35,9 @@ __all__ = [
     "AnnualReport", "ApiToken", "Attachment", "AuditAction", "AuditLog", "BatchStatus",
     "COUNT_FIELDS", "ChangeRequest", "ChangeRequestStatus", "ContactKind", "ContactNote",
     "Designation", "DesignationKind", "DesignationSource", "District", "DistrictMove", "Enterprise", "FactDeclaration",
-    "FIGURE_FIELDS", "Flag", "FormerName", "HandledStatus", "HeaderMapping", "HitechField", "Honour",
+    "FIGURE_FIELDS", "FilePurpose", "Flag", "FormerName", "HandledStatus", "HeaderMapping", "HitechField", "Honour",
     "HonourKind", "ImportBatch", "InnovationRound", "InnovationScheme", "InnovationScore", "IpGrade", "ImportIssue", "IssueKind", "Industry", "Invitation", "JobLease", "JobRun", "JobStatus",
-    "LoginAttempt", "MONEY_FIELDS", "Notification", "Plan", "PlanTarget", "Platform", "PlatformKind",
-    "PlatformLevel", "ProductField", "ReportStatus", "Role", "RuleParameter", "SupportKind", "SupportRecord",
+    "LoginAttempt", "MONEY_FIELDS", "Notification", "PendingImport", "Plan", "PlanTarget", "Platform", "PlatformKind",
+    "PlatformLevel", "ProductField", "ReportStatus", "Role", "RuleParameter", "StoredFile", "StoredFileChunk", "SupportKind", "SupportRecord",
     "Talent", "TalentCategory", "TalentProgramme", "Town", "User", "UserSession",
 ]

@@ -13,6 +13,7 @@ from crm.extensions import db
 from crm.models.base import enum_type
 
 if TYPE_CHECKING:
+    from crm.models.stored_file import StoredFile
     from crm.models.user import User
 
 
@@ -28,6 +29,9 @@ class ImportBatch(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     filename: Mapped[str] = mapped_column(String(255))
+    # Names the batch's original file, kept for its error report: the stored file of purpose
+    # import_source with this checksum (crm.imports.services.kept_file), one for every batch
+    # of the same content. (No file when migration 0017 did not find an older batch's file.)
     file_sha256: Mapped[str] = mapped_column(String(64), index=True)
     source_district: Mapped[str | None] = mapped_column(ForeignKey("district.code"))
     year: Mapped[int | None] = mapped_column(Integer)
@@ -88,3 +92,25 @@ class HeaderMapping(db.Model):
     mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class PendingImport(db.Model):
+    """An uploaded file awaiting its import preview's confirmation, and the preview's choices
+    so far. Kept in the database so that any app server can show and confirm the preview;
+    deleted once imported, or PENDING_PREVIEW_HOURS after it was last touched."""
+
+    __tablename__ = "pending_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # the preview's address
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="CASCADE"), index=True)
+    # {"filename", "year", "district", "kind", "designation", "issued_on", "mapping", "picks"}
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    file: Mapped["StoredFile"] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PendingImport {self.id} {self.details.get('filename')}>"

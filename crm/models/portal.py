@@ -36,7 +36,7 @@ class Invitation(db.Model):
 
 
 class Attachment(db.Model):
-    """A supporting file for an annual report or a declaration of facts, stored outside the web root."""
+    """A supporting file for an annual report or a declaration of facts, its bytes in the database."""
 
     __tablename__ = "attachment"
 
@@ -50,7 +50,8 @@ class Attachment(db.Model):
         ForeignKey("fact_declaration.id", ondelete="CASCADE"), index=True
     )
     filename: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    # The bytes (crm.stored_files); None when migration 0017 found no file for an older record.
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"), index=True)
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))

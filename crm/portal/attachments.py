@@ -1,26 +1,27 @@
-"""Supporting files of annual reports: checked by their content, stored outside the web root.
+"""Supporting files of annual reports: checked by their content, stored in the database.
 
 A file's type is decided by its first bytes (magic numbers), and must agree with
-its extension: a `.pdf` that does not start with `%PDF-` is refused. Files are
-saved under UPLOAD_DIR/attachments with a random name; the original name is only
-kept for the download.
+its extension: a `.pdf` that does not start with `%PDF-` is refused. The bytes are a
+stored file (crm.stored_files), streamed in and out a chunk at a time, so any app
+server serves any firm's file; the original name is kept for the download.
 """
 from __future__ import annotations
 
-import hashlib
-import io
-import secrets
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
+from flask import Request, Response, current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from crm import stored_files
 from crm.extensions import db
-from crm.models import AnnualReport, Attachment, Enterprise, FactDeclaration, ReportStatus, User
+from crm.models import (
+    AnnualReport, Attachment, Enterprise, FactDeclaration, FilePurpose, ReportStatus, StoredFile, User,
+)
 from crm.portal.services import is_editable
 from crm.scoping import scoped
 from crm.uploads import upload_name
@@ -56,18 +57,21 @@ def max_bytes() -> int:
     return int(current_app.config.get("PORTAL_MAX_ATTACHMENT_MB", DEFAULT_MAX_MB)) * 1024 * 1024
 
 
-def sniff(content: bytes) -> FileType | None:
-    """The type the content really is, from its leading bytes."""
-    if content.startswith(b"%PDF-"):
+def sniff(content: IO[bytes]) -> FileType | None:
+    """The type the content really is, from its leading bytes (a seekable binary file, read
+    from its start; where it stands afterwards is not kept)."""
+    content.seek(0)
+    head = content.read(8)
+    if head.startswith(b"%PDF-"):
         return PDF
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
-    if content.startswith(b"\xff\xd8\xff"):
+    if head.startswith(b"\xff\xd8\xff"):
         return JPEG
-    if content.startswith(b"PK\x03\x04"):
+    if head.startswith(b"PK\x03\x04"):
         # Any zip starts so; an xlsx workbook holds [Content_Types].xml and an xl/ part.
         try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            with zipfile.ZipFile(content) as archive:
                 names = set(archive.namelist())
         except zipfile.BadZipFile:
             return None
@@ -76,8 +80,9 @@ def sniff(content: bytes) -> FileType | None:
     return None
 
 
-def check_file(filename: str, content: bytes) -> FileType:
-    """The file's type if it is allowed and is what its name says, else AttachmentError."""
+def check_file(filename: str, content: IO[bytes], size: int) -> FileType:
+    """The file's type if it is allowed and is what its name says, else AttachmentError
+    (``content`` a seekable binary file of ``size`` bytes)."""
     name = (filename or "").strip()
     if not name:
         raise AttachmentError(_("请选择要上传的文件。"))
@@ -85,10 +90,10 @@ def check_file(filename: str, content: bytes) -> FileType:
     expected = BY_EXTENSION.get(extension)
     if expected is None:
         raise AttachmentError(_("文件“%(name)s”的类型不支持，仅支持 %(allowed)s。", name=name, allowed=allowed_text()))
-    if not content:
+    if not size:
         raise AttachmentError(_("文件“%(name)s”是空文件。", name=name))
     limit = max_bytes()
-    if len(content) > limit:
+    if size > limit:
         raise AttachmentError(_("文件“%(name)s”超过 %(mb)s MB 的大小限制。", name=name, mb=limit // (1024 * 1024)))
     actual = sniff(content)
     if actual is not expected:
@@ -98,14 +103,22 @@ def check_file(filename: str, content: bytes) -> FileType:
     return expected
 
 
-def upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / "attachments"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def path_of(attachment: Attachment) -> Path:
-    return upload_dir() / attachment.stored_name
+def _seekable(stream: IO[bytes]) -> tuple[IO[bytes], int]:
+    """The upload as a seekable file at its start, and its size. Werkzeug hands over a
+    spooled temporary file already; any other stream is spooled here, up to one byte over
+    the limit (enough to refuse it), in memory up to a chunk and on disk beyond."""
+    if stream.seekable():
+        size = stream.seek(0, 2)
+        stream.seek(0)
+        return stream, size
+    spool = tempfile.SpooledTemporaryFile(max_size=stored_files.CHUNK_BYTES)  # noqa: SIM115 - closed by the caller
+    left = max_bytes() + 1
+    while left > 0 and (piece := stream.read(min(left, stored_files.CHUNK_BYTES))):
+        spool.write(piece)
+        left -= len(piece)
+    size = spool.tell()
+    spool.seek(0)
+    return spool, size
 
 
 def _open_for_changes(owner: AnnualReport | FactDeclaration) -> bool:
@@ -118,21 +131,24 @@ def save_attachment(owner: AnnualReport | FactDeclaration, stream: IO[bytes], fi
     if not _open_for_changes(owner):
         raise AttachmentError(_("报表已提交或已核实，不能再添加附件。") if isinstance(owner, AnnualReport)
                               else _("申报已提交或已核实，不能再添加证明材料。"))
-    content = stream.read(max_bytes() + 1)
     filename = upload_name(filename, "附件")
-    file_type = check_file(filename, content)
-    stored_name = secrets.token_hex(16) + file_type.extensions[0]
-    path = upload_dir() / stored_name
-    path.write_bytes(content)
+    content, size = _seekable(stream)
+    try:
+        file_type = check_file(filename, content, size)
+        content.seek(0)
+        stored = stored_files.store(content, FilePurpose.attachment, file_type.content_type)
+    finally:
+        if content is not stream:
+            content.close()
     attachment = Attachment(
         enterprise_id=owner.enterprise_id,
         annual_report_id=owner.id if isinstance(owner, AnnualReport) else None,
         declaration_id=owner.id if isinstance(owner, FactDeclaration) else None,
         filename=filename,
-        stored_name=stored_name,
+        file_id=stored.id,
         content_type=file_type.content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
+        size=stored.size,
+        sha256=stored.sha256,
         uploaded_by_id=user.id,
     )
     db.session.add(attachment)
@@ -140,17 +156,18 @@ def save_attachment(owner: AnnualReport | FactDeclaration, stream: IO[bytes], fi
 
 
 def delete_attachment(attachment: Attachment) -> None:
-    """Remove a file of a report or declaration still open for changes (row now, file after the flush)."""
+    """Remove a file of a report or declaration still open for changes, its bytes with it (caller commits)."""
     report = db.session.get(AnnualReport, attachment.annual_report_id) if attachment.annual_report_id else None
     if report is not None and not is_editable(report):
         raise AttachmentError(_("报表已提交或已核实，附件不能删除。"))
     declaration = db.session.get(FactDeclaration, attachment.declaration_id) if attachment.declaration_id else None
     if declaration is not None and not _open_for_changes(declaration):
         raise AttachmentError(_("申报已提交或已核实，证明材料不能删除。"))
-    path = path_of(attachment)
+    file_id = attachment.file_id
     db.session.delete(attachment)
     db.session.flush()
-    path.unlink(missing_ok=True)
+    if file_id is not None:
+        stored_files.delete_file(file_id)
 
 
 def attachment_in_scope(user: User, attachment_id: int) -> Attachment | None:
@@ -161,6 +178,15 @@ def attachment_in_scope(user: User, attachment_id: int) -> Attachment | None:
         user,
     )
     return db.session.scalars(stmt).first()
+
+
+def download(attachment: Attachment, request: Request) -> Response | None:
+    """The attachment's file streamed from the database under its original name; None
+    when it has none (an older record whose file migration 0017 did not find)."""
+    stored = db.session.get(StoredFile, attachment.file_id) if attachment.file_id is not None else None
+    if stored is None:
+        return None
+    return stored_files.file_response(stored, attachment.filename, request)
 
 
 def report_attachments(report: AnnualReport) -> list[Attachment]:

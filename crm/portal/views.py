@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -254,11 +254,9 @@ def _attachment_or_404(attachment_id: int) -> Any:
 def download_attachment(attachment_id: int) -> Response:
     """Enterprise users of the firm, officers of its district, bureau and admins."""
     attachment = _attachment_or_404(attachment_id)
-    path = files.path_of(attachment)
-    if not path.is_file():
+    response = files.download(attachment, request)
+    if response is None:
         abort(404)
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Should a browser render it anyway, the file runs no script and reaches no session.
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"

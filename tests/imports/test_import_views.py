@@ -291,17 +291,23 @@ def test_a_batch_of_many_rejected_rows_is_paged_and_its_report_has_them_all(bure
 
 
 def test_a_preview_left_unfinished_for_a_day_is_deleted_at_the_next_upload(bureau, app) -> None:
-    import os
-    import time
-    from pathlib import Path
+    from datetime import timedelta
+
+    from crm.clock import utcnow
+    from crm.models import PendingImport, StoredFile, StoredFileChunk
 
     old = upload(bureau, xlsx_bytes(ROWS), "开平2023.xlsx", district="440783").headers["Location"]
-    pending = Path(app.config["UPLOAD_DIR"]) / "pending_imports"
     token = old.rsplit("/", 1)[-1]
-    day_ago = time.time() - 25 * 3600
-    for suffix in (".json", ".bin"):
-        os.utime(pending / f"{token}{suffix}", (day_ago, day_ago))
+    pending = db.session.scalar(select(PendingImport).where(PendingImport.token == token))
+    day_ago = utcnow() - timedelta(hours=25)
+    pending.updated_at = pending.created_at = pending.file.created_at = day_ago
+    db.session.commit()
     fresh = upload(bureau, xlsx_bytes(ROWS), "开平2023.xlsx", district="440783").headers["Location"]
     assert bureau.get(old).status_code == 404
     assert bureau.get(fresh).status_code == 200
-    assert sorted(p.name for p in pending.iterdir()) == sorted(f"{fresh.rsplit('/', 1)[-1]}{s}" for s in (".bin", ".json"))
+    db.session.expire_all()
+    # The old preview and its file are gone from the database (no disk holds them).
+    [kept] = db.session.scalars(select(PendingImport)).all()
+    assert kept.token == fresh.rsplit("/", 1)[-1]
+    assert db.session.scalars(select(StoredFile.id)).all() == [kept.file_id]
+    assert set(db.session.scalars(select(StoredFileChunk.file_id))) == {kept.file_id}

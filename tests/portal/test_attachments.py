@@ -1,14 +1,16 @@
-"""Supporting files: type checked by content, stored outside the web root, served only in scope."""
+"""Supporting files: type checked by content, stored in the database, served only in scope."""
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
 import openpyxl
 from sqlalchemy import select
 
+from crm import stored_files
 from crm.extensions import db
-from crm.models import Attachment, ReportStatus, Role
+from crm.models import Attachment, ReportStatus, Role, StoredFile
 from tests.conftest import csrf_token, login
 from tests.factories import AnnualReportFactory, EnterpriseUserFactory, OfficerFactory, UserFactory
 from tests.portal.helpers import LAST_YEAR
@@ -38,7 +40,7 @@ def _setup(client):  # noqa: ANN202
     return user.enterprise
 
 
-def test_valid_files_are_stored_outside_web_root_with_random_names(app, client) -> None:
+def test_valid_files_are_stored_in_the_database_and_served_as_uploaded(app, client) -> None:
     firm = _setup(client)
     for name, content in (("审计报告.pdf", PDF), ("证书.PNG", PNG), ("明细.xlsx", _xlsx()),
                           ("照片.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20)):
@@ -48,9 +50,9 @@ def test_valid_files_are_stored_outside_web_root_with_random_names(app, client) 
     assert [r.content_type for r in rows] == ["application/pdf", "image/png",
                                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                               "image/jpeg"]
-    upload_dir = Path(app.config["UPLOAD_DIR"]) / "attachments"
-    assert (upload_dir / rows[0].stored_name).read_bytes() == PDF
-    assert "审计报告" not in rows[0].stored_name and rows[0].enterprise_id == firm.id
+    assert stored_files.read_bytes(rows[0].file_id) == PDF
+    assert rows[0].sha256 == hashlib.sha256(PDF).hexdigest() and rows[0].enterprise_id == firm.id
+    assert not Path(app.config["UPLOAD_DIR"]).exists()  # nothing on this server's disk
     assert rows[0].annual_report_id is not None  # the draft was started for it
     response = client.get(f"/portal/attachments/{rows[0].id}")
     assert response.status_code == 200 and response.data == PDF
@@ -89,11 +91,12 @@ def test_delete_only_while_report_open(app, client) -> None:
     firm = _setup(client)
     _upload(client, LAST_YEAR, "a.pdf", PDF)
     attachment = db.session.scalar(select(Attachment))
-    path = Path(app.config["UPLOAD_DIR"]) / "attachments" / attachment.stored_name
+    file_id = attachment.file_id
     token = csrf_token(client, f"/portal/reports/{LAST_YEAR}")
     client.post(f"/portal/attachments/{attachment.id}/delete", data={"csrf_token": token})
     db.session.expire_all()
-    assert db.session.scalar(select(Attachment)) is None and not path.exists()
+    assert db.session.scalar(select(Attachment)) is None
+    assert db.session.get(StoredFile, file_id) is None and stored_files.read_bytes(file_id) == b""
 
     report = AnnualReportFactory(enterprise=firm, year=LAST_YEAR - 1, status=ReportStatus.returned)
     _upload(client, LAST_YEAR - 1, "b.pdf", PDF)
