@@ -94,7 +94,7 @@ CREATE_USER_OPTIONS = {"role": "--role", "district_code": "--district", "enterpr
 
 
 # Areas that add their own commands (each module has register(app)).
-AREA_COMMANDS = ("crm.imports.cli", "crm.eligibility.cli")
+AREA_COMMANDS = ("crm.imports.cli", "crm.eligibility.cli", "crm.backup.cli")
 
 
 def register_commands(app: Flask) -> None:

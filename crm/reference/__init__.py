@@ -12,6 +12,9 @@ from crm.extensions import db
 from crm.models import District, Industry, Plan, PlanTarget
 
 HERE = Path(__file__).resolve().parent
+# What init-db loads (load_reference_data): a database holding only these rows holds no data
+# of its own (a restore may go into it, crm.backup.services).
+REFERENCE_MODELS = (District, Industry, Plan, PlanTarget)
 TARGET_YEARS = ("2023", "2025")
 
 
