@@ -34,7 +34,7 @@ from crm.districts import DISTRICTS
 from crm.extensions import db
 from crm.flows import conversion as conv
 from crm.flows import forecast as fc
-from crm.flows.services import ladder_state
+from crm.flows.services import ladder_state, one_each
 from crm.models import AnnualReport, Enterprise, Flag, InnovationScore, User
 from crm.scoping import enterprise_scope
 
@@ -95,9 +95,10 @@ MODELS_KEPT = 4
 def records_state() -> tuple:
     """A cheap fingerprint of the tables the counting reads: the flows' (designations, moves,
     closures) and flags (raised as rows, cleared by setting cleared_on)."""
-    flag = db.session.connection().execute(select(func.count(), func.max(Flag.id), func.count(Flag.cleared_on),
-                                                  func.max(Flag.cleared_on))).one()
-    return (*ladder_state(), tuple(flag))
+    return (*ladder_state(), *one_each(
+        select(func.count()).select_from(Flag), select(func.max(Flag.id)),
+        select(func.count()).select_from(Flag).where(Flag.cleared_on.is_not(None)), select(func.max(Flag.cleared_on)),
+    ))
 
 
 def model() -> Model:

@@ -55,15 +55,22 @@ def histories(district: str | None = None) -> list[FirmHistory]:
     return out
 
 
+def one_each(*aggregates: Select) -> tuple:
+    """Single-aggregate selects asked in one statement, each its own subquery: alone, a max()
+    or min() is read off an index (several in one select make both databases scan)."""
+    return tuple(db.session.connection().execute(select(*(a.scalar_subquery() for a in aggregates))).one())
+
+
 def ladder_state() -> tuple:
     """A cheap fingerprint of what the flows read: designations added, removed or changed (they
-    carry updated_at), moves (rows, never edited) and closures."""
-    conn = db.session.connection()
-    designation = conn.execute(select(func.count(), func.max(Designation.id), func.max(Designation.updated_at))).one()
-    moves = conn.execute(select(func.count(), func.max(DistrictMove.id))).one()
-    closed = conn.execute(select(func.count(Enterprise.closed_on), func.max(Enterprise.closed_on),
-                                 func.min(Enterprise.closed_on))).one()
-    return (str(db.engine.url), tuple(designation), tuple(moves), tuple(closed))
+    carry updated_at), moves (rows, never edited) and closures; each figure off an index."""
+    return (str(db.engine.url), *one_each(
+        select(func.count()).select_from(Designation), select(func.max(Designation.id)),
+        select(func.max(Designation.updated_at)),
+        select(func.count()).select_from(DistrictMove), select(func.max(DistrictMove.id)),
+        select(func.count()).select_from(Enterprise).where(Enterprise.closed_on.is_not(None)),
+        select(func.max(Enterprise.closed_on)), select(func.min(Enterprise.closed_on)),
+    ))
 
 
 Tables = dict[str | None, dict[tuple[int, str], Flow]]

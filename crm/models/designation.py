@@ -47,6 +47,8 @@ class Designation(TimestampMixin, VersionedMixin, db.Model):
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_period"),
         Index("ix_designation_validity", "enterprise_id", "kind", "valid_from", "valid_to"),
         Index("ix_designation_kind_validity", "kind", "valid_to", "valid_from"),
+        # The flows' and the forecast's fingerprint of the records reads the latest change.
+        Index("ix_designation_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

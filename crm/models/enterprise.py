@@ -104,7 +104,7 @@ class Enterprise(TimestampMixin, VersionedMixin, db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
     # 注销/吊销: the day the firm ceased to exist; it holds no rung from that day on.
-    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date, index=True)
     # Figures of the latest reported (non-draft) year, kept in step with the reports
     # by crm/enterprises/summary.py so that lists sort 100,000 firms on an index.
     latest_year: Mapped[int | None] = mapped_column(Integer)

@@ -40,6 +40,7 @@ class Flag(db.Model):
     __tablename__ = "flag"
     __table_args__ = (
         Index("ix_flag_rule_open", "rule", "cleared_on"),
+        Index("ix_flag_cleared_on", "cleared_on"),  # the forecast's fingerprint: flags cleared, the latest
         # At most one open flag per firm and rule.
         Index(
             "uq_flag_open",
