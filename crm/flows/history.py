@@ -16,7 +16,7 @@ certificate lapsed without renewal.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -205,7 +205,12 @@ def _as_counted(held: Held) -> tuple[str, date, date | None]:
     return held.kind, start, end
 
 
-def all_flows(firms: Iterable[FirmHistory], window: range) -> dict[str | None, dict[tuple[int, str], Flow]]:
+Counted = tuple[str, date, date | None]   # a designation as _as_counted reads it
+
+
+def all_flows(firms: Iterable[FirmHistory], window: range,
+              alike: Mapping[tuple[frozenset[Counted], str], int] | None = None,
+              ) -> dict[str | None, dict[tuple[int, str], Flow]]:
     """Every stage's flow in every year of ``window`` for the city (key CITY) and every district
     any firm was in, in one pass: the same figures as ``flows(firms, window, district)`` for each.
 
@@ -214,36 +219,71 @@ def all_flows(firms: Iterable[FirmHistory], window: range) -> dict[str | None, d
     one changes nothing). Firms alike in those (those on one published list, renewed on the same
     list) are worked out once and counted together. A firm that moved is worked out for the city
     and each of its districts; one that closed, alone (the day it closed counts).
+
+    ``alike``: firms that never moved or closed, already grouped (by the database) as
+    (their designations as counted, their district) -> how many; ``firms`` are then the others.
     """
-    tables: dict[str | None, dict[tuple[int, str], Flow]] = {CITY: _empty(window)}
+    # Counted in flat lists of ints, one per district (and the city): position = year, stage,
+    # then start, end, each reason entered, each reason left. A firm's parts become positions
+    # once; adding them up is then a few hundred thousand list additions, not Flow updates.
+    slots = {("start", None): 0, ("end", None): 1,
+             **{("entered", r): 2 + i for i, r in enumerate(ENTERED)},
+             **{("left", r): 2 + len(ENTERED) + i for i, r in enumerate(LEFT)}}
+    per_stage = len(slots)
+    per_year = per_stage * len(STAGES)
+    stage_at = {stage: i * per_stage for i, stage in enumerate(STAGES)}
 
-    def table(district: str | None) -> dict[tuple[int, str], Flow]:
-        if district not in tables:
-            tables[district] = _empty(window)
-        return tables[district]
+    def positions(parts: Iterable[tuple[int, str, str, str | None]]) -> list[int]:
+        return [(year - window.start) * per_year + stage_at[stage] + slots[part, reason]
+                for year, stage, part, reason in parts]
 
-    alike: Counter[tuple[frozenset[tuple[str, date, date | None]], str]] = Counter()
+    counts: dict[str | None, list[int]] = {}
+
+    def add(district: str | None, at: list[int], n: int = 1) -> None:
+        found = counts.get(district)
+        if found is None:
+            found = counts[district] = [0] * (len(window) * per_year)
+        for i in at:
+            found[i] += n
+
+    add(CITY, [])
+    grouped: Counter[tuple[frozenset[Counted], str]] = Counter(alike or {})
     for firm in firms:
         if firm.moves:
-            _tally(tables[CITY], firm_flows(firm, window))
+            add(CITY, positions(firm_flows(firm, window)))
             for district in {firm.district, *(m.from_district for m in firm.moves),
                              *(m.to_district for m in firm.moves)}:
-                _tally(table(district), firm_flows(firm, window, district))
+                add(district, positions(firm_flows(firm, window, district)))
         elif firm.closed_on is not None:
-            parts = list(firm_flows(firm, window))
-            _tally(tables[CITY], parts)
-            _tally(table(firm.district), parts)
+            at = positions(firm_flows(firm, window))
+            add(CITY, at)
+            add(firm.district, at)
         else:
-            alike[frozenset(map(_as_counted, firm.designations)), firm.district] += 1
-    parts_of: dict[frozenset[tuple[str, date, date | None]], list[tuple[int, str, str, str | None]]] = {}
-    for (held, district), n in alike.items():
-        parts = parts_of.get(held)
-        if parts is None:
-            firm = FirmHistory(0, district, tuple(Held(*h) for h in held))
-            parts = parts_of[held] = list(firm_flows(firm, window))
-        _tally(tables[CITY], parts, n)
-        _tally(table(district), parts, n)
-    return tables
+            grouped[frozenset(map(_as_counted, firm.designations)), firm.district] += 1
+    positions_of: dict[frozenset[Counted], list[int]] = {}
+    in_city: Counter[frozenset[Counted]] = Counter()
+    for (held, district), n in grouped.items():
+        at = positions_of.get(held)
+        if at is None:
+            at = positions_of[held] = positions(firm_flows(FirmHistory(0, district, tuple(Held(*h) for h in held)),
+                                                           window))
+        add(district, at, n)
+        in_city[held] += n
+    for held, n in in_city.items():
+        add(CITY, positions_of[held], n)
+
+    def table(flat: list[int]) -> dict[tuple[int, str], Flow]:
+        out = {}
+        for y, year in enumerate(window):
+            for stage in STAGES:
+                base = y * per_year + stage_at[stage]
+                out[year, stage] = Flow(
+                    year, stage, flat[base], flat[base + 1],
+                    Counter({r: flat[base + slots["entered", r]] for r in ENTERED if flat[base + slots["entered", r]]}),
+                    Counter({r: flat[base + slots["left", r]] for r in LEFT if flat[base + slots["left", r]]}))
+        return out
+
+    return {district: table(flat) for district, flat in counts.items()}
 
 
 def members(firms: Iterable[FirmHistory], year: int, stage: str, part: str, reason: str | None = None,
