@@ -104,8 +104,6 @@ TRADES = [
 ]
 TRADE_WEIGHTS = [14, 12, 10, 10, 6, 7, 7, 5, 6, 5, 5, 5, 4, 2, 2]
 SUFFIXES = ["有限公司"] * 9 + ["股份有限公司"]
-# Longest first: "股份有限公司" also ends with "有限公司".
-SUFFIX_INITIALS = {"股份有限公司": "gfyxgs", "有限公司": "yxgs"}
 TRADE_CHARS = "华金宏恒鑫德嘉瑞盛源泰丰达利康新永安明力正伟昌隆兴和通福汇辉豪骏锦荣富信美健科创佳立亿聚凯博顺"
 PLATFORM_KINDS = [
     ("engineering_center", 40, "工程技术研究中心"), ("enterprise_tech_center", 20, "企业技术中心"),
@@ -244,7 +242,6 @@ class DemoWorld:
         # The day the demo is made for: declarations waiting for an officer are a few weeks old.
         self.as_of = as_of or date(last_year + 1, 1, 1)
         self.names: set[str] = set()
-        self.initials_cache: dict[str, str] = {}
         self.serial = self.rng.randrange(0, 31**5)
         self.cert_serial = 1000
         self.districts = list(DISTRICT_WEIGHTS)
@@ -281,19 +278,6 @@ class DemoWorld:
         first, second = self.rng.sample(TRADE_CHARS, 2)
         return first + second
 
-    def initials(self, name: str) -> str:
-        """name_initials(name), cached on the part before the suffix (pypinyin is the slow step)."""
-        for suffix in SUFFIX_INITIALS:
-            if name.endswith(suffix):
-                stem = name[: -len(suffix)]
-                cached = self.initials_cache.get(stem)
-                if cached is None:
-                    if len(self.initials_cache) > 200_000:
-                        self.initials_cache.clear()
-                    cached = self.initials_cache[stem] = name_initials(stem)
-                return (cached + SUFFIX_INITIALS[suffix])[:200]
-        return name_initials(name)[:200]
-
     # -- one firm -------------------------------------------------------------------------
 
     def firm(self, batch: Batch) -> None:
@@ -313,7 +297,7 @@ class DemoWorld:
             {
                 "uscc": (code := self.uscc(district)),
                 "name": (name := self.name(district, words)),
-                "name_initials": self.initials(name),
+                "name_initials": name_initials(name),
                 "district_code": district,
                 "district_overridden": False,
                 "town": rng.choice(TOWNS[district]),

@@ -200,7 +200,7 @@ def rollback_changes(connection: Connection, batch_id: int) -> dict[str, int]:
         audit.append({"entity": entity, "entity_id": entity_id, "enterprise_id": owners[(entity, entity_id)],
                       "action": AuditAction.update, "changes": {c: [current[c], values[c]] for c in values}})
         if entity == "enterprise" and "name" in values:
-            values["name_initials"] = name_initials(values["name"])[:200]  # the search box's, not audited
+            values["name_initials"] = name_initials(values["name"])  # the search box's, not audited
         groups[(entity, frozenset(values))].append({"b_id": entity_id, **values})
         restored += 1
     for (entity, columns), params in groups.items():

@@ -16,6 +16,7 @@ from crm.models import (
     AnnualReport, Designation, DesignationKind, Enterprise, Flag, FormerName, Platform, User,
 )
 from crm.models.platform import RD_INSTITUTION_KINDS
+from crm.pinyin import search_initials
 from crm.rules_catalogue import RULE_CODES
 from crm.scoping import scoped
 
@@ -52,11 +53,13 @@ def like_escape(text: str) -> str:
 
 
 def search_condition(q: str):  # noqa: ANN201 - a SQL boolean expression
-    """Name, former name (曾用名), code or pinyin initials contain the text (a code may be
-    typed with spaces). Every search box and the API's ``q`` use it."""
+    """Name, former name (曾用名), code or one pinyin reading of the name contain the text (a
+    code may be typed with spaces, initials with brackets). Every search box and the API's
+    ``q`` use it."""
     text = q.strip()
     code = "".join(text.split()).upper()
-    initials = "".join(text.split()).lower()
+    # Letters and digits only: never the readings' separator, so a match lies within one reading.
+    initials = search_initials(text)
     # Names are written with full- or half-width brackets ("江门（鹤山）…" and "江门(鹤山)…"):
     # either typed finds both.
     patterns = [f"%{like_escape(t)}%" for t in dict.fromkeys(
@@ -64,7 +67,7 @@ def search_condition(q: str):  # noqa: ANN201 - a SQL boolean expression
     return or_(
         *(Enterprise.name.like(p, escape="\\") for p in patterns),
         Enterprise.uscc.like(f"%{like_escape(code)}%", escape="\\"),
-        Enterprise.name_initials.like(f"%{like_escape(initials)}%", escape="\\"),
+        *([Enterprise.name_initials.like(f"%{initials}%")] if initials else []),
         # Uncorrelated: the few former names that match are found once, not per firm.
         Enterprise.id.in_(select(FormerName.enterprise_id).where(
             or_(*(FormerName.name.like(p, escape="\\") for p in patterns)))),

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validat
 
 from crm.extensions import db
 from crm.models.base import Money, TimestampMixin, VersionedMixin, enum_type
+from crm.pinyin import MAX_LENGTH as INITIALS_LENGTH
+from crm.pinyin import name_initials
 from crm.uscc import normalize_uscc
 
 if TYPE_CHECKING:
@@ -88,8 +90,9 @@ class Enterprise(TimestampMixin, VersionedMixin, db.Model):
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     # active_history: a rename knows the name it replaces (kept as a former name).
     name: Mapped[str] = mapped_column(String(200), index=True, active_history=True)
-    # Pinyin initials of the name, so officers can type "jmkj" for 江门…科技.
-    name_initials: Mapped[str] = mapped_column(String(200), default="", index=True)
+    # Pinyin initials of the name, so officers can type "jmkj" for 江门…科技: every reading
+    # of its polyphonic characters, separated by spaces (crm.pinyin).
+    name_initials: Mapped[str] = mapped_column(String(INITIALS_LENGTH), default="", index=True)
     district_code: Mapped[str] = mapped_column(ForeignKey("district.code"), index=True)
     # True when an officer set the district against what the code's region says.
     district_overridden: Mapped[bool] = mapped_column(default=False)
@@ -155,13 +158,6 @@ class Enterprise(TimestampMixin, VersionedMixin, db.Model):
         return f"<Enterprise {self.uscc} {self.name}>"
 
 
-def name_initials(name: str) -> str:
-    """Lower-case pinyin initials of a Chinese name ('江门科技' -> 'jmkj')."""
-    from pypinyin import Style, lazy_pinyin
-
-    return "".join(p[0] for p in lazy_pinyin(name or "", style=Style.FIRST_LETTER) if p).lower()
-
-
 class FormerName(TimestampMixin, db.Model):
     """A name the firm went by before (曾用名): kept when it is renamed, shown on its page,
     searched, and used to match later lists that still name it so."""
@@ -183,7 +179,7 @@ class FormerName(TimestampMixin, db.Model):
 
 @event.listens_for(Enterprise.name, "set")
 def _set_initials(target: Enterprise, value: str, _old: object, _initiator: object) -> None:
-    target.name_initials = name_initials(value)[:200]
+    target.name_initials = name_initials(value)
 
 
 @event.listens_for(Session, "before_flush")
