@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from crm.models import Flag
 from crm.rules import _format as fmt
+from crm.rules.result import Bound
 
 
 def figure_text(value: Any, unit: str) -> str:
@@ -82,15 +83,28 @@ def _joined(parts: tuple[str, str]) -> str:
     return f"{text} {unit}".rstrip()
 
 
+def requirement_text(condition: Any) -> str:
+    """What a condition's threshold asks, in the words of its rule's reasons ("要求 5%",
+    "上限 500 人", "成立满 1 年"); "—" without a threshold."""
+    threshold = _field(condition, "threshold")
+    if not _is_number(threshold):
+        return "—" if threshold is None or threshold == "" else str(threshold)
+    bound = _field(condition, "bound") or Bound.minimum.value
+    # Flags stored before conditions said their bound read as minimums until the next run rewrites them.
+    bound = bound if isinstance(bound, Bound) else Bound(bound)
+    return fmt.requirement(bound, threshold, _field(condition, "unit") or "")
+
+
 def deciding_figures(flag: Flag) -> list[tuple[str, str, bool | None]]:
-    """(label, "actual（要求 threshold）", passed) for the conditions with figures."""
+    """(label, "actual（requirement）", passed) for the conditions with figures: the 关键指标 of
+    the candidate lists and their export, e.g. "120 人（上限 500 人）"."""
     conditions = (flag.gaps or {}).get("conditions") or []
     figures = []
     for c in conditions:
         if c.get("actual") is None or c.get("threshold") is None:
             continue
         shown = condition_figures(c)
-        text = f"{_joined(shown['actual'])}（要求 {_joined(shown['threshold'])}）"
+        text = f"{_joined(shown['actual'])}（{requirement_text(c)}）"
         figures.append((c.get("label", c.get("code", "")), text, c.get("passed")))
     return figures
 

@@ -99,7 +99,7 @@ def result_details(result: Eligibility) -> dict[str, Any]:
     """What Flag.gaps stores: every condition's figures (the deciding ones) and the rule's info.
 
     {"conditions": [{"code", "label", "passed", "actual", "threshold", "gap",
-    "unit", "gap_unit"}], "info": {...}}; ratios are fractions, money 万元.
+    "unit", "gap_unit", "bound"}], "info": {...}}; ratios are fractions, money 万元.
     """
     return {
         "conditions": [
@@ -112,6 +112,7 @@ def result_details(result: Eligibility) -> dict[str, Any]:
                 "gap": json_value(c.gap),
                 "unit": c.unit,
                 "gap_unit": c.gap_unit,
+                "bound": c.bound.value,
             }
             for c in result.conditions
         ],

@@ -8,7 +8,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from crm.rules import _format as fmt
 from crm.rules.facts import FIGURE_LABELS, FILED_STATUSES, FirmFacts, HeldDesignation
-from crm.rules.result import Condition
+from crm.rules.result import Bound, Condition
 
 PERSONS = "人"
 MONEY = "万元"
@@ -59,16 +59,18 @@ def missing_figures(facts: FirmFacts, years: Iterable[int], fields: Iterable[str
 
 
 def undecided(code: str, label: str, message: str, *, threshold: Decimal | int | str | None = None,
-              unit: str = "", gap_unit: str = "") -> Condition:
+              unit: str = "", gap_unit: str = "", bound: Bound = Bound.minimum) -> Condition:
     """A condition that cannot be decided because data is missing."""
-    return Condition(code, label, None, None, threshold, None, unit, message, gap_unit)
+    return Condition(code, label, None, None, threshold, None, unit, message, gap_unit, bound)
 
 
 def fact(code: str, label: str, passed: bool, message: str, *,
          actual: Decimal | int | str | None = None, threshold: Decimal | int | str | None = None,
-         gap: Decimal | int | None = None, unit: str = "", gap_unit: str = "") -> Condition:
+         gap: Decimal | int | None = None, unit: str = "", gap_unit: str = "",
+         bound: Bound = Bound.minimum) -> Condition:
     """A yes/no condition about the firm's standing (certificates, dates)."""
-    return Condition(code, label, passed, actual, threshold, None if passed else gap, unit, message, gap_unit)
+    return Condition(code, label, passed, actual, threshold, None if passed else gap, unit, message, gap_unit,
+                     bound)
 
 
 def ratio(code: str, label: str, *, numerator: Decimal | int | None, denominator: Decimal | int | None,
@@ -106,7 +108,7 @@ def ratio(code: str, label: str, *, numerator: Decimal | int | None, denominator
     else:
         actual = quotient ** (Decimal(1) / periods) - 1
     shown = fmt.percent(actual, ROUND_HALF_UP if passed else ROUND_FLOOR)
-    required = fmt.threshold_percent(threshold)
+    required = fmt.threshold_amount(threshold, "%")
     if passed:
         return fact(code, label, True, f"{subject} {shown}，达到 {required} 的要求",
                     actual=actual, threshold=threshold, unit="%", gap_unit=gap_unit)
@@ -132,7 +134,7 @@ def at_least(code: str, label: str, *, value: Decimal | int | None, threshold: D
     """value ≥ threshold (inclusive); the gap is threshold − value in `unit`."""
     if missing is not None or value is None:
         return undecided(code, label, missing or f"缺少{subject}", threshold=threshold, unit=unit, gap_unit=unit)
-    required = _amount(threshold, unit)
+    required = fmt.threshold_amount(threshold, unit)
     if value >= threshold:
         return fact(code, label, True, f"{subject} {_amount(value, unit)}，达到 {required}的要求",
                     actual=value, threshold=threshold, unit=unit, gap_unit=unit)
@@ -146,15 +148,16 @@ def at_most(code: str, label: str, *, value: Decimal | int | None, limit: Decima
             unit: str, subject: str, missing: str | None = None) -> Condition:
     """value ≤ limit (inclusive); the gap is the excess value − limit in `unit`."""
     if missing is not None or value is None:
-        return undecided(code, label, missing or f"缺少{subject}", threshold=limit, unit=unit, gap_unit=unit)
-    allowed = _amount(limit, unit)
+        return undecided(code, label, missing or f"缺少{subject}", threshold=limit, unit=unit, gap_unit=unit,
+                         bound=Bound.maximum)
+    allowed = fmt.requirement(Bound.maximum, limit, unit)
     if value <= limit:
-        return fact(code, label, True, f"{subject} {_amount(value, unit)}，未超过 {allowed}的上限",
-                    actual=value, threshold=limit, unit=unit, gap_unit=unit)
+        return fact(code, label, True, f"{subject} {_amount(value, unit)}，未超过{allowed}",
+                    actual=value, threshold=limit, unit=unit, gap_unit=unit, bound=Bound.maximum)
     excess = _whole_unless_money(Decimal(value) - Decimal(limit), unit)
     return fact(code, label, False,
-                f"{subject} {_amount(value, unit, ROUND_CEILING)}，超过 {allowed}的上限，超出 {_gap(excess, unit)}",
-                actual=value, threshold=limit, gap=excess, unit=unit, gap_unit=unit)
+                f"{subject} {_amount(value, unit, ROUND_CEILING)}，超过{allowed}，超出 {_gap(excess, unit)}",
+                actual=value, threshold=limit, gap=excess, unit=unit, gap_unit=unit, bound=Bound.maximum)
 
 
 def all_passed(conditions: Iterable[Condition]) -> bool:

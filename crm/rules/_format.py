@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from crm.rules.result import Bound
+
 CENT = Decimal("0.01")
 
 
@@ -44,6 +46,29 @@ def percent(ratio: Decimal, rounding: str = ROUND_FLOOR) -> str:
 def threshold_percent(ratio: Decimal) -> str:
     """A threshold fraction as a percentage without noise: 0.05 → '5%', 0.035 → '3.5%'."""
     return _strip(f"{Decimal(ratio) * 100:f}") + "%"
+
+
+def threshold_amount(value: Decimal | int | float, unit: str) -> str:
+    """A threshold with its unit, as rules state it: '5%', '20,000 万元', '500 人', '1 年'."""
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if unit == "%":
+        return threshold_percent(number)
+    if unit == "万元":
+        return f"{money(number)} {unit}"
+    return f"{count(number)} {unit}".rstrip()
+
+
+def requirement(bound: Bound, value: Decimal | int | float, unit: str) -> str:
+    """What a threshold asks, in the words of the candidate lists' 关键指标 and of the
+    rules' reasons alike: '要求 5%', '上限 500 人', '成立满 1 年', '成立不超过 10 年'."""
+    amount = threshold_amount(value, unit)
+    if bound is Bound.maximum:
+        return f"上限 {amount}"
+    if bound is Bound.founded_at_least:
+        return f"成立满 {amount}"
+    if bound is Bound.founded_at_most:
+        return f"成立不超过 {amount}"
+    return f"要求 {amount}"
 
 
 def count(value: int | Decimal) -> str:

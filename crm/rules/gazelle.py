@@ -17,7 +17,7 @@ from crm.rules import _format as fmt
 from crm.rules.facts import FirmFacts, add_years
 from crm.rules.parameters import GAZELLE as RULE
 from crm.rules.parameters import resolve
-from crm.rules.result import Condition, Eligibility
+from crm.rules.result import Bound, Condition, Eligibility
 
 
 def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligibility:
@@ -39,13 +39,16 @@ def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligib
 
 def _young(facts: FirmFacts, as_of: date, years: int) -> Condition:
     code, label = "age_max", f"成立不超过{years}年"
+    bound = Bound.founded_at_most
     if facts.founded_on is None:
-        return cond.undecided(code, label, "缺少注册成立日期", threshold=years, unit="年")
+        return cond.undecided(code, label, "缺少注册成立日期", threshold=years, unit="年", bound=bound)
     limit = add_years(facts.founded_on, years)
     founded = fmt.day(facts.founded_on)
+    required = fmt.requirement(bound, years, "年")
     if as_of <= limit:
-        return cond.fact(code, label, True, f"成立于{founded}，未超过{years}年",
-                         actual=facts.founded_on.isoformat(), threshold=years, unit="年")
-    return cond.fact(code, label, False, f"成立于{founded}，已于{fmt.day(limit)}满{years}年，超过{years}年的上限",
-                     actual=facts.founded_on.isoformat(), threshold=years, unit="年")
+        return cond.fact(code, label, True, f"成立于{founded}，符合{required}的条件",
+                         actual=facts.founded_on.isoformat(), threshold=years, unit="年", bound=bound)
+    return cond.fact(code, label, False,
+                     f"成立于{founded}，已于{fmt.day(limit)}满{years}年，不符合{required}的条件",
+                     actual=facts.founded_on.isoformat(), threshold=years, unit="年", bound=bound)
 

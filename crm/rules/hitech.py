@@ -19,7 +19,7 @@ from crm.rules import _format as fmt
 from crm.rules.facts import FirmFacts, add_years
 from crm.rules.parameters import HITECH as RULE
 from crm.rules.parameters import resolve
-from crm.rules.result import Condition, Eligibility
+from crm.rules.result import Bound, Condition, Eligibility
 
 PointRange = tuple[int, int]
 
@@ -166,17 +166,20 @@ def _certificate(facts: FirmFacts, as_of: date, p: Mapping[str, Any]) -> Conditi
 def _registered(facts: FirmFacts, as_of: date, p: Mapping[str, Any]) -> Condition:
     code, label = "registered_years", "注册成立满一年"
     years = p["min_registered_years"]
+    bound = Bound.founded_at_least
     if facts.founded_on is None:
-        return cond.undecided(code, label, "缺少注册成立日期", threshold=years, unit="年", gap_unit="天")
+        return cond.undecided(code, label, "缺少注册成立日期", threshold=years, unit="年", gap_unit="天", bound=bound)
     anniversary = add_years(facts.founded_on, years)
     founded = fmt.day(facts.founded_on)
+    required = fmt.requirement(bound, years, "年")
     if anniversary <= as_of:
-        return cond.fact(code, label, True, f"注册成立于{founded}，已满{years}年",
-                         actual=facts.founded_on.isoformat(), threshold=years, unit="年")
+        return cond.fact(code, label, True, f"注册成立于{founded}，已{required}",
+                         actual=facts.founded_on.isoformat(), threshold=years, unit="年", bound=bound)
     days = (anniversary - as_of).days
     return cond.fact(code, label, False,
-                     f"注册成立于{founded}，至{fmt.day(anniversary)}方满{years}年，还差 {days} 天",
-                     actual=facts.founded_on.isoformat(), threshold=years, gap=days, unit="年", gap_unit="天")
+                     f"注册成立于{founded}，至{fmt.day(anniversary)}方{required}，还差 {days} 天",
+                     actual=facts.founded_on.isoformat(), threshold=years, gap=days, unit="年", gap_unit="天",
+                     bound=bound)
 
 
 def _ip_items(facts: FirmFacts, latest: int, p: Mapping[str, Any]) -> Condition:

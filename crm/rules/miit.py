@@ -27,7 +27,7 @@ from crm.rules import _conditions as cond
 from crm.rules import _format as fmt
 from crm.rules.facts import Declaration, FirmFacts
 from crm.rules.parameters import INNOVATIVE_SME, LITTLE_GIANT, SRDI_SME, resolve
-from crm.rules.result import Condition, Eligibility
+from crm.rules.result import Bound, Condition, Eligibility
 
 POINTS = "分"
 # The MIIT rungs, lowest first: a firm holding one is no candidate for it or those below.
@@ -553,10 +553,12 @@ def evaluate_little_giant(facts: FirmFacts, as_of: date, params: Mapping[str, An
                               subject="数字化水平"))
     gate.append(_declared_flag(declared, note, "quality_certified", "管理体系认证", "获得相关管理体系认证或产品通过发达国家和地区产品认证"))
     debt, why = _debt_ratio(facts, latest)
-    gate.append(cond.undecided("debt_ratio", "资产负债率", why or "", unit="%") if debt is None else cond.fact(
+    gate.append(cond.undecided("debt_ratio", "资产负债率", why or "", unit="%", bound=Bound.maximum) if debt is None
+                else cond.fact(
         "debt_ratio", "资产负债率", debt <= p["max_debt_ratio"],
-        f"{latest}年末资产负债率 {_pct(debt)}，{'未超过' if debt <= p['max_debt_ratio'] else '超过'} "
-        f"{fmt.threshold_percent(p['max_debt_ratio'])} 的上限", actual=debt, threshold=p["max_debt_ratio"], unit="%"))
+        f"{latest}年末资产负债率 {_pct(debt)}，{'未超过' if debt <= p['max_debt_ratio'] else '超过'}"
+        f"{fmt.requirement(Bound.maximum, p['max_debt_ratio'], '%')}", actual=debt, threshold=p["max_debt_ratio"],
+        unit="%", bound=Bound.maximum))
     gate.append(_declared_flag(declared, note, "own_brand", "自主品牌", "拥有直接面向市场并具有竞争优势的自主品牌"))
     key_field = declared is not None and (declared.product_field in ("strategic_gap", "six_basics", "chain_supplier")
                                           or declared.strategic_emerging is True)

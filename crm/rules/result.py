@@ -1,9 +1,22 @@
 """What a rule returns: pass or not, and one explained condition per threshold."""
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+
+class Bound(enum.Enum):
+    """What a condition's threshold is, which decides how it reads (crm.rules._format.requirement).
+
+    A ratio is a minimum in "%"; the unit, not the bound, says how its number reads.
+    """
+
+    minimum = "minimum"                    # at least: 要求 5%
+    maximum = "maximum"                    # at most: 上限 500 人
+    founded_at_least = "founded_at_least"  # the firm's age, at least: 成立满 1 年
+    founded_at_most = "founded_at_most"    # the firm's age, at most: 成立不超过 10 年
 
 
 @dataclass(frozen=True)
@@ -14,6 +27,7 @@ class Condition:
     as everywhere in the API. `gap` is what is missing to pass, in `gap_unit`:
     for a ratio that is the numerator's unit (万元 of R&D expense, persons),
     which the message states. `passed` is None when data needed is missing.
+    `bound` says whether the threshold is a minimum, a limit or an age.
     """
 
     code: str
@@ -25,6 +39,7 @@ class Condition:
     unit: str
     message: str
     gap_unit: str = ""
+    bound: Bound = Bound.minimum
 
     @property
     def undecided(self) -> bool:

@@ -57,7 +57,7 @@ def test_candidate_lists_round_the_stored_figures_the_same_way(passed: bool, sho
     flag = Flag(rule="tech_sme_candidate", gaps={"conditions": [
         {"code": "rd", "label": "研发费用占比", "passed": passed, "actual": 0.048376, "threshold": 0.05,
          "gap": None, "unit": "%", "gap_unit": "万元"}]})
-    assert deciding_figures(flag) == [("研发费用占比", f"{shown}（要求 5.00%）", passed)]
+    assert deciding_figures(flag) == [("研发费用占比", f"{shown}（要求 5%）", passed)]
 
 
 def test_the_estimate_reads_the_rules_own_info_as_the_stored_one() -> None:
@@ -71,3 +71,48 @@ def test_the_estimate_reads_the_rules_own_info_as_the_stored_one() -> None:
               "ip_quantity_points": [7, 8], "ip_quantity_points_max": 8}
     assert estimate_lines("hitech_candidate", stored) == lines
     assert estimate_lines("gazelle_candidate", info) == []
+
+
+@pytest.mark.parametrize("condition, text", [
+    (cond.at_most("employees_max", "职工总数不超过上限", value=120, limit=500, unit="人", subject="职工总数"),
+     "120 人（上限 500 人）"),
+    (cond.at_most("revenue_max", "销售收入不超过上限", value=D("900"), limit=D("20000"), unit="万元", subject="销售收入"),
+     "900.00 万元（上限 20,000 万元）"),
+    (cond.at_least("ip_items", "知识产权", value=2, threshold=1, unit="项", subject="知识产权"), "2 项（要求 1 项）"),
+])
+def test_each_bound_reads_in_the_words_of_its_sentence(condition, text: str) -> None:
+    from crm.eligibility.services import result_details
+    from crm.rules.result import Eligibility
+
+    stored = result_details(Eligibility("tech_sme_candidate", True, (condition,)))
+    flag = Flag(rule="tech_sme_candidate", gaps=stored)
+    [(_label, shown, _passed)] = deciding_figures(flag)
+    assert shown == text
+    requirement = text[text.index("（") + 1:-1]
+    assert requirement.split(" ", 1)[1] in condition.message  # the sentence names the same amount
+    if requirement.startswith("上限"):
+        assert requirement in condition.message
+
+
+def test_founding_age_reads_as_a_duration_on_both_sides() -> None:
+    from datetime import date
+
+    from crm.eligibility.services import result_details
+    from crm.rules import gazelle, hitech
+    from crm.rules.result import Eligibility
+    from tests.rules.builders import AS_OF, figures, firm
+
+    facts = firm([figures(2025, revenue=1000)], founded=date(2020, 5, 1))
+    registered = hitech._registered(facts, AS_OF, {"min_registered_years": 1})
+    young = gazelle._young(facts, AS_OF, 10)
+    flag = Flag(rule="hitech_candidate", gaps=result_details(Eligibility("hitech_candidate", True, (registered, young))))
+    assert [text for _label, text, _passed in deciding_figures(flag)] == [
+        "2020-05-01（成立满 1 年）", "2020-05-01（成立不超过 10 年）"]
+    assert "已成立满 1 年" in registered.message and "符合成立不超过 10 年的条件" in young.message
+
+
+def test_a_flag_stored_before_bounds_reads_as_before() -> None:
+    flag = Flag(rule="tech_sme_candidate", gaps={"conditions": [
+        {"code": "employees_max", "label": "职工总数不超过上限", "passed": True, "actual": 120, "threshold": 500,
+         "gap": None, "unit": "人", "gap_unit": "人"}]})
+    assert deciding_figures(flag)[0][1] == "120 人（要求 500 人）"  # the next nightly run stores the bound

@@ -93,7 +93,7 @@ def test_export_has_reasons_and_no_formulas(client) -> None:
     name_cell = sheet.cell(row=2, column=2)
     assert name_cell.value == "=开平公式科技有限公司" and name_cell.data_type == "s"
     assert "研发费用占销售收入比例 6.00%" in rows[1][7]
-    assert "6.00%（要求 5.00%）" in rows[1][6]
+    assert "6.00%（要求 5%）" in rows[1][6]
 
 
 def test_runs_page_lists_runs(client) -> None:
@@ -243,3 +243,32 @@ def test_follow_up_of_an_unhandled_flag_starts_unchosen_and_must_be_chosen(clien
     db.session.expire_all()
     assert db.session.get(Flag, flag.id).handled_status is None
     assert "请选择" in client.get("/eligibility/?rule=hitech_candidate").get_data(as_text=True)
+
+
+def _cells(page: str, uscc: str) -> tuple[str, str]:
+    """The 关键指标 and 原因 cells of a firm's row on a candidate list, as text."""
+    import re
+
+    row = page[page.index(f'data-uscc="{uscc}"'):]
+    row = row[:row.index("</tr>")]
+    cells = re.findall(r'<td class="small col-wide">(.*?)</td>', row, re.S)
+    return tuple(re.sub(r"<[^>]+>", " ", cell) for cell in cells[:2])  # type: ignore[return-value]
+
+
+def test_key_figures_word_a_limit_as_a_limit_and_an_age_as_an_age(client) -> None:
+    """Issue 18, decision 8: a maximum reads "上限 500 人", the founding condition "成立满 1 年",
+    in the 关键指标 column and in the reasons alike (one formatter, crm.rules._format.requirement)."""
+    kaiping, _ = world()
+    OfficerFactory(username="kp", district_code="440783")
+    login(client, "kp")
+    figures, reasons = _cells(client.get("/eligibility/?rule=tech_sme_candidate").get_data(as_text=True), kaiping.uscc)
+    assert "职工总数不超过上限：" in figures and "人（上限 500 人）" in figures
+    assert "万元（上限 20,000 万元）" in figures and "要求 500" not in figures
+    assert "未超过上限 500 人" in reasons
+    figures, reasons = _cells(client.get("/eligibility/?rule=hitech_candidate").get_data(as_text=True), kaiping.uscc)
+    assert "（成立满 1 年）" in figures and "要求 1 年" not in figures
+    assert "已成立满 1 年" in reasons
+    assert "（要求 5%）" in figures  # a minimum keeps its wording, with the reasons' number (not 5.00%)
+    rows = list(load_workbook(BytesIO(client.get("/eligibility/export.xlsx?rule=tech_sme_candidate").data))
+                .active.iter_rows(values_only=True))
+    assert "（上限 500 人）" in rows[1][6] and "未超过上限 500 人" in rows[1][7]

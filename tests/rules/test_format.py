@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from crm.rules import _format as fmt
+from crm.rules.result import Bound
 from tests.rules.builders import D
 
 
@@ -42,3 +44,15 @@ def test_threshold_percent(ratio: str, text: str) -> None:
 def test_day_and_count() -> None:
     assert fmt.day(date(2026, 5, 31)) == "2026年5月31日"
     assert fmt.count(12) == "12" and fmt.count(D("3.0")) == "3"
+
+
+@pytest.mark.parametrize("bound, value, unit, text", [
+    (Bound.minimum, Decimal("0.05"), "%", "要求 5%"),
+    (Bound.minimum, 0.035, "%", "要求 3.5%"),
+    (Bound.maximum, 500, "人", "上限 500 人"),
+    (Bound.maximum, Decimal("20000"), "万元", "上限 20,000 万元"),
+    (Bound.founded_at_least, 1, "年", "成立满 1 年"),
+    (Bound.founded_at_most, 10, "年", "成立不超过 10 年"),
+])
+def test_requirement_words_each_bound(bound: Bound, value: object, unit: str, text: str) -> None:
+    assert fmt.requirement(bound, value, unit) == text

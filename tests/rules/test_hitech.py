@@ -53,7 +53,7 @@ def test_registered_one_year(founded: date, passed: bool, gap: int | None) -> No
     c = run(firm(reports((2025,)), founded=founded)).condition("registered_years")
     assert (c.passed, c.gap) == (passed, gap)
     if not passed:
-        assert f"还差 {gap} 天" in c.message and "方满1年" in c.message
+        assert f"还差 {gap} 天" in c.message and "方成立满 1 年" in c.message
 
 
 def test_registered_unknown_founding_is_undecided() -> None:

@@ -261,7 +261,7 @@ def test_a_little_giant_candidate() -> None:
 
 
 @pytest.mark.parametrize(("change", "reason"), [
-    ({"total_liabilities": Decimal("7000.01")}, "2025年末资产负债率 70.00%，超过 70% 的上限"),
+    ({"total_liabilities": Decimal("7000.01")}, "2025年末资产负债率 70.00%，超过上限 70%"),
     ({"ip_class1": 1}, "2025年度I类知识产权 1 项，低于 2 项的要求，差 1 项"),
     ({"main_revenue": Decimal("8399.99")}, "2025年度主营业务收入占营业收入比重 69.99%，低于 70% 的要求"),
 ])

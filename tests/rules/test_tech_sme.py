@@ -37,13 +37,13 @@ def test_baseline_passes() -> None:
 @pytest.mark.parametrize(
     "field, value, passed, gap, text",
     [
-        ("employees", 500, True, None, "2025年度职工总数 500 人，未超过 500 人的上限"),
-        ("employees", 501, False, 1, "2025年度职工总数 501 人，超过 500 人的上限，超出 1 人"),
+        ("employees", 500, True, None, "2025年度职工总数 500 人，未超过上限 500 人"),
+        ("employees", 501, False, 1, "2025年度职工总数 501 人，超过上限 500 人，超出 1 人"),
         ("employees", 499, True, None, "499 人"),
-        ("revenue", "20000", True, None, "2025年度销售收入 20,000 万元，未超过 20,000 万元的上限"),
+        ("revenue", "20000", True, None, "2025年度销售收入 20,000 万元，未超过上限 20,000 万元"),
         ("revenue", "20000.01", False, D("0.01"), "超出 0.01 万元"),
         ("total_assets", "20000", True, None, "2025年度资产总额 20,000 万元"),
-        ("total_assets", "20500", False, D(500), "超过 20,000 万元的上限，超出 500 万元"),
+        ("total_assets", "20500", False, D(500), "超过上限 20,000 万元，超出 500 万元"),
     ],
 )
 def test_size_limits(field: str, value: Any, passed: bool, gap: Any, text: str) -> None:
