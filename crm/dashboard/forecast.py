@@ -8,8 +8,6 @@ The counting depends only on the records, so it is kept per state of the tables
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -35,6 +33,7 @@ from crm.extensions import db
 from crm.flows import conversion as conv
 from crm.flows import forecast as fc
 from crm.flows.services import ladder_state, one_each
+from crm.kept import KeptByState
 from crm.models import AnnualReport, Enterprise, Flag, InnovationScore, User
 from crm.scoping import enterprise_scope
 
@@ -87,9 +86,7 @@ def _bounded(kept: dict, limit: int = 32) -> None:
         kept.pop(next(iter(kept)))
 
 
-_MODELS: OrderedDict[tuple, Model] = OrderedDict()
-_LOCK = threading.Lock()
-MODELS_KEPT = 4
+_MODELS: KeptByState[Model] = KeptByState(4)
 
 
 def records_state() -> tuple:
@@ -103,27 +100,18 @@ def records_state() -> tuple:
 
 def model() -> Model:
     """The counted records for the tables as they are now (recounted when they change)."""
-    key = records_state()
-    with _LOCK:
-        found = _MODELS.get(key)
-        if found is not None:
-            _MODELS.move_to_end(key)
-            return found
+    return _MODELS.get(records_state(), _count_model)
+
+
+def _count_model() -> Model:
     records = conv.load_records(KINDS)
     first = records.first_year()
     years = range(first, today().year + 3) if first is not None else range(0)
-    built = Model(records, first, conv.conversion_cohorts(records, years),
-                  conv.renewal_cohorts(records, years, KINDS))
-    with _LOCK:
-        _MODELS[key] = built
-        while len(_MODELS) > MODELS_KEPT:
-            _MODELS.popitem(last=False)
-    return built
+    return Model(records, first, conv.conversion_cohorts(records, years), conv.renewal_cohorts(records, years, KINDS))
 
 
 def forget_models() -> None:
-    with _LOCK:
-        _MODELS.clear()
+    _MODELS.clear()
 
 
 # ---------------------------------------------------------------------------

@@ -2,8 +2,7 @@
 (one query per table), then counted by crm.flows.history."""
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, String, bindparam, case, cast, func, or_, select, type_coerce
 
 from crm.extensions import db
+from crm.kept import KeptByState
 from crm.flows.history import STAGES, Counted, FirmHistory, Flow, Held, Move, all_flows, flows, members
 from crm.models import Designation, DistrictMove, Enterprise, User
 from crm.scoping import enterprise_scope, scoped
@@ -122,32 +122,19 @@ def ladder_state() -> tuple:
 
 
 Tables = dict[str | None, dict[tuple[int, str], Flow]]
-_KEPT: OrderedDict[tuple, Tables] = OrderedDict()
-_KEPT_LOCK = threading.Lock()
-TABLES_KEPT = 8
+_KEPT: KeptByState[Tables] = KeptByState(8)
 
 
 def city_and_district_flows(years: range) -> Tables:
     """Flows of every stage and year of ``years`` for the city (key None) and every district,
     counted in one pass and kept per state of the records (``ladder_state``): a page asked
     again, or for another district, reuses them until a designation, move or closure changes."""
-    key = (ladder_state(), years.start, years.stop)
-    with _KEPT_LOCK:
-        found = _KEPT.get(key)
-        if found is not None:
-            _KEPT.move_to_end(key)
-            return found
-    tables = all_flows(histories(moved_or_closed=True), years, alike_firms())
-    with _KEPT_LOCK:
-        _KEPT[key] = tables
-        while len(_KEPT) > TABLES_KEPT:
-            _KEPT.popitem(last=False)
-    return tables
+    return _KEPT.get((ladder_state(), years.start, years.stop),
+                     lambda: all_flows(histories(moved_or_closed=True), years, alike_firms()))
 
 
 def forget_flows() -> None:
-    with _KEPT_LOCK:
-        _KEPT.clear()
+    _KEPT.clear()
 
 
 def ladder_flows(years: range, district: str | None = None) -> dict[tuple[int, str], Flow]:
