@@ -146,3 +146,28 @@ def estimate_lines(rule: str, info: Mapping[str, Any]) -> list[str]:
     if ip:
         lines.append(_("知识产权数量 %(points)s 分", points=_points(ip, info.get("ip_quantity_points_max"))))
     return lines
+
+
+def basis_year(info: Mapping[str, Any] | None) -> int | None:
+    """The fiscal year a result or a flag rests on (crm.rules.season), from its info; flags
+    stored before the basis was recorded give their rule's latest year, rules reading no
+    figures none."""
+    info = info or {}
+    year = info.get("basis_year", info.get("latest_year"))
+    return year if isinstance(year, int) and not isinstance(year, bool) else None
+
+
+def basis_text(info: Mapping[str, Any] | None) -> str:
+    """The basis as a list column reads it: "2024年度", with why when the year is the earlier
+    one of the reporting season; empty for a rule reading no figures."""
+    year = basis_year(info)
+    if year is None:
+        return ""
+    if (info or {}).get("basis_note"):
+        return _("%(year)s年度（%(due)s年度年报尚未到报送截止日）", year=year, due=year + 1)
+    return _("%(year)s年度", year=year)
+
+
+def flag_basis(flag: Flag) -> str:
+    """`basis_text` of a stored flag."""
+    return basis_text((flag.gaps or {}).get("info"))

@@ -12,14 +12,14 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from crm.eligibility.display import deciding_figures, innovation_estimate
+from crm.eligibility.display import deciding_figures, flag_basis, innovation_estimate
 from crm.ladder import STAGE_LABELS
 from crm.models import Enterprise, Flag
 from crm.models.flag import HANDLED_STATUS_LABELS
 from crm.spreadsheet_cells import as_text_if_str
 from crm.rules_catalogue import RULE_LABELS
 
-HEADERS = ("统一社会信用代码", "企业名称", "所属区（市）", "梯队阶段", "规则", "列入日期", "关键指标", "原因",
+HEADERS = ("统一社会信用代码", "企业名称", "所属区（市）", "梯队阶段", "规则", "列入日期", "依据年度", "关键指标", "原因",
            "处理状态", "处理说明")
 # High-tech candidates carry the innovation-capability estimate (information only) in a last column.
 ESTIMATE_HEADER = "创新能力估算（仅供参考）"
@@ -40,7 +40,7 @@ def candidates_workbook(rows: Iterable[tuple[Flag, Enterprise, str]], rule: str)
         values = [
             firm.uscc, firm.name, firm.district.name if firm.district else firm.district_code,
             str(STAGE_LABELS.get(stage, stage)), str(RULE_LABELS.get(flag.rule, flag.rule)), flag.raised_on.isoformat(),
-            figures, "\n".join(flag.reasons or []),
+            flag_basis(flag), figures, "\n".join(flag.reasons or []),
             str(HANDLED_STATUS_LABELS[flag.handled_status]) if flag.handled_status else "未处理",
             flag.handled_note or "",
         ]

@@ -25,8 +25,9 @@ CHUNK_SIZE = 5000
 DECLARATION_FIELDS = ("declared_on", "niche_since", "leading_product", "product_field", "digital_level",
                       "quality_award", "quality_certified", "own_brand", "standards", "strategic_emerging",
                       "ip_grade")
-# The rules read the four fiscal years before the as-of year (three for R&D
-# ratios and growth, one more for growth rates over three periods).
+# The rules read the three fiscal years up to their basis year (R&D ratios and
+# growth), and in the reporting season the basis is one year earlier
+# (crm.rules.season): four fiscal years before the as-of year.
 YEARS_BACK = 4
 
 
@@ -34,11 +35,11 @@ def years_needed(params: Mapping[str, Mapping[str, Any]]) -> int:
     """How many fiscal years before the as-of year the rules read with these parameters.
 
     An administrator may lengthen the R&D period or the gazelle growth period;
-    every evaluation must then load those years, or a firm would be judged on
-    "missing" reports that are in the database.
+    every evaluation must then load those years, one more for the reporting
+    season, or a firm would be judged on "missing" reports that are in the database.
     """
-    return max(YEARS_BACK, int(params["hitech_candidate"]["rd_years"]),
-               int(params["gazelle_candidate"]["growth_years"]))
+    return max(YEARS_BACK, int(params["hitech_candidate"]["rd_years"]) + 1,
+               int(params["gazelle_candidate"]["growth_years"]) + 1)
 
 
 def _code(value: Any) -> Any:

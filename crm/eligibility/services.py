@@ -50,18 +50,24 @@ def _latest_report_filed(firm: FirmFacts, as_of: date) -> bool:
     return firm.filed_report(as_of.year - 1) is not None
 
 
+def _basis_report_filed(firm: FirmFacts, as_of: date) -> bool:
+    """A report filed for either year a rule may take as its basis (crm.rules.season): last
+    year's, or in the reporting season the year before; the deadline decides which."""
+    return firm.filed_report(as_of.year - 1) is not None or firm.filed_report(as_of.year - 2) is not None
+
+
 # Conditions without which a rule cannot pass (the rules check them too, among
 # others): the nightly run skips a rule whose precondition fails, since only
 # passing results are stored. Most firms hold no certificate and have either
 # filed last year's report or not, so this halves the work.
 # tests/eligibility/test_preconditions.py checks the rules agree.
 PRECONDITIONS: dict[str, Callable[[FirmFacts, date], bool]] = {
-    "hitech_candidate": _latest_report_filed,
-    "tech_sme_candidate": _latest_report_filed,
+    "hitech_candidate": _basis_report_filed,
+    "tech_sme_candidate": _basis_report_filed,
     "hitech_expiring": _holds_valid_hitech,
-    "gazelle_candidate": lambda firm, as_of: _holds_valid_hitech(firm, as_of) and _latest_report_filed(firm, as_of),
+    "gazelle_candidate": lambda firm, as_of: _holds_valid_hitech(firm, as_of) and _basis_report_filed(firm, as_of),
     "golden_seed_candidate":
-        lambda firm, as_of: _holds_valid_hitech(firm, as_of) and _latest_report_filed(firm, as_of),
+        lambda firm, as_of: _holds_valid_hitech(firm, as_of) and _basis_report_filed(firm, as_of),
     "report_overdue": lambda firm, as_of: not _latest_report_filed(firm, as_of),
     # The MIIT ladder: a firm is a candidate for the rung above the one it holds, never below.
     "innovative_sme_candidate":
@@ -244,6 +250,29 @@ def _overrides(rule: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in params.items() if defaults.get(name) != value}
 
 
+def _rule_params(params: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each rule's parameters as crm.rules.params_of gives them, overrides only, a used rule's
+    under its code (left out when it has none, so a rule at its defaults resolves them once).
+
+    A rule used by several gets the same dict in each: resolve() remembers its last overrides
+    object, so the nightly run resolves each rule's parameters once per chunk.
+    """
+    built: dict[str, dict[str, Any]] = {}
+
+    def build(code: str) -> dict[str, Any]:
+        if code not in built:
+            own = _overrides(code, params.get(code) or {})
+            for used in RULES[code].uses:
+                if build(used):
+                    own[used] = build(used)
+            built[code] = own
+        return built[code]
+
+    for code in RULES:
+        build(code)
+    return built
+
+
 def _error_text(exc: BaseException) -> str:
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     origin = f" ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})" if where else ""
@@ -254,9 +283,8 @@ def evaluate_chunk(facts: Mapping[int, FirmFacts], as_of: date,
                    params: Mapping[str, Mapping[str, Any]]) -> list[FirmResult]:
     """Every rule for every firm of a chunk: what passed, with reasons and digest (no database)."""
     # Only passing results are kept, so a rule that can tell a failure early does.
-    rules = [(code, passing_evaluator(spec.evaluate),
-              {**_overrides(code, params.get(code) or {}), **{used: params.get(used) or {} for used in spec.uses}},
-              PRECONDITIONS.get(code))
+    rule_params = _rule_params(params)
+    rules = [(code, passing_evaluator(spec.evaluate), rule_params[code], PRECONDITIONS.get(code))
              for code, spec in RULES.items()]
     results: list[FirmResult] = []
     for enterprise_id, firm in facts.items():

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from crm.clock import today
 from crm.districts import DISTRICTS
-from crm.eligibility.display import deciding_figures, innovation_estimate
+from crm.eligibility.display import basis_text, deciding_figures, flag_basis, innovation_estimate
 from crm.eligibility.export import candidates_workbook
 from crm.eligibility.forms import HandleForm
 from crm.eligibility.services import HandleError, candidate_flags, mark_handled
@@ -29,6 +29,10 @@ from crm.rules_catalogue import RULE_CODES, RULE_LABELS
 from crm.scoping import can_edit, can_see_district, enterprise_or_404, scoped
 
 bp = Blueprint("eligibility", __name__, url_prefix="/eligibility")
+# The fiscal year a flag or a result rests on, for every page that shows one (lists, the
+# firm's page, the portal's standing page).
+bp.add_app_template_global(flag_basis, "flag_basis")
+bp.add_app_template_global(basis_text, "basis_text")
 PER_PAGE = 50
 
 # How a job run's codes read on the runs pages (the stored codes stay as they are).

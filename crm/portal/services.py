@@ -776,14 +776,13 @@ def rule_parameters(as_of: date) -> dict[str, dict[str, Any]]:
 
 def next_rungs(firm: Enterprise, as_of: date) -> list[RungResult]:
     """Each next-rung rule for the firm, evaluated exactly as the eligibility job does."""
-    from crm.eligibility.facts import YEARS_BACK, load_facts
+    from crm.eligibility.facts import load_facts, years_needed
     from crm.rules import RULES, params_of
 
     params = rule_parameters(as_of)
     # As many years as the nightly run reads (crm.eligibility.services.evaluate_firms), so a
     # longer R&D or growth period set by an administrator is judged on the same reports.
-    years_back = max(YEARS_BACK, int(params["hitech_candidate"]["rd_years"]),
-                     int(params["gazelle_candidate"]["growth_years"]))
+    years_back = years_needed(params)
     facts = load_facts([firm.id], as_of, years_back)[firm.id]
     results = []
     for code in NEXT_RUNGS:

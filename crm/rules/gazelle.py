@@ -14,6 +14,7 @@ from typing import Any
 
 from crm.rules import _conditions as cond
 from crm.rules import _format as fmt
+from crm.rules import season
 from crm.rules.facts import FirmFacts, add_years
 from crm.rules.parameters import GAZELLE as RULE
 from crm.rules.parameters import resolve
@@ -23,7 +24,8 @@ from crm.rules.result import Bound, Condition, Eligibility
 def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligibility:
     """Whether the firm is a gazelle candidate on `as_of`."""
     p = resolve(RULE, params)
-    latest = as_of.year - 1
+    basis = season.basis(facts, as_of, season.season_params(params))
+    latest = basis.year
     conditions = (
         cond.holding("holds_hitech", "持有有效高企证书", facts, "hitech", as_of, "高新技术企业", wanted=True),
         _young(facts, as_of, p["max_age_years"]),
@@ -34,7 +36,7 @@ def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligib
                        "销售收入年均复合增长率"),
         cond.holding("not_gazelle", "尚未认定为瞪羚企业", facts, "gazelle", as_of, "瞪羚企业", wanted=False),
     )
-    return Eligibility(RULE, cond.all_passed(conditions), conditions, {"latest_year": latest})
+    return Eligibility(RULE, cond.all_passed(conditions), conditions, {"latest_year": latest, **basis.info()})
 
 
 def _young(facts: FirmFacts, as_of: date, years: int) -> Condition:

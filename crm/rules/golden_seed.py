@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from crm.rules import _conditions as cond
+from crm.rules import season
 from crm.rules.facts import FirmFacts
 from crm.rules.parameters import GOLDEN_SEED as RULE
 from crm.rules.parameters import resolve
@@ -20,7 +21,8 @@ from crm.rules.result import Eligibility
 def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligibility:
     """Whether the firm is a golden-seed candidate on `as_of`."""
     p = resolve(RULE, params)
-    latest = as_of.year - 1
+    basis = season.basis(facts, as_of, season.season_params(params))
+    latest = basis.year
     conditions = (
         cond.holding("holds_hitech", "持有有效高企证书", facts, "hitech", as_of, "高新技术企业", wanted=True),
         cond.at_least("revenue_min", "最近一年销售收入", value=facts.figure(latest, "revenue"),
@@ -33,4 +35,4 @@ def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligib
         cond.holding("not_in_pool", "尚未入金种子库", facts, "golden_seed", as_of, "金种子企业", wanted=False),
         cond.holding("not_listed", "尚未上市", facts, "listed", as_of, "上市企业", wanted=False),
     )
-    return Eligibility(RULE, cond.all_passed(conditions), conditions, {"latest_year": latest})
+    return Eligibility(RULE, cond.all_passed(conditions), conditions, {"latest_year": latest, **basis.info()})

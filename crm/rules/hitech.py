@@ -1,6 +1,7 @@
 """hitech_candidate: the quantitative conditions of 国科发火〔2016〕32号, art. 11.
 
-The latest fiscal year is the one before the as-of date's year. The R&D ratio
+The latest fiscal year is the one before the as-of date's year, or the year
+before that in the reporting season (crm.rules.season). The R&D ratio
 sums the last `rd_years` fiscal years the firm existed in, with the band set
 by the latest year's sales. The innovation-capability estimate (growth and IP
 quantity points) is reported in `info` only: experts score it, so it never
@@ -16,6 +17,7 @@ from typing import Any
 
 from crm.rules import _conditions as cond
 from crm.rules import _format as fmt
+from crm.rules import season
 from crm.rules.facts import FirmFacts, add_years
 from crm.rules.parameters import HITECH as RULE
 from crm.rules.parameters import resolve
@@ -62,7 +64,8 @@ _SCREEN_ORDER = (4, 3, 6, 2, 5, 1, 0)
 
 def _evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any], screen: bool) -> Eligibility | None:
     p = resolve(RULE, params)
-    latest = as_of.year - 1
+    basis = season.basis(facts, as_of, season.season_params(params))
+    latest = basis.year
     years = rd_years(facts, latest, p["rd_years"])
     threshold = rd_threshold(facts, latest, p)
     checks = (
@@ -88,6 +91,7 @@ def _evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any], screen: 
         conditions = tuple(check() for check in checks)
     info: dict[str, object] = {
         "latest_year": latest,
+        **basis.info(),
         "rd_years": tuple(years),
         "rd_threshold": threshold,
         "hitech_field": facts.hitech_field,

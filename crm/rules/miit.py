@@ -8,7 +8,8 @@ without a release). Guangdong's 实施细则 adds the 特色化 items of 专精�
 0 points until an administrator sets it.
 
 Conventions, as the measures read: a band includes its lower bound ("10%以上" includes 10%;
-a debt ratio band its upper bound, "55%以下"); figures are the last fiscal year's ("上年度");
+a debt ratio band its upper bound, "55%以下"); figures are the last fiscal year's ("上年度"; in the
+reporting season possibly the year before, crm.rules.season);
 a ratio over a zero revenue, or a growth rate from a zero or negative base, is not
 computable and says so; a figure not reported is a reason, never a zero. Facts no figure
 gives (niche, leading product, digital level, quality items, strategic emerging industry,
@@ -25,6 +26,7 @@ from typing import Any
 
 from crm.rules import _conditions as cond
 from crm.rules import _format as fmt
+from crm.rules import season
 from crm.rules.facts import Declaration, FirmFacts
 from crm.rules.parameters import INNOVATIVE_SME, LITTLE_GIANT, SRDI_SME, resolve
 from crm.rules.result import Bound, Condition, Eligibility
@@ -266,7 +268,8 @@ def evaluate_innovative_sme(facts: FirmFacts, as_of: date, params: Mapping[str, 
     and specialisation ≥ 15; or directly a valid 高企 certificate, a provincial+ R&D
     institution, a provincial+ science award in 3 years, or ≥ 500万 new equity in 3 years."""
     p = resolve(INNOVATIVE_SME, params)
-    latest = as_of.year - 1
+    basis = season.basis(facts, as_of, season.season_params(params))
+    latest = basis.year
     declared, note = _declared(facts, as_of)
     gate = (_not_holding(facts, as_of, "innovative_sme"),)
     parts = [_ip_part(facts, latest, declared, note, INNOVATIVE_IP_POINTS, "ip", "innovation")]
@@ -303,7 +306,7 @@ def evaluate_innovative_sme(facts: FirmFacts, as_of: date, params: Mapping[str, 
     direct = _direct("direct", found, f"有效高企证书、省级以上研发机构、近{p['direct_award_years']}年省级以上科技奖励、"
                                       f"近{p['direct_equity_years']}年新增股权融资{fmt.money(p['direct_equity'])}万元以上")
     conditions = (*gate, *(part.condition() for part in parts), *_alternatives(score, direct))
-    info = {"latest_year": latest, "score": sum(x.points for x in parts),
+    info = {"latest_year": latest, **basis.info(), "score": sum(x.points for x in parts),
             "parts": {x.code: x.points for x in parts}}
     return Eligibility(INNOVATIVE_SME, _passed(gate, score, direct), conditions, info)
 
@@ -317,7 +320,7 @@ def _innovative_screen(facts: FirmFacts, as_of: date, params: Mapping[str, Any])
         return None
     p = resolve(INNOVATIVE_SME, params)
     if not _innovative_direct_possible(facts, as_of, p):
-        points = _innovative_points(facts, as_of, p)
+        points = _innovative_points(facts, as_of, p, season.basis(facts, as_of, season.season_params(params)).year)
         if points is None:
             return None
         innovation, growth, specialisation = points
@@ -335,11 +338,11 @@ def _innovative_direct_possible(facts: FirmFacts, as_of: date, p: Mapping[str, A
         pl.is_rd_institution and pl.level in ("national", "provincial") and pl.valid_on(as_of) for pl in facts.platforms)
 
 
-def _innovative_points(facts: FirmFacts, as_of: date, p: Mapping[str, Any]) -> tuple[int, int, int] | None:
+def _innovative_points(facts: FirmFacts, as_of: date, p: Mapping[str, Any],
+                       latest: int) -> tuple[int, int, int] | None:
     """The three groups' points as evaluate_innovative_sme scores them, a part that cannot be
     scored counting 0 (the full evaluation also passes on known points alone); None without a
-    filed report for the last year (nothing to score)."""
-    latest = as_of.year - 1
+    filed report for the basis year `latest` (nothing to score)."""
     figures = facts.filed_report(latest)
     if figures is None or not facts.existed_in(latest):
         return None
@@ -386,7 +389,8 @@ def evaluate_srdi_sme(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) 
     bands in DOMAIN.md), or directly a science award in 3 years, a 2-year average R&D ≥
     1,000万, or ≥ 6,000万 new equity in 2 years. (创客中国 ranks are not recorded.)"""
     p = resolve(SRDI_SME, params)
-    latest = as_of.year - 1
+    basis = season.basis(facts, as_of, season.season_params(params))
+    latest = basis.year
     declared, note = _declared(facts, as_of)
     gate: list[Condition] = [
         cond.holding("innovative_sme", "持有创新型中小企业资格", facts, "innovative_sme", as_of, "创新型中小企业",
@@ -443,7 +447,8 @@ def evaluate_srdi_sme(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) 
                                       f"近两年研发费用年均{fmt.money(p['direct_rd_average'])}万元以上、"
                                       f"近两年新增股权融资{fmt.money(p['direct_equity'])}万元以上")
     conditions = (*gate, *(part.condition() for part in parts), *_alternatives(score, direct))
-    info = {"latest_year": latest, "score": sum(x.points for x in parts), "parts": {x.code: x.points for x in parts}}
+    info = {"latest_year": latest, **basis.info(), "score": sum(x.points for x in parts),
+            "parts": {x.code: x.points for x in parts}}
     return Eligibility(SRDI_SME, _passed(gate, score, direct), conditions, info)
 
 
@@ -523,7 +528,8 @@ def evaluate_little_giant(facts: FirmFacts, as_of: date, params: Mapping[str, An
     a national science award in 3 years; 链/品: the leading product in a key chain or field
     (补短板/锻长板/填空白, 工业"六基", a chain leader's supplier, or a strategic emerging industry)."""
     p = resolve(LITTLE_GIANT, params)
-    latest = as_of.year - 1
+    basis = season.basis(facts, as_of, season.season_params(params))
+    latest = basis.year
     declared, note = _declared(facts, as_of)
     gate: list[Condition] = [
         cond.holding("srdi_sme", "持有专精特新中小企业资格", facts, "srdi_sme", as_of, "专精特新中小企业", wanted=True),
@@ -573,7 +579,7 @@ def evaluate_little_giant(facts: FirmFacts, as_of: date, params: Mapping[str, An
     direct = _direct("direct", awards, f"近{p['direct_award_years']}年国家级科技奖励")
     conditions = (*gate, *_alternatives(innovation, direct))
     passed = cond.all_passed(gate) and (cond.all_passed(innovation) or direct.passed is True)
-    info = {"latest_year": latest, "note": "全国细分市场占有率（10%以上）系统不记录，请区（市）科技局另行核实"}
+    info = {"latest_year": latest, **basis.info(), "note": "全国细分市场占有率（10%以上）系统不记录，请区（市）科技局另行核实"}
     return Eligibility(LITTLE_GIANT, passed, conditions, info)
 
 

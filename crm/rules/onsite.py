@@ -19,9 +19,10 @@ from typing import Any
 
 from crm.rules import _conditions as cond
 from crm.rules import _format as fmt
+from crm.rules import season
 from crm.rules import tech_sme
 from crm.rules.facts import FirmFacts
-from crm.rules.parameters import ONSITE_CHECK, TECH_SME, resolve
+from crm.rules.parameters import ONSITE_CHECK, REPORT_OVERDUE, TECH_SME, resolve
 from crm.rules.result import Condition, Eligibility
 
 
@@ -29,12 +30,13 @@ def evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligib
     """Passes (the firm is flagged) when it applies this year and one ground for a check holds."""
     p = _own(params)
     applying = _applying(facts, as_of, params.get(TECH_SME) or {})
-    grounds = _grounds(facts, as_of, p)
+    basis = season.basis(facts, as_of, season.season_params(params))
+    grounds = _grounds(facts, as_of, p, basis)
     reason = (cond.fact("grounds", "实地核查情形", True, "须实地核查：" + "；".join(grounds), actual="；".join(grounds))
               if grounds else cond.fact("grounds", "实地核查情形", False, "不属于须实地核查的情形（职工5人以下、"
                                                                        "科技人员占比90%以上且职工50人以上、曾被撤销入库、首次申报）"))
     return Eligibility(ONSITE_CHECK, applying.passed is True and bool(grounds), (applying, reason),
-                       {"grounds": tuple(grounds)})
+                       {"grounds": tuple(grounds), **basis.info()})
 
 
 def evaluate_if_passing(facts: FirmFacts, as_of: date, params: Mapping[str, Any]) -> Eligibility | None:
@@ -51,7 +53,8 @@ evaluate.if_passing = evaluate_if_passing  # type: ignore[attr-defined]  # see c
 
 def _own(params: Mapping[str, Any]) -> dict[str, Any]:
     """This rule's thresholds (the tech-SME rule's come under its code: crm.rules.params_of)."""
-    return resolve(ONSITE_CHECK, {name: value for name, value in params.items() if name != TECH_SME})
+    return resolve(ONSITE_CHECK, {name: value for name, value in params.items()
+                                  if name not in (TECH_SME, REPORT_OVERDUE)})
 
 
 def _applying(facts: FirmFacts, as_of: date, tech_sme_params: Mapping[str, Any]) -> Condition:
@@ -64,9 +67,9 @@ def _applying(facts: FirmFacts, as_of: date, tech_sme_params: Mapping[str, Any])
     return cond.fact("applying", label, False, f"{as_of.year}年未申报，也不符合科技型中小企业评价条件")
 
 
-def _grounds(facts: FirmFacts, as_of: date, p: Mapping[str, Any]) -> list[str]:
+def _grounds(facts: FirmFacts, as_of: date, p: Mapping[str, Any], basis: season.Basis) -> list[str]:
     found: list[str] = []
-    latest = as_of.year - 1
+    latest = basis.year
     employees, tech = facts.figure(latest, "employees"), facts.figure(latest, "tech_staff")
     if employees is not None and employees <= p["max_small_staff"]:
         found.append(f"{latest}年度职工总数{employees}人，不超过{p['max_small_staff']}人")

@@ -410,11 +410,12 @@ def _resolve(rule: str, overrides: Mapping[str, Any] | None) -> dict[str, Decima
     resolved = defaults_for(rule)
     if not overrides:
         return resolved
-    unknown = sorted(set(overrides) - set(resolved))
+    # A rule's parameters may carry those of the rules it uses under their codes (crm.rules.params_of).
+    unknown = sorted(set(overrides) - set(resolved) - set(_DEFAULTS_BY_RULE))
     if unknown:
         raise ValueError(f"unknown parameter(s) for {rule}: {', '.join(unknown)}")
     for name, value in overrides.items():
-        if value is None:
-            continue  # a cleared override means "use the default"
+        if value is None or name not in resolved:
+            continue  # a cleared override means "use the default"; another rule's are not ours
         resolved[name] = Decimal(str(value)) if isinstance(resolved[name], Decimal) else int(value)
     return resolved

@@ -61,10 +61,14 @@ class Eligibility:
         """Sentences a person can act on.
 
         Not passed: what fails or cannot be decided. Passed: why it passes.
+        A result judged on an earlier year in the reporting season (crm.rules.season)
+        says so first.
         """
+        note = self.info.get("basis_note")
+        first = [note] if isinstance(note, str) else []
         if self.passed:
-            return [c.message for c in self.conditions if c.passed]
-        return [c.message for c in self.conditions if c.passed is not True]
+            return [*first, *(c.message for c in self.conditions if c.passed)]
+        return [*first, *(c.message for c in self.conditions if c.passed is not True)]
 
     @property
     def gaps(self) -> dict[str, Decimal | int]:

@@ -2,7 +2,8 @@
 
 Size limits always apply. Then either the score (staff + R&D + IP ≥ 60 with a
 non-zero staff score) or one direct qualification. A firm already registered
-for the as-of year is not a candidate. Figures are the latest fiscal year's.
+for the as-of year is not a candidate. Figures are the latest fiscal year's
+(in the reporting season possibly the year before: crm.rules.season).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from crm.rules import _conditions as cond
 from crm.rules import _format as fmt
+from crm.rules import season
 from crm.rules.facts import FirmFacts
 from crm.rules.parameters import TECH_SME as RULE
 from crm.rules.parameters import resolve
@@ -68,7 +70,8 @@ _GATE_SCREEN_ORDER = (2, 1, 3, 0)
 
 def _evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any], screen: bool) -> Eligibility | None:
     p = resolve(RULE, params)
-    latest = as_of.year - 1
+    basis = season.basis(facts, as_of, season.season_params(params))
+    latest = basis.year
     checks = (
         lambda: _not_registered(facts, as_of),
         lambda: _size(facts, latest, "employees", "职工总数", p["max_employees"], cond.PERSONS, "employees_max"),
@@ -102,6 +105,7 @@ def _evaluate(facts: FirmFacts, as_of: date, params: Mapping[str, Any], screen: 
     passed = cond.all_passed(gate) and (by_score or direct.passed is True)
     info = {
         "latest_year": latest,
+        **basis.info(),
         "staff_points": staff.points if staff.known else None,
         "rd_points": rd.points if rd.known else None,
         "ip_points": ip.points if ip.known else None,

@@ -88,12 +88,13 @@ def test_export_has_reasons_and_no_formulas(client) -> None:
     assert response.status_code == 200
     sheet = load_workbook(BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][1] == "企业名称" and rows[0][7] == "原因"
+    assert rows[0][1] == "企业名称" and rows[0][6] == "依据年度" and rows[0][8] == "原因"
     assert len(rows) == 2  # only the officer's district
     name_cell = sheet.cell(row=2, column=2)
     assert name_cell.value == "=开平公式科技有限公司" and name_cell.data_type == "s"
-    assert "研发费用占销售收入比例 6.00%" in rows[1][7]
-    assert "6.00%（要求 5%）" in rows[1][6]
+    assert "研发费用占销售收入比例 6.00%" in rows[1][8]
+    assert "6.00%（要求 5%）" in rows[1][7]
+    assert rows[1][6] == "2025年度"
 
 
 def test_runs_page_lists_runs(client) -> None:
@@ -271,4 +272,4 @@ def test_key_figures_word_a_limit_as_a_limit_and_an_age_as_an_age(client) -> Non
     assert "（要求 5%）" in figures  # a minimum keeps its wording, with the reasons' number (not 5.00%)
     rows = list(load_workbook(BytesIO(client.get("/eligibility/export.xlsx?rule=tech_sme_candidate").data))
                 .active.iter_rows(values_only=True))
-    assert "（上限 500 人）" in rows[1][6] and "未超过上限 500 人" in rows[1][7]
+    assert "（上限 500 人）" in rows[1][7] and "未超过上限 500 人" in rows[1][8]

@@ -281,4 +281,4 @@ def test_a_national_award_stands_for_the_innovation_conditions() -> None:
 
 
 def test_the_on_site_check_is_registered_with_the_tech_sme_parameters() -> None:
-    assert RULES["tech_sme_onsite_check"].uses == ("tech_sme_candidate",)
+    assert "tech_sme_candidate" in RULES["tech_sme_onsite_check"].uses
