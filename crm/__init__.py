@@ -18,6 +18,7 @@ BLUEPRINTS = (
     "crm.auth.views:bp",
     "crm.main.views:bp",
     "crm.enterprises.views:bp",
+    "crm.quality.views:bp",
     "crm.eligibility.views:bp",
     "crm.imports.views:bp",
     "crm.portal.views:bp",

@@ -18,6 +18,7 @@ NAV: list[tuple[str, Any, tuple[str, ...]]] = [
     ("main.home", _l("首页"), ALL),
     ("enterprises.index", _l("企业"), STAFF),
     ("enterprises.verification_queue", _l("审核"), STAFF),
+    ("quality.index", _l("数据质量"), STAFF),
     ("portal.review_requests", _l("变更审核"), STAFF),
     ("eligibility.index", _l("培育对象"), STAFF),
     ("innovation.index", _l("创新积分"), STAFF),

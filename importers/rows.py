@@ -28,7 +28,7 @@ from flask_babel import force_locale
 
 from crm.districts import DISTRICTS, district_from_name, district_from_uscc
 from crm.models.lengths import max_length, too_long
-from crm.reports.consistency import fiscal_year_problem
+from crm.reports.consistency import TOTAL_REVENUE_BOUND, bound_breaches, fiscal_year_problem
 from crm.uscc import normalize_uscc
 
 from importers.fields import FIELD_LABELS, FieldKind, FieldSet, field_set
@@ -532,6 +532,8 @@ class RowParser:
         revenue, main = get("revenue"), get("main_revenue")
         if revenue is not None and main is not None and main > revenue:
             error("main_revenue", f"主营业务收入（{_fmt(main)}）超过营业收入（{_fmt(revenue)}）")
+        for breach in bound_breaches(record, (TOTAL_REVENUE_BOUND,)):
+            error("revenue", f"营业收入（{_fmt(breach.part_value)}）超过总收入（{_fmt(breach.whole_value)}）：总收入包含营业收入")
         hitech = get("hitech_revenue")
         base_field = "total_revenue" if get("total_revenue") is not None else "revenue"
         base = get(base_field)

@@ -12,8 +12,9 @@ Conventions (also stated on the dashboard page):
   and ends on or after it: a certificate whose valid_to is `as_of` still counts.
 - 规模以上工业企业 (the R&D ratio and the R&D institution coverage): above-size
   firms of industry — 采矿业, 制造业, 电力热力燃气及水 (sections B, C, D of GB/T 4754);
-  an above-size firm whose industry is not recorded counts, one of another section
-  (an above-size software or trading firm) does not.
+  one of another section (an above-size software or trading firm) does not count, nor
+  does one whose industry is not recorded: the dashboard says how many of those were
+  left out and lists them (`firms_behind(UNCLASSIFIED_ABOVE_SIZE)`).
 - R&D ratio of above-size industrial firms: the latest fiscal year <= as_of.year - 1
   that has submitted or verified reports of such firms anywhere in the city
   (one year for all districts, so they compare), over firms reporting both R&D
@@ -82,11 +83,19 @@ PLAN_LABELS = {
 COUNTED_REPORT_STATUSES = (ReportStatus.submitted, ReportStatus.verified)
 # GB/T 4754 sections of 工业: 采矿业, 制造业, 电力、热力、燃气及水生产和供应业 (divisions nest by prefix).
 INDUSTRIAL_SECTIONS = ("B", "C", "D")
-# 规模以上工业企业: above size and of industry (or of an industry nobody recorded).
+# 规模以上工业企业: above size and of industry (a firm whose industry nobody recorded is left
+# out: whether it is industrial is not known).
 ABOVE_SIZE_INDUSTRIAL = and_(
     Enterprise.above_size.is_(True),
-    or_(Enterprise.industry_code.is_(None), *(Enterprise.industry_code.like(f"{s}%") for s in INDUSTRIAL_SECTIONS)),
+    or_(*(Enterprise.industry_code.like(f"{s}%") for s in INDUSTRIAL_SECTIONS)),
 )
+# Above-size firms with no industry recorded: left out of ABOVE_SIZE_INDUSTRIAL, and counted
+# so the dashboard can say how many (and list them under this pseudo-indicator key).
+ABOVE_SIZE_UNCLASSIFIED = and_(
+    Enterprise.above_size.is_(True),
+    or_(Enterprise.industry_code.is_(None), Enterprise.industry_code == ""),
+)
+UNCLASSIFIED_ABOVE_SIZE = "above_size_unclassified"
 PROVINCIAL_LEVELS = (PlatformLevel.provincial, PlatformLevel.national)
 # 企业技术（工程）研究中心 at provincial level or above.
 ENGINEERING_KINDS = (PlatformKind.engineering_center, PlatformKind.enterprise_tech_center)
@@ -183,6 +192,8 @@ class Figures:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     parts: dict[str, dict[str, tuple[Decimal, Decimal]]] = field(default_factory=dict)
     stages: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Above-size firms with no industry recorded, left out of the 规上工业 indicators.
+    unclassified: dict[str, int] = field(default_factory=dict)
 
     def _districts(self, jurisdiction: str) -> list[str]:
         return list(DISTRICTS) if jurisdiction == CITY else [jurisdiction]
@@ -195,6 +206,10 @@ class Figures:
             den = sum((self.parts.get(d, {}).get(key, (Decimal(0), Decimal(0)))[1] for d in districts), Decimal(0))
             return float(num / den) if den else None
         return sum(self.counts.get(d, {}).get(key, 0) for d in districts)
+
+    def unclassified_above_size(self, jurisdiction: str) -> int:
+        """How many above-size firms the 规上工业 indicators left out for want of an industry."""
+        return sum(self.unclassified.get(d, 0) for d in self._districts(jurisdiction))
 
     def stage_counts(self, jurisdiction: str) -> dict[str, int]:
         out = dict.fromkeys(STAGE_CODES, 0)
@@ -291,15 +306,21 @@ def compute_figures(user: User, as_of: date, district: str | None = None) -> Fig
     # 2. Firms and above-size firms per district; those without a valid stage are the rest.
     rows = db.session.execute(
         where_scope(
-            select(Enterprise.district_code, func.count(), func.sum(case((ABOVE_SIZE_INDUSTRIAL, 1), else_=0)))
+            select(
+                Enterprise.district_code,
+                func.count(),
+                func.sum(case((ABOVE_SIZE_INDUSTRIAL, 1), else_=0)),
+                func.sum(case((ABOVE_SIZE_UNCLASSIFIED, 1), else_=0)),
+            )
             .group_by(Enterprise.district_code)
         )
     ).all()
     above_size: dict[str, int] = {}
-    for code, total, big in rows:
+    for code, total, big, unclassified in rows:
         stages = figures.stages.setdefault(code, dict.fromkeys(STAGE_CODES, 0))
         stages[NONE_STAGE] = total - sum(n for stage, n in stages.items() if stage != NONE_STAGE)
         above_size[code] = int(big or 0)
+        figures.unclassified[code] = int(unclassified or 0)
 
     # 3. R&D over revenue of above-size firms, for one fiscal year.
     figures.rd_year = rd_fiscal_year(as_of)
@@ -731,10 +752,14 @@ def firms_behind(user: User, key: str, jurisdiction: str, as_of: date, *, missin
 
     For counts of platforms or teams, a firm with several is listed once.
     `missing` (coverage only): the above-size firms *without* a valid R&D institution.
+    :data:`UNCLASSIFIED_ABOVE_SIZE`: the above-size firms those indicators left out for want
+    of an industry.
     """
     stmt = scoped(select(Enterprise), user)
     if jurisdiction != CITY:
         stmt = stmt.where(Enterprise.district_code == jurisdiction)
+    if key == UNCLASSIFIED_ABOVE_SIZE:
+        return stmt.where(ABOVE_SIZE_UNCLASSIFIED)
     if key.startswith("stage:"):
         stage = key.split(":", 1)[1]
         if stage not in STAGE_CODES:

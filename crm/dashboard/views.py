@@ -221,6 +221,8 @@ def firms() -> str:
         items_total = sum(services.items_per_firm(key, as_of, all_ids).values())
     if key.startswith("stage:"):
         title = STAGE_LABELS.get(key.split(":", 1)[1], key)
+    elif key == services.UNCLASSIFIED_ABOVE_SIZE:
+        title = _("未填写行业的规模以上企业（未计入规上工业企业指标）")
     else:
         title = COMPUTATIONS[key].name + (_("（未覆盖企业）") if missing else "")
     return render_template(

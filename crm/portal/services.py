@@ -45,7 +45,13 @@ from crm.models.annual_report import (
 from crm.models.base import MONEY_PLACES
 from crm.models.enterprise import HITECH_FIELD_NAMES, HitechField, Industry
 from crm.models.lengths import length_error
-from crm.reports.consistency import HITECH_BOUND, MAIN_REVENUE_BOUND, STORED_BOUNDS, bound_breaches
+from crm.reports.consistency import (
+    HITECH_BOUND,
+    MAIN_REVENUE_BOUND,
+    STORED_BOUNDS,
+    TOTAL_REVENUE_BOUND,
+    bound_breaches,
+)
 from crm.reports.services import FigureChange
 from crm.rules_catalogue import RULE_LABELS
 from crm.scoping import scoped
@@ -233,8 +239,8 @@ def _check_bounds(check: FigureCheck) -> None:
 
 
 def _check_hitech_revenue(check: FigureCheck) -> None:
-    """High-tech revenue within total revenue (sales revenue when no total), and main-business
-    revenue within sales revenue: checked on submit only."""
+    """High-tech revenue within total revenue (sales revenue when no total), main-business
+    revenue within sales revenue, and sales revenue within total revenue: checked on submit only."""
     for breach in bound_breaches(check.values, (HITECH_BOUND,)):
         hitech, total = breach.part_value, breach.whole_value
         check.error("hitech_revenue", _("高新技术产品（服务）收入不得超过总收入（未填总收入时为销售收入）：%(hitech)s > %(total)s。",
@@ -243,6 +249,10 @@ def _check_hitech_revenue(check: FigureCheck) -> None:
         check.error("main_revenue", _("主营业务收入不得超过销售收入：%(main)s > %(revenue)s。",
                                       main=amount("main_revenue", breach.part_value),
                                       revenue=amount("revenue", breach.whole_value)))
+    for breach in bound_breaches(check.values, (TOTAL_REVENUE_BOUND,)):
+        check.error("revenue", _("销售收入不得超过总收入（总收入包含销售收入）：%(revenue)s > %(total)s。",
+                                 revenue=amount("revenue", breach.part_value),
+                                 total=amount("total_revenue", breach.whole_value)))
 
 
 def check_for_submit(check: FigureCheck, previous: AnnualReport | None) -> None:

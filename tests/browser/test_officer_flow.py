@@ -65,6 +65,7 @@ def test_officer_flow(app, page) -> None:
     page.locator('#report-table tr[data-year="2024"]').get_by_role("link", name="编辑").click()
     expect(page).to_have_title(re.compile("^编辑年度报表"))
     page.get_by_label("营业收入（万元）", exact=True).fill("3,210.5")
+    page.get_by_label("总收入（万元）", exact=True).fill("3,300")  # total revenue includes sales revenue
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_text("年度报表已保存。")).to_be_visible()
     assert "3,210.50" in page.locator('#report-table tr[data-year="2024"] td[data-field="revenue"]').inner_text()

@@ -233,14 +233,14 @@ def test_district_dashboard_uses_its_plan(world, bureau) -> None:
 
 def test_above_size_indicators_count_industrial_firms_only(world, bureau) -> None:
     # 规模以上工业企业: an above-size software firm (section I) is neither in the R&D ratio nor in
-    # the coverage; an above-size manufacturer (C34) is, like a firm whose industry nobody recorded.
+    # the coverage; an above-size manufacturer (C34) is, like the world's above-size firms.
     software = EnterpriseFactory(district=KP, above_size=True, industry_code="I")
     AnnualReportFactory(enterprise=software, year=2024, revenue=Decimal("1000"), rd_expense=Decimal("500"))
     PlatformFactory(enterprise=software, kind=PlatformKind.key_lab, level=PlatformLevel.municipal)
     maker = EnterpriseFactory(district=KP, above_size=True, industry_code="C34")
     AnnualReportFactory(enterprise=maker, year=2024, revenue=Decimal("1000"), rd_expense=Decimal("10"))
     f = figures(bureau)
-    # (30 + 60 + 10) / (1000 + 3000 + 1000); the world's firms have no industry recorded.
+    # (30 + 60 + 10) / (1000 + 3000 + 1000).
     assert f.value("rd_ratio_above_size", "city") == pytest.approx(0.02)
     # big_kp, big_late covered of big_kp, big_pj, big_draft, big_late, maker.
     assert f.value("rd_institution_coverage", "city") == pytest.approx(2 / 5)

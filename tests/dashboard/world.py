@@ -43,8 +43,9 @@ def build_world() -> SimpleNamespace:
     PlatformFactory(enterprise=w.gazelle, kind=PlatformKind.star_space, level=PlatformLevel.municipal)
     TalentFactory(enterprise=w.gazelle, high_end=True, year=2022)
 
-    # Above-size firms: R&D ratio (fiscal 2024) and R&D institution coverage.
-    w.big_kp = EnterpriseFactory(district=KP, above_size=True)
+    # Above-size industrial firms (a manufacturer's code: a firm of no recorded industry is
+    # left out): R&D ratio (fiscal 2024) and R&D institution coverage.
+    w.big_kp = EnterpriseFactory(district=KP, above_size=True, industry_code="C34")
     AnnualReportFactory(enterprise=w.big_kp, year=2024, status=ReportStatus.verified,
                         revenue=Decimal("1000"), rd_expense=Decimal("30"))
     AnnualReportFactory(enterprise=w.big_kp, year=2023, status=ReportStatus.verified,
@@ -52,16 +53,16 @@ def build_world() -> SimpleNamespace:
     PlatformFactory(enterprise=w.big_kp, kind=PlatformKind.engineering_center, level=PlatformLevel.municipal)
     TalentFactory(enterprise=w.big_kp, high_end=True, year=2026)  # not yet brought in
     TalentFactory(enterprise=w.big_kp, high_end=False, year=2020)  # not high-end
-    w.big_pj = EnterpriseFactory(district=PJ, above_size=True)
+    w.big_pj = EnterpriseFactory(district=PJ, above_size=True, industry_code="C34")
     AnnualReportFactory(enterprise=w.big_pj, year=2024, status=ReportStatus.submitted,
                         revenue=Decimal("3000"), rd_expense=Decimal("60"))
     PlatformFactory(enterprise=w.big_pj, kind=PlatformKind.key_lab, level=PlatformLevel.municipal,
                     valid_to=date(2025, 6, 29))  # expired the day before
-    w.big_draft = EnterpriseFactory(district=KP, above_size=True)
+    w.big_draft = EnterpriseFactory(district=KP, above_size=True, industry_code="C34")
     AnnualReportFactory(enterprise=w.big_draft, year=2024, status=ReportStatus.draft,
                         revenue=Decimal("5000"), rd_expense=Decimal("500"))
     PlatformFactory(enterprise=w.big_draft, kind=PlatformKind.incubator, level=PlatformLevel.municipal)
-    w.big_late = EnterpriseFactory(district=KP, above_size=True)
+    w.big_late = EnterpriseFactory(district=KP, above_size=True, industry_code="C34")
     AnnualReportFactory(enterprise=w.big_late, year=2025, status=ReportStatus.verified,
                         revenue=Decimal("100"), rd_expense=Decimal("50"))
     PlatformFactory(enterprise=w.big_late, kind=PlatformKind.key_lab, level=PlatformLevel.municipal,

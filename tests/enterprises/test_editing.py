@@ -89,19 +89,19 @@ def test_saving_a_figure_writes_the_audit_trail(app, client) -> None:
     report = AnnualReportFactory()
     OfficerFactory(username="kp")
     login(client, "kp")
-    response = post_form(client, _report_url(report), {**REPORT_FIELDS, "version_id": "1", "revenue": "3,500.5"})
+    response = post_form(client, _report_url(report), {**REPORT_FIELDS, "version_id": "1", "revenue": "3,050.5"})
     assert response.status_code == 302
     db.session.expire_all()
     stored = db.session.get(AnnualReport, report.id)
-    assert stored.revenue == Decimal("3500.5") and stored.version_id == 2
+    assert stored.revenue == Decimal("3050.5") and stored.version_id == 2
     entry = db.session.scalars(
         select(AuditLog).where(AuditLog.entity == "annual_report", AuditLog.entity_id == report.id,
                                AuditLog.action == "update")
     ).one()
     assert entry.actor == "kp" and entry.enterprise_id == report.enterprise_id
-    assert entry.changes == {"revenue": ["3000", "3500.5"]}
+    assert entry.changes == {"revenue": ["3000", "3050.5"]}
     page = client.get(f"/enterprises/{report.enterprise.uscc}").get_data(as_text=True)
-    assert "3000 → 3500.5" in page
+    assert "3000 → 3050.5" in page
 
 
 def test_a_stale_save_shows_the_conflict_and_keeps_the_other_edit(app, client) -> None:
@@ -111,10 +111,10 @@ def test_a_stale_save_shows_the_conflict_and_keeps_the_other_edit(app, client) -
     # Another officer saved first: the record is now at version 2.
     report.revenue = Decimal("4000")
     db.session.commit()
-    response = post_form(client, _report_url(report), {**REPORT_FIELDS, "version_id": "1", "revenue": "3333"})
+    response = post_form(client, _report_url(report), {**REPORT_FIELDS, "version_id": "1", "revenue": "3033"})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert "该记录已被他人修改" in page and 'value="3333"' in page
+    assert "该记录已被他人修改" in page and 'value="3033"' in page
     db.session.expire_all()
     assert db.session.get(AnnualReport, report.id).revenue == Decimal("4000")
 

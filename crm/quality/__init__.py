@@ -1,0 +1,1 @@
+"""Data quality: stored records that break a rule new input must satisfy, listed for officers to fix."""
