@@ -34,6 +34,18 @@ def scoped(query: T, user: User | None) -> T:
     return query.where(enterprise_scope(user))
 
 
+def district_scope(user: User | None, district_code: ColumnElement[str]) -> ColumnElement[bool]:
+    """SQL condition on a district code column that holds exactly for the districts `user` may see
+    (the SQL form of :func:`can_see_district`)."""
+    if user is None or not user.is_active:
+        return false()
+    if user.role in (Role.admin, Role.bureau):
+        return true()
+    if user.role is Role.officer and user.district_code:
+        return district_code == user.district_code
+    return false()
+
+
 def can_see_district(user: User, district_code: str) -> bool:
     """Whether `user` may filter or report on a district."""
     if user.role in (Role.admin, Role.bureau):

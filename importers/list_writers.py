@@ -37,6 +37,7 @@ from crm.models.designation import DesignationKind, DesignationSource
 from importers.bulk import insert_many, update_many
 from importers.matching import Firm, FirmIndex, Match, normalise_name
 from importers.rows import ParsedRow, RowError
+from importers.values import parse_code
 from importers.writer import (
     DESIGNATION_LOAD,
     DESIGNATION_TABLE,
@@ -51,8 +52,18 @@ from importers.writer import (
 )
 
 
-# Designation kinds whose numbers are issued to one firm: a 高企 certificate, a 入库登记编号.
-NUMBERED_KINDS = (DesignationKind.hitech, DesignationKind.tech_sme)
+def _held_numbers(connection: Connection, kind: DesignationKind) -> dict[str, set[int]]:
+    """The numbers firms hold as designations of ``kind``, each normalised as a row's
+    (parse_code: one typed "gr 2023…" by hand before numbers were normalised included)."""
+    held: dict[str, set[int]] = {}
+    for number, firm_id in connection.execute(
+        select(DESIGNATION_TABLE.c.certificate_no, DESIGNATION_TABLE.c.enterprise_id).where(
+            DESIGNATION_TABLE.c.kind == kind, DESIGNATION_TABLE.c.certificate_no.is_not(None))
+    ):
+        code = parse_code(number)
+        if code:
+            held.setdefault(code, set()).add(firm_id)
+    return held
 
 
 def load_firm_index(connection: Connection) -> FirmIndex:
@@ -105,29 +116,31 @@ class ListWriter(BatchWriter):
             return self.index.match(None, None, pick)
         return found
 
-    # Certificate numbers are one firm's: (number -> firm id) of the database, read on first
-    # use, and of the batch's rows so far (number -> firm id, row).
-    _numbers: dict[str, int] | None = None
+    # A number of a designation kind is one firm's (issue 18, decision 6): per kind, the
+    # database's (number -> firm ids, stored numbers normalised as rows' are), read on a
+    # kind's first use, and the batch's rows so far ((kind, number) -> firm id, row).
+    _numbers: dict[DesignationKind, dict[str, set[int]]] | None = None
 
     def _check_number(self, row: ParsedRow, firm: Firm) -> list[RowError]:
-        """A 高企 certificate or 入库登记编号 already another firm's (in the system, or an
-        earlier row of this import) rejects the row."""
+        """A number another firm holds under the row's designation kind (in the system, or an
+        earlier row of this import) rejects the row. Importers see every firm: it is named."""
         number = row.record.get("certificate_no")
-        if not number or row.record.get("kind", DesignationKind.hitech) not in NUMBERED_KINDS:
+        kind = row.record.get("kind", DesignationKind.hitech)  # a rename list's number is a 高企 certificate
+        if not number:
             return []
         if self._numbers is None:
-            self._numbers = dict(self.connection.execute(
-                select(DESIGNATION_TABLE.c.certificate_no, DESIGNATION_TABLE.c.enterprise_id).where(
-                    DESIGNATION_TABLE.c.kind.in_(NUMBERED_KINDS), DESIGNATION_TABLE.c.certificate_no.is_not(None))
-            ).all())
-            self._batch_numbers: dict[str, tuple[int, ParsedRow]] = {}
-        owner = self._numbers.get(number)
-        if owner is not None and owner != firm.id:
+            self._numbers = {}
+            self._batch_numbers: dict[tuple[DesignationKind, str], tuple[int, ParsedRow]] = {}
+        held = self._numbers.get(kind)
+        if held is None:
+            held = self._numbers[kind] = _held_numbers(self.connection, kind)
+        owner = min((other for other in held.get(number, ()) if other != firm.id), default=None)
+        if owner is not None:
             other = self.index.by_id.get(owner)
             named = f"{other.name}（{other.uscc}）" if other else "另一家企业"
             return [self._error(row, "certificate_no", f"编号{number}在系统中已登记为{named}的证书，"
                                                        f"不能再登记给{firm.name}；请核对编号或企业")]
-        earlier = self._batch_numbers.setdefault(number, (firm.id, row))
+        earlier = self._batch_numbers.setdefault((kind, number), (firm.id, row))
         if earlier[0] != firm.id:
             other = self.index.by_id[earlier[0]]
             return [self._error(row, "certificate_no", f"编号{number}与第{earlier[1].row}行（{other.name}）"

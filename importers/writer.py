@@ -15,7 +15,9 @@ Decisions (documented for the county offices and the bureau):
   ``updated`` when anything the row carries changed (profile, figures, status,
   designations), else ``unchanged``; failures are ``rejected``.
 - Profile fields are updated only where the sheet has a value. The district
-  follows the record unless an officer overrode it (``district_overridden``).
+  follows the record unless an officer overrode it (``district_overridden``);
+  a firm so moved loses its town (towns belong to districts) unless the row
+  gives one.
 - Imported reports come from the county office, so they are ``verified`` (by
   the importing user). An existing report of that year — draft, submitted,
   returned or verified — takes the sheet's figures where the sheet has a value
@@ -486,12 +488,66 @@ class FigureWriter(BatchWriter):
     def __init__(self, connection: Connection, **kwargs: Any) -> None:  # noqa: ANN401 - BatchWriter's
         super().__init__(connection, **kwargs)
         self.classes = Classifications(connection)
+        self._held_numbers: dict[DesignationKind, dict[str, dict[str, str]]] = {}
+        self._sheet_numbers: dict[tuple[DesignationKind, str], tuple[str, str, ParsedRow]] = {}
 
     def prepare(self, row: ParsedRow) -> list[RowError]:
-        return self._classify(row)
+        # A row refused for its classification takes no number from a later row.
+        return self._classify(row) or self._check_numbers(row)
 
     def key(self, row: ParsedRow) -> tuple[str, int]:
         return row.record["uscc"], row.record["year"]
+
+    # A number of a designation kind is one firm's (issue 18, decision 6): per kind, the
+    # database's (number -> {code: name} of the firms holding it), read on a kind's first
+    # use, and the sheet's rows so far ((kind, number) -> code, name, row).
+    _NUMBER_FIELDS = {DesignationKind.hitech: ("hitech_cert_no", "高企证书"),
+                      DesignationKind.tech_sme: ("tech_sme_reg_no", "科技型中小企业入库登记编号")}
+
+    def _check_numbers(self, row: ParsedRow) -> list[RowError]:
+        """A 高企 certificate or 入库登记编号 the row would record that another firm holds (in the
+        system, or an earlier row of this sheet) rejects the row. Importers see every firm: it is named."""
+        record = row.record
+        if "hitech_cert_no" not in record and "tech_sme_reg_no" not in record:
+            return []
+        uscc, name = record["uscc"], record.get("name") or record["uscc"]
+        errors: list[RowError] = []
+        for wanted in _designations(record):
+            kind, number = wanted["kind"], wanted["certificate_no"]
+            field_name, what = self._NUMBER_FIELDS[kind]
+            held = self._held_numbers.get(kind)
+            if held is None:
+                held = self._held_numbers[kind] = self._numbers_held(kind)
+            other = next(((code, firm) for code, firm in sorted(held.get(number, {}).items()) if code != uscc), None)
+            if other is not None:
+                errors.append(self._number_error(row, field_name, f"编号{number}在系统中已登记为{other[1]}（{other[0]}）"
+                                                                  f"的{what}，不能再登记给{name}；请核对编号或企业"))
+                continue
+            earlier = self._sheet_numbers.setdefault((kind, number), (uscc, name, row))
+            if earlier[0] != uscc:
+                errors.append(self._number_error(row, field_name, f"编号{number}与{_place(earlier[2], row.sheet)}"
+                                                                  f"（{earlier[1]}）的编号相同：同一编号不能属于两家企业；请核对"))
+        return errors
+
+    def _numbers_held(self, kind: DesignationKind) -> dict[str, dict[str, str]]:
+        """Number -> {code: name} of the firms holding it as a designation of ``kind``, each
+        number normalised as a cell's (one typed "gr 2023…" by hand before numbers were normalised included)."""
+        from importers.values import parse_code
+
+        held: dict[str, dict[str, str]] = {}
+        for number, uscc, name in self.connection.execute(
+            select(DESIGNATION_TABLE.c.certificate_no, ENTERPRISE_TABLE.c.uscc, ENTERPRISE_TABLE.c.name)
+            .join(ENTERPRISE_TABLE, ENTERPRISE_TABLE.c.id == DESIGNATION_TABLE.c.enterprise_id)
+            .where(DESIGNATION_TABLE.c.kind == kind, DESIGNATION_TABLE.c.certificate_no.is_not(None))
+        ):
+            code = parse_code(number)
+            if code:
+                held.setdefault(code, {})[uscc] = name
+        return held
+
+    def _number_error(self, row: ParsedRow, field_name: str, message: str) -> RowError:
+        column, index = self._where(field_name, row.sheet)
+        return RowError(row.sheet, row.row, column, message, index)
 
     def describe(self, key: tuple[str, int]) -> str:
         return f"同一企业同一年度（{key[0]}，{key[1]}年）"
@@ -625,6 +681,10 @@ class FigureWriter(BatchWriter):
                     firm[column] = record[column]
                     changed_firms.add(record["uscc"])
                     changed = True
+                before = originals[record["uscc"]]
+                if firm["district_code"] != before["district_code"] and "town" not in record \
+                        and firm["town"] is not None and firm["town"] == before["town"]:
+                    firm["town"] = None  # towns belong to districts: a moved firm keeps only a town the sheet gives
             key = (firm_id, record["year"])
             report = reports.get(key)
             if report is None:

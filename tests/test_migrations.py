@@ -179,3 +179,60 @@ def test_files_of_the_upload_folder_move_into_the_database_and_back(scratch_url,
         from crm.extensions import db as app_db
 
         app_db.engine.dispose()
+
+
+def test_stored_notifications_get_the_district_they_concern(scratch_url, tmp_path, capsys) -> None:
+    """Migration 0020: a message about a firm takes the firm's district; a digest the district
+    its link or else its title names; failing both, the recipient's district; a message to
+    someone without a district about no firm stays without one. The downgrade drops the column."""
+    from flask_migrate import downgrade, upgrade
+
+    from crm import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_url, "UPLOAD_DIR": str(tmp_path / "uploads")})
+    with app.app_context():
+        upgrade(revision="0019_pinyin_readings")
+        engine = create_engine(scratch_url)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO district (code, name) VALUES ('440783', '开平市'), ('440784', '鹤山市'),"
+                              " ('440785', '恩平市')"))
+            conn.execute(text(
+                "INSERT INTO enterprise (id, uscc, name, name_initials, district_code, district_overridden, above_size,"
+                " created_at, updated_at, version_id) VALUES (1, '91440783MA51AB0C1X', '甲', 'j', '440784', true,"
+                " false, '2026-01-01', '2026-01-01', 1)"))
+            for user_id, role, district in ((1, "officer", "440783"), (2, "bureau", None), (3, "officer", "440785")):
+                conn.execute(text(
+                    "INSERT INTO \"user\" (id, username, display_name, password_hash, role, district_code, active,"
+                    " created_at, updated_at) VALUES (:id, :name, :name, 'x', :role, :district, true, '2026-01-01',"
+                    " '2026-01-01')"), {"id": user_id, "name": f"u{user_id}", "role": role, "district": district})
+            for message_id, user_id, enterprise_id, title, link in (
+                (1, 1, 1, "高新技术企业候选：开平市新增 1 家企业（2026-06-15）", None),  # the firm moved on since
+                (2, 1, None, "高新技术企业候选：开平市新增 2 家企业（2026-06-15）",
+                 "/eligibility/?rule=hitech_candidate&district=440784"),
+                (3, 1, None, "高企证书到期提醒：恩平市有 3 家企业证书将在2026-09-30前到期", "/eligibility/?rule=x"),
+                (4, 3, None, "其他提醒", None),
+                (5, 2, None, "其他提醒", None),
+            ):
+                conn.execute(text(
+                    "INSERT INTO notification (id, user_id, kind, title, body, link, enterprise_id, created_at)"
+                    " VALUES (:id, :user_id, 'flag:hitech_candidate', :title, '', :link, :enterprise_id,"
+                    " '2026-06-15')"),
+                    {"id": message_id, "user_id": user_id, "title": title, "link": link, "enterprise_id": enterprise_id})
+        capsys.readouterr()
+        upgrade(revision="0020_notification_district")
+        report = capsys.readouterr().out
+        with engine.connect() as conn:
+            districts = dict(conn.execute(text("SELECT id, district_code FROM notification")).all())
+        assert districts == {1: "440784", 2: "440784", 3: "440785", 4: "440785", 5: None}
+        assert ("1 from their firm, 1 from a digest's link, 1 from a digest's title, 1 from the recipient's"
+                " district today (nothing else names it), 1 about no district") in report
+
+        downgrade(revision="0019_pinyin_readings")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM notification")).scalar() == 5
+            columns = list(conn.execute(text("SELECT * FROM notification LIMIT 1")).keys())
+        assert "district_code" not in columns
+        engine.dispose()
+        from crm.extensions import db as app_db
+
+        app_db.engine.dispose()

@@ -95,14 +95,15 @@ def expiry_reminder_job(as_of: date, trigger: str) -> dict[str, int]:
             body = "\n".join(f"· {name}" for name in names)
             for officer in officers.get(district, []):
                 if officer.id not in reminded_users:
-                    created.append(notify(officer, kind, title, body, link, ids[0] if len(ids) == 1 else None))
+                    created.append(notify(officer, kind, title, body, link, ids[0] if len(ids) == 1 else None,
+                                          district))
         users = enterprise_users(sorted(expiring))
         portal_link = site_link("portal.standing")
         for eid, reasons in sorted(expiring.items()):
             for user in users.get(eid, []):
                 if (user.id, eid) not in reminded:
                     created.append(notify(user, kind, "贵企业的高新技术企业证书即将到期，请准备重新认定",
-                                          reasons, portal_link, eid))
+                                          reasons, portal_link, eid, firms[eid][2]))
         counts = {"certificates": len(expiring), "notified": len(created), "failed": len(errors)}
         run.counts = counts
         run.errors = errors

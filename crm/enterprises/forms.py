@@ -23,6 +23,7 @@ from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from crm.clock import today
+from crm.enterprises.certificates import normalise_certificate_no
 from crm.forms import NOT_DECLARED, PLEASE_CHOOSE, coded_choices, must_choose
 from crm.ladder import DESIGNATION_LABELS
 from crm.models import Designation, DesignationKind, Enterprise, Honour, Platform, SupportRecord, Talent
@@ -172,7 +173,9 @@ class VersionedForm(FlaskForm):
 class ProfileForm(VersionedForm):
     name = StringField(_l("企业名称"), validators=[DataRequired(REQUIRED), column_length(Enterprise, "name")])
     district_code = SelectField(_l("所属区（市）"), choices=[])
-    town = StringField(_l("镇街/园区"), validators=[Optional(), column_length(Enterprise, "town")])
+    # Towns belong to districts: a move asks for the new district's (crm.enterprises.services.set_district).
+    town = StringField(_l("镇街/园区"), validators=[Optional(), column_length(Enterprise, "town")],
+                       description=_l("变更所属区（市）时，请改填新区（市）的镇街/园区，或留空"))
     founded_on = YmdField(_l("成立日期"), validators=[Optional(), not_future])
     # 注销 (or 吊销): from this day the firm holds no rung (crm.flows counts it as closed).
     closed_on = YmdField(_l("注销日期"), validators=[Optional(), not_future],
@@ -214,7 +217,9 @@ class DesignationForm(VersionedForm):
     kind = must_choose(_l("认定类型"), DESIGNATION_LABELS, _l("请选择认定类型"))
     valid_from = YmdField(_l("生效日期"), validators=[InputRequired(_l("请填写生效日期"))])
     valid_to = YmdField(_l("有效期至"), validators=[Optional()], description=_l("留空则按类型默认有效期（高企三年，其余当年年底）"))
-    certificate_no = StringField(_l("证书/入库编号"), validators=[Optional(), column_length(Designation, "certificate_no")])
+    # Stored as compared (crm.enterprises.certificates): "GR 2023…" is GR2023….
+    certificate_no = StringField(_l("证书/入库编号"), validators=[Optional(), column_length(Designation, "certificate_no")],
+                                 filters=[normalise_certificate_no])
     authority = StringField(_l("认定机关"), validators=[Optional(), column_length(Designation, "authority")])
 
     def validate_valid_to(self, field: YmdField) -> None:
@@ -222,23 +227,30 @@ class DesignationForm(VersionedForm):
             raise ValidationError(_("有效期至不能早于生效日期"))
 
     def validate(self, extra_validators: Any = None) -> bool:  # noqa: ANN401
-        """Field checks, then: the firm must not already hold this kind for (part of) the period."""
+        """Field checks, then: the firm must not already hold this kind for (part of) the period,
+        and no other firm may hold the number under this kind (named only if the user sees it)."""
         valid = super().validate(extra_validators)
         if not valid or self.enterprise is None:
             return valid
+        from flask_login import current_user
+
+        from crm.enterprises.certificates import clash_message, holder_elsewhere
         from crm.enterprises.services import ALREADY_HELD, overlapping_designation
 
-        held = overlapping_designation(
-            self.enterprise, DesignationKind(self.kind.data), self.valid_from.data, self.valid_to.data, self.record,
-        )
-        if held is None:
-            return True
-        until = held.valid_to.isoformat() if held.valid_to else _("长期")
-        self.valid_from.errors.append(
-            _("%(reason)s：%(start)s 至 %(end)s", reason=ALREADY_HELD, start=held.valid_from.isoformat(), end=until)
-        )
+        kind = DesignationKind(self.kind.data)
+        held = overlapping_designation(self.enterprise, kind, self.valid_from.data, self.valid_to.data, self.record)
+        if held is not None:
+            until = held.valid_to.isoformat() if held.valid_to else _("长期")
+            self.valid_from.errors.append(
+                _("%(reason)s：%(start)s 至 %(end)s", reason=ALREADY_HELD, start=held.valid_from.isoformat(), end=until)
+            )
+            valid = False
+        holder = holder_elsewhere(kind, self.certificate_no.data, self.enterprise.id, current_user)
+        if holder is not None:
+            self.certificate_no.errors.append(clash_message(self.certificate_no.data, kind, holder))
+            valid = False
         self._errors = None
-        return False
+        return valid
 
 
 MONEY_LABELS = {
@@ -438,6 +450,7 @@ class BulkForm(FlaskForm):
     certificate_pattern = StringField(
         _l("编号规则"), validators=[Optional(), column_length(Designation, "certificate_no")],
         description=_l("可选；其中连续的 # 依次替换为序号，如 2025440783#### → 20254407830001"),
+        filters=[normalise_certificate_no],
     )
     officer_id = SelectField(_l("分配给"), coerce=int, choices=[], validate_choice=False, default=0)
 
@@ -458,6 +471,13 @@ class BulkForm(FlaskForm):
     def validate_valid_to(self, field: YmdField) -> None:
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
             raise ValidationError(_("有效期至不能早于生效日期"))
+
+    def validate_certificate_pattern(self, field: StringField) -> None:
+        # One number of a kind belongs to one firm (crm.enterprises.certificates).
+        several = len(set(self.ids.data or ())) > 1
+        if self.action.data == "designation" and field.data and "#" not in field.data and several:
+            raise ValidationError(_("编号规则中没有 #：所选企业将得到同一编号，而同一类认定的编号只能属于一家企业；"
+                                    "请用连续的 # 标出序号的位置"))
 
     def validate_officer_id(self, field: SelectField) -> None:
         if self.action.data == "assign" and not field.data:

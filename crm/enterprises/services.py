@@ -37,6 +37,7 @@ from crm.models import (
     Industry,
     ReportStatus,
     Role,
+    Town,
     User,
 )
 from crm.models.designation import default_valid_to
@@ -399,19 +400,57 @@ def commit_edit() -> None:
         raise
 
 
-def set_district(enterprise: Enterprise, district_code: str, user: User) -> None:
-    """Only bureau staff and administrators move a firm between districts; its officer stays only if they may."""
+def set_district(enterprise: Enterprise, district_code: str, user: User, town: str | None = None) -> None:
+    """Only bureau staff and administrators move a firm between districts; its officer stays only if they may.
+
+    Towns belong to districts, so a moved firm loses its town: it takes `town`, one of the new
+    district's (:func:`misplaced_town`), or none until someone fills it in."""
     if district_code == enterprise.district_code:
         return
     if user.role not in (Role.bureau, Role.admin):
         raise ValidationFailed({"district_code": _("只有市科技局或系统管理员可以变更所属区（市）")})
     code, overridden = resolve_district(enterprise.uscc, district_code)
+    town = (town or "").strip() or None
+    problem = misplaced_town(town, enterprise.district_code, enterprise.town, code) if town else None
+    if problem:
+        raise ValidationFailed({"town": problem})
     enterprise.district_code = code
     enterprise.district_overridden = overridden
+    enterprise.town = town
     officer = enterprise.assigned_officer
     if officer is not None and not may_be_assigned(officer, enterprise):
         # The old district's officer no longer sees the firm; the new district assigns its own.
         enterprise.assigned_officer_id = None
+
+
+def listed_towns(district_code: str) -> list[str]:
+    """The towns and parks the reference data lists for a district, by name."""
+    return list(db.session.scalars(select(Town.name).where(Town.district_code == district_code).order_by(Town.name)))
+
+
+def district_towns(district_code: str) -> list[str]:
+    """The towns to offer for a district: the reference list's and those its firms record."""
+    recorded = db.session.scalars(
+        select(Enterprise.town).distinct().where(Enterprise.district_code == district_code, Enterprise.town.is_not(None))
+    )
+    return sorted(set(listed_towns(district_code)) | set(recorded))
+
+
+def misplaced_town(town: str, from_district: str, old_town: str | None, to_district: str) -> str | None:
+    """Why `town` cannot be the town of a firm moved from `from_district` (where it was in
+    `old_town`) to `to_district`, or None. Where the reference data lists the new district's
+    towns it must be one of them; otherwise it must not be the old district's."""
+    new_name = DISTRICTS.get(to_district, to_district)
+    listed = listed_towns(to_district)
+    if listed:
+        if town in listed:
+            return None
+        return _("镇街/园区：“%(town)s”不是%(district)s的镇街/园区；请选择%(district)s的镇街/园区，或留空",
+                 town=town, district=new_name)
+    if town == old_town or town in listed_towns(from_district):
+        return _("镇街/园区：“%(town)s”是%(old)s的镇街/园区，企业迁至%(new)s后请填写%(new)s的镇街/园区，或留空",
+                 town=town, old=DISTRICTS.get(from_district, from_district), new=new_name)
+    return None
 
 
 # --- Bulk actions ---------------------------------------------------------------------------
@@ -471,12 +510,23 @@ def add_designation_to_all(
 ) -> BulkResult:
     """Add one designation to each firm (e.g. this year's tech SME list).
 
-    A firm that already holds one of the same kind for (part of) the period is skipped.
+    A firm that already holds one of the same kind for (part of) the period is skipped, and
+    so is a firm whose number another firm holds under this kind (crm.enterprises.certificates,
+    named when `user` may see it); that number is used up, so the next firm takes the next one.
     """
+    from crm.enterprises.certificates import (
+        NumberHolder, clash_message, normalise_certificate_no, number_holders, other_holder,
+    )
+
     result = BulkResult()
     end = valid_to or default_valid_to(kind, valid_from)
+    ordered = sorted(enterprises, key=lambda e: e.uscc)
+    certificate_pattern = normalise_certificate_no(certificate_pattern)
+    holders = number_holders(
+        kind, (certificate_number(certificate_pattern, i) or "" for i in range(1, len(ordered) + 1)), user,
+    ) if certificate_pattern else {}
     n = 0
-    for enterprise in sorted(enterprises, key=lambda e: e.uscc):
+    for enterprise in ordered:
         if overlapping_designation(enterprise, kind, valid_from, end) is not None:
             result.skipped.append((enterprise, str(ALREADY_HELD)))
             continue
@@ -485,6 +535,13 @@ def add_designation_to_all(
         if problem:  # the running number outgrew the pattern's '#'s at the column's limit
             result.skipped.append((enterprise, _("证书/入库编号%(problem)s", problem=problem)))
             continue
+        holder = other_holder(holders, certificate_no, enterprise.id)
+        if holder is not None and certificate_no is not None:
+            n += 1
+            result.skipped.append((enterprise, clash_message(certificate_no, kind, holder)))
+            continue
+        if certificate_no is not None:  # a pattern without '#' gives every firm the same number
+            holders.setdefault(certificate_no, []).append(NumberHolder(enterprise.id, enterprise.name, enterprise.uscc))
         n += 1
         enterprise.designations.append(
             Designation(

@@ -31,6 +31,7 @@ from crm.enterprises.services import (
     assignable_colleagues,
     check_version,
     commit_edit,
+    district_towns,
     firm_story,
     list_page,
     set_district,
@@ -492,12 +493,20 @@ def edit_profile(uscc: str) -> Any:  # noqa: ANN401
         # Officers see the district read-only; a posted value is ignored.
         form.district_code.render_kw = {"disabled": True}
         form.district_code.data = enterprise.district_code
+    # The towns offered are those of the district on the form (after a refused move, the new one).
+    form.town.render_kw = {"list": "town-choices"}
+    towns = district_towns(form.district_code.data if form.district_code.data in DISTRICTS else enterprise.district_code)
     status = 200
     if form.validate_on_submit():
         try:
             check_version(enterprise, form.version_id.data)
+            moving = may_move and form.district_code.data != enterprise.district_code
+            had_town = enterprise.town
+            if moving:
+                # First, while the old town is known: a moved firm takes a town of its new district, or none.
+                set_district(enterprise, form.district_code.data, current_user, town=form.town.data)
             for name in PROFILE_FIELDS:
-                if name == "district_code":
+                if name == "district_code" or (moving and name == "town"):
                     continue
                 value = form[name].data
                 if name == "hitech_field":
@@ -507,11 +516,13 @@ def edit_profile(uscc: str) -> Any:  # noqa: ANN401
                 elif name == "name":
                     value = value.strip()
                 setattr(enterprise, name, value)
-            if may_move:
-                set_district(enterprise, form.district_code.data, current_user)
             enterprise.updated_by_id = current_user.id
             commit_edit()
             flash(_("企业信息已保存。"), "success")
+            if moving and had_town and enterprise.town is None:
+                flash(_("企业已迁至%(district)s，原镇街/园区“%(town)s”已清除，请补填%(district)s的镇街/园区。",
+                        district=DISTRICTS.get(enterprise.district_code, enterprise.district_code), town=had_town),
+                      "warning")
             return redirect(url_for("enterprises.detail", uscc=enterprise.uscc))
         except EditConflict:
             flash(str(CONFLICT_MESSAGE), "danger")
@@ -525,7 +536,7 @@ def edit_profile(uscc: str) -> Any:  # noqa: ANN401
         status = 422
     return render_template(
         "enterprises/record_form.html", firm=enterprise, form=form, title=_("编辑企业信息"), kind=None,
-        kind_name="profile", record=enterprise,
+        kind_name="profile", record=enterprise, towns=towns,
     ), status
 
 

@@ -139,6 +139,9 @@ apscheduler_jobs = Table(
 
 
 class Notification(db.Model):
+    """A message in one user's inbox; one about a firm or a district is shown only while the
+    reader's scope includes that firm (its district today) or district (crm.notifications)."""
+
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
 
@@ -151,6 +154,9 @@ class Notification(db.Model):
     enterprise_id: Mapped[int | None] = mapped_column(
         ForeignKey("enterprise.id", ondelete="CASCADE"), index=True
     )
+    # The district the message concerns: a digest's district, or the firm's when it was written.
+    # A plain code (as district_move keeps it): what was said then, not a link to reference data.
+    district_code: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -4,6 +4,11 @@ Officers hear about flags raised in their district (one message per rule per
 run, listing the firms); an enterprise's users hear about their own flags,
 phrased for them. Every message is also e-mailed when SMTP is configured and
 the user has an address.
+
+A message about a firm or a district stays with its scope: it is listed, counted
+and marked read only while the reader may see that firm (wherever it is now) or,
+for a digest of several firms, that district; an officer moved to another district
+no longer sees the old one's digests.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 
 from crm.clock import utcnow
 from crm.districts import DISTRICTS
@@ -21,7 +26,7 @@ from crm.extensions import db
 from crm.models import Enterprise, Flag, Notification, Role, User
 from crm.notifications.mail import build_message, mail_enabled, send_messages
 from crm.rules import RULES
-from crm.scoping import enterprise_scope
+from crm.scoping import district_scope, enterprise_scope
 
 # How many firm names an officer's digest lists before "等".
 DIGEST_NAMES = 30
@@ -59,10 +64,15 @@ def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
 
 
 def notify(user: User, kind: str, title: str, body: str = "", link: str | None = None,
-           enterprise_id: int | None = None) -> Notification:
-    """Put a message in one user's inbox (the caller commits; e-mail via `deliver_email`)."""
+           enterprise_id: int | None = None, district_code: str | None = None) -> Notification:
+    """Put a message in one user's inbox (the caller commits; e-mail via `deliver_email`).
+
+    A message about a firm stores the firm's district (looked up when not given); a digest
+    of several firms gives its district."""
+    if district_code is None and enterprise_id is not None:
+        district_code = db.session.scalar(select(Enterprise.district_code).where(Enterprise.id == enterprise_id))
     item = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link,
-                        enterprise_id=enterprise_id, created_at=utcnow())
+                        enterprise_id=enterprise_id, district_code=district_code, created_at=utcnow())
     db.session.add(item)
     return item
 
@@ -130,7 +140,7 @@ def notify_flags_raised(raised: Sequence[tuple[int, str]], as_of: date) -> list[
         link = site_link("eligibility.index", rule=rule, district=district)
         for officer in officers[district]:
             created.append(notify(officer, f"flag:{rule}", title, _digest_body(names), link,
-                                  ids[0] if len(ids) == 1 else None))
+                                  ids[0] if len(ids) == 1 else None, district))
 
     # Enterprise users: one message per flag, with the reasons.
     users = enterprise_users(sorted({eid for eid, _rule in raised}))
@@ -148,7 +158,7 @@ def notify_flags_raised(raised: Sequence[tuple[int, str]], as_of: date) -> list[
             title = ENTERPRISE_TITLES.get(rule, _rule_name(rule))
             body = "\n".join(f"· {reason}" for reason in reasons.get((eid, rule), []))
             for user in users[eid]:
-                created.append(notify(user, f"flag:{rule}", title, body, link, eid))
+                created.append(notify(user, f"flag:{rule}", title, body, link, eid, firms[eid][2]))
     db.session.flush()
     return created
 
@@ -176,13 +186,28 @@ def deliver_email(notifications: Sequence[Notification]) -> int:
 # --- The inbox -------------------------------------------------------------------------
 
 
+def visible_to(user: User) -> ColumnElement[bool]:
+    """SQL condition on Notification: the user's own messages that their scope shows today.
+
+    One about a firm follows the firm (its current district); a digest of several firms
+    follows its district; a message about neither is always shown."""
+    firm_in_scope = select(Enterprise.id).where(Enterprise.id == Notification.enterprise_id,
+                                                enterprise_scope(user)).exists()
+    return and_(
+        Notification.user_id == user.id,
+        or_(
+            and_(Notification.enterprise_id.is_not(None), firm_in_scope),
+            and_(Notification.enterprise_id.is_(None),
+                 or_(Notification.district_code.is_(None), district_scope(user, Notification.district_code))),
+        ),
+    )
+
+
 def inbox_query(user: User, unread_only: bool = False) -> Select:
-    """The user's own messages, newest first; one about a firm shows only while the firm is in scope."""
+    """The messages the user may read today (:func:`visible_to`), newest first."""
     stmt = (
         select(Notification)
-        .outerjoin(Enterprise, Notification.enterprise_id == Enterprise.id)
-        .where(Notification.user_id == user.id)
-        .where(or_(Notification.enterprise_id.is_(None), enterprise_scope(user)))
+        .where(visible_to(user))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
     if unread_only:
@@ -197,8 +222,10 @@ def unread_count(user: User) -> int:
 
 
 def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
-    """Mark the user's messages read (all unread ones when no ids are given); returns how many."""
-    stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    """Mark the user's visible messages read (all unread ones when no ids are given); returns how many.
+
+    Messages out of the user's scope are left as they are."""
+    stmt = update(Notification).where(visible_to(user), Notification.read_at.is_(None))
     if notification_ids is not None:
         stmt = stmt.where(Notification.id.in_(list(notification_ids)))
     result = db.session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False))
