@@ -14,7 +14,7 @@ from crm.extensions import db
 from crm.kept import KeptByState
 from crm.flows.history import STAGES, Counted, FirmHistory, Flow, Held, Move, all_flows, flows, members
 from crm.models import Designation, DistrictMove, Enterprise, User
-from crm.scoping import enterprise_scope, scoped
+from crm.scoping import scoped
 
 
 
@@ -150,16 +150,6 @@ def id_among(ids: Sequence[int]) -> ColumnElement[bool]:
     number can be tens of thousands, more than SQLite (32,766) or PostgreSQL (65,535) take
     as bound parameters. Ids are integers, so writing them in is safe."""
     return Enterprise.id.in_(bindparam("member_ids", [int(i) for i in ids], expanding=True, literal_execute=True))
-
-
-def flow_members(year: int, stage: str, part: str, reason: str | None, district: str | None, user: User) -> list[Enterprise]:
-    """The firms behind one number that ``user`` may see (a firm that moved away is now another
-    district's: its officer sees it, the old district's does not)."""
-    ids = members(histories(district), year, stage, part, reason, district)
-    if not ids:
-        return []
-    return list(db.session.scalars(select(Enterprise).where(id_among(ids), enterprise_scope(user))
-                                   .order_by(Enterprise.name)))
 
 
 def records_begin() -> int | None:

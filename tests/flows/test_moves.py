@@ -8,9 +8,15 @@ from sqlalchemy import select
 from crm.clock import today
 from crm.enterprises.services import set_district
 from crm.extensions import db
-from crm.flows.services import flow_members, histories, ladder_flows
-from crm.models import DistrictMove, Role
+from crm.flows.services import histories, ladder_flows, member_query
+from crm.models import DistrictMove, Enterprise, Role
 from tests.factories import DesignationFactory, EnterpriseFactory, OfficerFactory, UserFactory
+
+
+def flow_members(year: int, stage: str, part: str, reason: str | None, district: str | None, user) -> list:  # noqa: ANN001
+    """The firms behind one number the user may see, as the flows' firms page lists them."""
+    stmt, _hidden = member_query(year, stage, part, reason, district, user)
+    return list(db.session.scalars(stmt.order_by(Enterprise.name)))
 
 
 def test_a_move_by_the_bureau_is_kept_and_the_flows_follow_it(app) -> None:
